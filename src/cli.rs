@@ -1,0 +1,172 @@
+//! Command-line types (clap derive). Each command turns its arguments into a request for the library.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::Outcome;
+
+/// Promote Coherent Spark services between environments through the ImpEx API.
+#[derive(Debug, Parser)]
+#[command(name = "spark-promote", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More logs on stderr (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only warnings and errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the manifest offline: syntax, secrets present, packages readable.
+    Validate(ManifestArgs),
+    /// Show what apply would do, with read-only calls.
+    Plan(RunArgs),
+    /// Run the promotions: export where needed, then import.
+    Apply(ApplyArgs),
+    /// Export services from an environment into a package and its index (OUT.json).
+    Export(ExportArgs),
+    /// Show the status of an import or export job.
+    Status(JobArgs),
+    /// Cancel an import or export job.
+    Cancel(JobArgs),
+    /// Run the embedded emulator of the Spark ImpEx API.
+    Sandbox(SandboxArgs),
+    /// Run an in-process sandbox and the example promotion end to end, then print the summary.
+    Demo,
+    /// Print the manifest's JSON Schema.
+    Schema,
+    /// The GitHub Action entry point (reads INPUT_* and the GITHUB_* files).
+    Action,
+}
+
+#[derive(Debug, Args)]
+struct ManifestArgs {
+    /// Path of the promotion manifest.
+    #[arg(short, long, default_value = "spark-promote.yaml")]
+    manifest: PathBuf,
+    /// Only these promotions (by name); repeat for several. Default: all.
+    #[arg(short, long = "promotion", value_name = "NAME")]
+    promotions: Vec<String>,
+    /// Also allow credentials to be sent to this host (besides https://*.coherent.global and loopback).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// How long to wait for a busy tenant and for a job to finish.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    wait_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Environment of the manifest to export from (without it: the CSPARK_* variables).
+    #[arg(long = "env", value_name = "NAME")]
+    environment: Option<String>,
+    /// Path of the promotion manifest that names the environment.
+    #[arg(short, long, default_value = "spark-promote.yaml")]
+    manifest: PathBuf,
+    /// A service to export: folder/service or folder/service[version]; repeat for several.
+    #[arg(long = "service", value_name = "URI")]
+    services: Vec<String>,
+    /// A folder to export; repeat for several.
+    #[arg(long = "folder", value_name = "FOLDER")]
+    folders: Vec<String>,
+    /// A version id to export; repeat for several.
+    #[arg(long = "version-id", value_name = "ID")]
+    version_ids: Vec<String>,
+    /// Which versions of each service: latest or all.
+    #[arg(long, default_value = "latest")]
+    version_filter: String,
+    /// Where to write the package; the export index goes beside it as OUT.json.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Also allow credentials to be sent to this host.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct JobArgs {
+    /// Environment of the manifest (without it: the CSPARK_* variables).
+    #[arg(long = "env", value_name = "NAME")]
+    environment: Option<String>,
+    /// Path of the promotion manifest that names the environment.
+    #[arg(short, long, default_value = "spark-promote.yaml")]
+    manifest: PathBuf,
+    /// The job's kind.
+    #[arg(long, default_value = "import", value_parser = ["import", "export"])]
+    kind: String,
+    /// The job id.
+    job_id: String,
+    /// Also allow credentials to be sent to this host.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed file (tenants, credentials, folders, services); default: the demo's tenants.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// How long an import or export job takes.
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    job_duration: Duration,
+    /// Largest accepted upload, in MB.
+    #[arg(long, default_value_t = 200)]
+    max_upload_mb: u64,
+    /// Keep the state in this directory across restarts (default: in memory).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The default log filter for the verbosity flags.
+    pub fn verbosity(&self) -> &'static str {
+        match (self.quiet, self.verbose) {
+            (true, _) => "warn",
+            (false, 0) => "info",
+            (false, 1) => "debug",
+            (false, _) => "trace",
+        }
+    }
+
+    /// Runs the command.
+    pub async fn run(self) -> anyhow::Result<Outcome> {
+        match self.command {
+            Command::Sandbox(args) => {
+                crate::sandbox::serve(crate::sandbox::Config {
+                    listen: args.listen,
+                    seed: args.seed,
+                    job_duration: args.job_duration,
+                    max_upload_bytes: args.max_upload_mb * 1_000_000,
+                    state_dir: args.state_dir,
+                })
+                .await?;
+                Ok(Outcome::Success)
+            }
+            _ => anyhow::bail!("this command is not implemented yet"),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! spark-promote: promote Coherent Spark services between environments through the ImpEx API.
+//!
+//! Modules, by the direction of their dependencies (see design.md):
+//! `cli` → `github`, `promote`, `report`, `sandbox`, `manifest`; `github` → `promote`, `report`;
+//! `promote` → `spark`, `manifest`; `report` → `promote` (result types only).
+//! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
+
+pub mod cli;
+pub mod demo;
+pub mod exit;
+pub mod github;
+pub mod logging;
+pub mod manifest;
+pub mod promote;
+pub mod report;
+pub mod sandbox;
+pub mod spark;

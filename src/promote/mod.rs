@@ -1,0 +1,2 @@
+//! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
+pub mod result;

@@ -1,0 +1,107 @@
+//! The result of a run (plan or apply): what `report` renders and `--json` prints.
+use serde::Serialize;
+
+/// Which command produced a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    Plan,
+    Apply,
+}
+
+/// Everything one run did, promotion by promotion.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub command: Command,
+    /// The manifest path as given (relative to the workspace).
+    pub manifest: String,
+    pub promotions: Vec<PromotionResult>,
+}
+
+/// The terminal state of one promotion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionStatus {
+    /// The import job completed without errors.
+    Completed,
+    /// The export or import failed, timed out, or could not start.
+    Failed,
+    /// The job was cancelled (by a signal, or by someone else).
+    Cancelled,
+    /// The same content was already imported to the same place (the earlier job's outputs are shown).
+    Skipped,
+    /// A plan: nothing was changed.
+    Planned,
+}
+
+/// One promotion's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromotionResult {
+    pub name: String,
+    /// Where the package came from, e.g. `uat` (an environment) or `packages/pricing.zip` (a file).
+    pub source: String,
+    /// The target environment's name.
+    pub target: String,
+    pub status: PromotionStatus,
+    /// The import job's id (the earlier job's when skipped); none for a plan.
+    pub job_id: Option<String>,
+    /// The export job's id, when the package came from an environment.
+    pub export_job_id: Option<String>,
+    pub correlation_id: String,
+    pub services: Vec<ServiceResult>,
+    pub service_versions: Vec<VersionResult>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// What happened (or, in a plan, would happen) to one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    /// The service did not exist and was added with all its versions.
+    Added,
+    /// The service existed and was replaced.
+    Replaced,
+    /// The service existed and new versions were added.
+    Updated,
+    /// A plan predicts the import would fail for this service (see `detail`).
+    WouldFail,
+}
+
+/// One service of a promotion.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceResult {
+    /// `folder/service` in the source.
+    pub source: String,
+    /// `folder/service` in the target.
+    pub destination: String,
+    pub status: ServiceStatus,
+    /// For a plan: the version the destination would get next (add_version), if known.
+    pub next_version: Option<String>,
+    /// Why a plan predicts a failure, or any other note about this service.
+    pub detail: Option<String>,
+    pub service_id_destination: Option<String>,
+}
+
+/// What happened to one service version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    Added,
+    Replaced,
+}
+
+/// One service version of a promotion (from the import job's outputs).
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionResult {
+    /// `folder/service` in the source.
+    pub service_source: String,
+    /// `folder/service` in the target.
+    pub service_destination: String,
+    pub version_source: String,
+    pub version_destination: String,
+    pub status: VersionStatus,
+    pub version_id_source: Option<String>,
+    pub version_id_destination: Option<String>,
+}

@@ -1,0 +1,1 @@
+//! spark (see design.md).
