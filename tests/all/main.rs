@@ -1,0 +1,8 @@
+//! The one integration-test binary: each module drives the real binary or library over real HTTP.
+mod support;
+
+mod github;
+mod manifest;
+mod promote;
+mod sandbox;
+mod spark_client;
