@@ -133,7 +133,7 @@ struct SandboxArgs {
     /// How long an import or export job takes.
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     job_duration: Duration,
-    /// Largest accepted upload, in MB.
+    /// Largest accepted upload, in MiB (Spark's default limit is 200).
     #[arg(long, default_value_t = 200)]
     max_upload_mb: u64,
     /// Keep the state in this directory across restarts (default: in memory).
@@ -160,7 +160,7 @@ impl Cli {
                     listen: args.listen,
                     seed: args.seed,
                     job_duration: args.job_duration,
-                    max_upload_bytes: args.max_upload_mb * 1_000_000,
+                    max_upload_bytes: args.max_upload_mb * 1024 * 1024,
                     state_dir: args.state_dir,
                 })
                 .await?;

@@ -1,2 +1,6 @@
 //! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
+pub mod correlation;
+pub mod package;
+pub mod poll;
 pub mod result;
+pub mod version;

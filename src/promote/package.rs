@@ -1,0 +1,180 @@
+//! Package checks before any call: the file exists, is a complete ZIP, is not empty and is under the
+//! tenant's size limit. Its sha256 is computed in the same pass (streamed: memory stays flat).
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::exit::InvalidInput;
+
+/// Spark's default upload limit (200 MB, taken as MiB).
+pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
+
+/// A package that passed the checks.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub path: PathBuf,
+    /// The path as the user wrote it (for messages).
+    pub display: String,
+    pub size: u64,
+    /// Lowercase hex sha256 of the whole file.
+    pub sha256: String,
+}
+
+/// Checks a package file and computes its digest. Errors are `InvalidInput` (exit code 2).
+pub async fn inspect(path: &Path, display: &str, max_bytes: u64) -> Result<Package, InvalidInput> {
+    let owned = (path.to_path_buf(), display.to_string());
+    tokio::task::spawn_blocking(move || inspect_blocking(&owned.0, &owned.1, max_bytes))
+        .await
+        .map_err(|err| InvalidInput::msg(format!("failed to check package {display}: {err}")))?
+}
+
+fn inspect_blocking(path: &Path, display: &str, max_bytes: u64) -> Result<Package, InvalidInput> {
+    let invalid = |why: String| InvalidInput::msg(format!("package {display}: {why}"));
+    let mut file =
+        std::fs::File::open(path).map_err(|err| invalid(format!("cannot open it: {err}")))?;
+    let meta = file.metadata().map_err(|err| invalid(err.to_string()))?;
+    if !meta.is_file() {
+        return Err(invalid("is not a file".into()));
+    }
+    let size = meta.len();
+    if size == 0 {
+        return Err(invalid("is empty".into()));
+    }
+    if size > max_bytes {
+        return Err(invalid(format!(
+            "is {} bytes, over the tenant's upload limit of {} bytes",
+            size, max_bytes
+        )));
+    }
+    check_zip_signatures(&mut file, size).map_err(invalid)?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|err| invalid(err.to_string()))?;
+    let sha256 = sha256_of(&mut file).map_err(|err| invalid(format!("cannot read it: {err}")))?;
+    Ok(Package {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        size,
+        sha256,
+    })
+}
+
+/// A ZIP starts with a local file header and ends with an end-of-central-directory record (within the last
+/// 64 KiB + 22 bytes, after an optional comment). Both are checked, so a truncated upload is caught here.
+fn check_zip_signatures(file: &mut std::fs::File, size: u64) -> Result<(), String> {
+    const LOCAL_HEADER: [u8; 4] = *b"PK\x03\x04";
+    const END_OF_DIRECTORY: [u8; 4] = *b"PK\x05\x06";
+    let mut head = [0u8; 4];
+    file.read_exact(&mut head)
+        .map_err(|_| "is not a ZIP file (too short)".to_string())?;
+    if head == END_OF_DIRECTORY {
+        return Err("is an empty ZIP file (no entries)".into());
+    }
+    if head != LOCAL_HEADER {
+        return Err("is not a ZIP file (no ZIP signature at its start)".into());
+    }
+    let tail_len = size.min(65_536 + 22);
+    file.seek(SeekFrom::Start(size - tail_len))
+        .map_err(|err| err.to_string())?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    file.take(tail_len)
+        .read_to_end(&mut tail)
+        .map_err(|err| err.to_string())?;
+    if !tail.windows(4).any(|window| window == END_OF_DIRECTORY) {
+        return Err("is not a complete ZIP file (no end of central directory; truncated?)".into());
+    }
+    Ok(())
+}
+
+/// Streams a reader through sha256.
+pub fn sha256_of(reader: &mut impl Read) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = reader.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_with_one_entry() -> Vec<u8> {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        let mut writer = zip::ZipWriter::new(&mut bytes);
+        writer
+            .start_file("a.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(b"hello").unwrap();
+        writer.finish().unwrap();
+        bytes.into_inner()
+    }
+
+    fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(bytes).unwrap();
+        file
+    }
+
+    #[tokio::test]
+    async fn a_zip_passes_and_gets_its_sha256() {
+        let bytes = zip_with_one_entry();
+        let file = write_temp(&bytes);
+        let package = inspect(file.path(), "p.zip", DEFAULT_MAX_BYTES)
+            .await
+            .unwrap();
+        assert_eq!(package.size, bytes.len() as u64);
+        assert_eq!(package.sha256, hex::encode(Sha256::digest(&bytes)));
+    }
+
+    #[tokio::test]
+    async fn bad_packages_are_refused_with_the_reason() {
+        let zip = zip_with_one_entry();
+        let cases: Vec<(Vec<u8>, u64, &str)> = vec![
+            (Vec::new(), DEFAULT_MAX_BYTES, "is empty"),
+            (
+                b"not a zip at all".to_vec(),
+                DEFAULT_MAX_BYTES,
+                "no ZIP signature",
+            ),
+            (b"PK\x05\x06".to_vec(), DEFAULT_MAX_BYTES, "empty ZIP"),
+            (
+                zip[..zip.len() - 22].to_vec(),
+                DEFAULT_MAX_BYTES,
+                "truncated",
+            ),
+            (zip.clone(), 10, "over the tenant's upload limit"),
+        ];
+        for (bytes, limit, expected) in cases {
+            let file = write_temp(&bytes);
+            let err = inspect(file.path(), "p.zip", limit).await.unwrap_err();
+            let message = err.to_string();
+            assert!(message.starts_with("package p.zip: "), "{message}");
+            assert!(
+                message.contains(expected),
+                "{message} should say {expected}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_package_is_named() {
+        let err = inspect(
+            Path::new("/nonexistent/p.zip"),
+            "packages/p.zip",
+            DEFAULT_MAX_BYTES,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("package packages/p.zip: cannot open it")
+        );
+    }
+}
