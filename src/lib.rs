@@ -11,6 +11,7 @@ pub mod exit;
 pub mod github;
 pub mod logging;
 pub mod manifest;
+pub mod progress;
 pub mod promote;
 pub mod report;
 pub mod sandbox;

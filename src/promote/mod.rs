@@ -1,6 +1,8 @@
 //! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
+pub mod cancel;
 pub mod correlation;
 pub mod package;
 pub mod poll;
+pub mod progress;
 pub mod result;
 pub mod version;

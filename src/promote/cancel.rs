@@ -1,0 +1,85 @@
+//! Cancellation by SIGINT/SIGTERM: GitHub cancels a run with SIGINT, then SIGTERM 7.5 s later. The first
+//! signal cancels the running jobs (PATCH) and the run writes its summary before exiting non-zero.
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::exit::Signal;
+
+/// A cancellation shared by every task of a run; remembers the first signal.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel {
+    token: CancellationToken,
+    signal: Arc<OnceLock<Signal>>,
+}
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Cancels the run because of `signal` (the first signal wins).
+    pub fn trigger(&self, signal: Signal) {
+        let _ = self.signal.set(signal);
+        self.token.cancel();
+    }
+
+    /// The signal that cancelled the run, if any.
+    pub fn signal(&self) -> Option<Signal> {
+        self.signal.get().copied()
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// Resolves when the run is cancelled.
+    pub async fn cancelled(&self) {
+        self.token.cancelled().await
+    }
+
+    /// A cancellation triggered by SIGINT or SIGTERM for the rest of the process's life.
+    pub fn on_signals() -> std::io::Result<Cancel> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let cancel = Cancel::new();
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let handle = cancel.clone();
+        tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    _ = interrupt.recv() => Signal::Interrupt,
+                    _ = terminate.recv() => Signal::Terminate,
+                };
+                tracing::warn!(
+                    "received {}: cancelling the running jobs",
+                    match received {
+                        Signal::Interrupt => "SIGINT",
+                        Signal::Terminate => "SIGTERM",
+                    }
+                );
+                handle.trigger(received);
+            }
+        });
+        Ok(cancel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_first_signal_is_kept_and_wakes_waiters() {
+        let cancel = Cancel::new();
+        let waiter = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { cancel.cancelled().await }
+        });
+        cancel.trigger(Signal::Interrupt);
+        cancel.trigger(Signal::Terminate);
+        waiter.await.unwrap();
+        assert!(cancel.is_cancelled());
+        assert_eq!(cancel.signal(), Some(Signal::Interrupt));
+    }
+}
