@@ -32,7 +32,10 @@ struct Bars {
 
 impl Progress for Bars {
     fn transfer(&self, promotion: &str, transfer: Transfer, done: u64, total: u64) {
-        let mut bars = self.bars.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut bars = self
+            .bars
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let bar = bars
             .entry((promotion.to_string(), verb(transfer)))
             .or_insert_with(|| {
@@ -63,7 +66,10 @@ struct Lines {
 impl Progress for Lines {
     fn transfer(&self, promotion: &str, transfer: Transfer, done: u64, total: u64) {
         let quarter = (done.saturating_mul(4)).checked_div(total).unwrap_or(4);
-        let mut reported = self.reported.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut reported = self
+            .reported
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let key = (promotion.to_string(), verb(transfer));
         if reported.get(&key).is_some_and(|last| *last >= quarter) {
             return;

@@ -5,4 +5,5 @@ pub mod package;
 pub mod poll;
 pub mod progress;
 pub mod result;
+pub mod schedule;
 pub mod version;
