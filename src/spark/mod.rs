@@ -1,1 +1,43 @@
-//! spark (see design.md).
+//! The Spark ImpEx client: authentication, import, export, job status, cancel, tenant job lists, reads of
+//! the destination, downloads of exported packages; a retry policy and typed errors.
+//!
+//! It is the ImpEx client and nothing more: it depends on no other module of this crate, and orchestration
+//! (correlation ids, polling, waiting for the tenant's slot) belongs to `promote`.
+//!
+//! Idempotent calls (reads, cancels, the token request, downloads) are retried on connection errors, 429,
+//! 502, 503 and 504. The POSTs that create jobs are never retried: a connection lost after sending began is
+//! reported as ambiguous ([`Error::is_ambiguous`]) so that the caller looks for its job first.
+mod auth;
+mod client;
+mod download;
+mod error;
+mod export;
+mod import;
+mod jobs;
+mod reads;
+mod retry;
+mod wire;
+
+pub use auth::Auth;
+pub use client::{Client, ClientOptions};
+pub use download::Download;
+pub use error::{Error, Operation};
+pub use export::{ExportInputs, ExportRequest, FileFilter, VersionFilter};
+pub use import::{
+    ImportInputs, ImportRequestEntity, ServiceModify, ServicesExisting, UpdateVersionType,
+};
+pub use jobs::{
+    ItemStatus, Job, JobState, JobStatus, OutputFile, Outputs, ServiceOutput, ServiceVersionOutput,
+    TenantActivity, TenantInfo, TenantJob, TenantJobData, TenantJobs, TenantLimits,
+};
+pub use reads::ServiceInfo;
+pub use retry::RetryPolicy;
+pub use wire::JobMessage;
+
+/// A progress callback: `(bytes done, bytes in total)`.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// The header carrying a fresh uuid per attempt, for tracing a call on the server.
+const REQUEST_ID: &str = "x-request-id";
+/// The header naming the tenant (the v1 APIs read it; API keys need it).
+const TENANT_NAME: &str = "x-tenant-name";

@@ -1,0 +1,326 @@
+//! Credentials: bearer token, API key, or OAuth2 client credentials with a shared, cached token.
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::client::{ClientOptions, TenantUrl};
+use super::error::{cause_chain, display_url, extract_message};
+use super::retry::{self, Attempt};
+use super::{Error, REQUEST_ID};
+
+/// How the client authenticates to Spark.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `Authorization: Bearer {token}`.
+    Bearer(SecretString),
+    /// `x-synthetic-key: {key}` (with `x-tenant-name`).
+    ApiKey(SecretString),
+    /// OAuth2 client credentials: a token is fetched from `token_url`, cached until shortly before it
+    /// expires, and refreshed once when a call gets a 401.
+    ClientCredentials {
+        client_id: String,
+        client_secret: SecretString,
+        token_url: Url,
+    },
+}
+
+impl Auth {
+    /// Spark's token endpoint for a base URL: the Keycloak host next to the `excel` host
+    /// (`https://keycloak.{env}.coherent.global/auth/realms/{tenant}/protocol/openid-connect/token`);
+    /// any other host (a sandbox) is asked at the same path on itself.
+    pub fn default_token_url(base_url: &Url) -> Result<Url, Error> {
+        let parts = TenantUrl::parse(base_url)?;
+        let mut url = parts.root.clone();
+        if let Some(rest) = url.host_str().and_then(|h| h.strip_prefix("excel.")) {
+            let host = format!("keycloak.{rest}");
+            url.set_host(Some(&host))
+                .map_err(|e| Error::Invalid(format!("invalid token host {host}: {e}")))?;
+        }
+        url.path_segments_mut()
+            .map_err(|()| Error::Invalid("the base URL cannot carry a path".into()))?
+            .extend([
+                "auth",
+                "realms",
+                &parts.tenant,
+                "protocol",
+                "openid-connect",
+                "token",
+            ]);
+        Ok(url)
+    }
+}
+
+/// The headers a call carries, and which cached token they came from (to drop it on a 401).
+pub(crate) struct Credentials {
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    generation: Option<u64>,
+}
+
+impl Credentials {
+    /// True when a 401 can be answered by fetching a new token.
+    pub fn refreshable(&self) -> bool {
+        self.generation.is_some()
+    }
+}
+
+/// Produces the credentials of each call.
+pub(crate) enum Authenticator {
+    Static(Vec<(HeaderName, HeaderValue)>),
+    OAuth(Box<OAuth>),
+}
+
+pub(crate) struct OAuth {
+    client_id: String,
+    client_secret: SecretString,
+    token_url: Url,
+    state: Mutex<TokenState>,
+}
+
+#[derive(Default)]
+struct TokenState {
+    token: Option<Token>,
+    generation: u64,
+}
+
+struct Token {
+    header: HeaderValue,
+    refresh_at: Option<Instant>,
+    generation: u64,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: SecretString,
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+impl Authenticator {
+    pub fn new(auth: Auth) -> Result<Self, Error> {
+        Ok(match auth {
+            Auth::Bearer(token) => Self::Static(vec![(AUTHORIZATION, bearer(&token)?)]),
+            Auth::ApiKey(key) => Self::Static(vec![(
+                HeaderName::from_static("x-synthetic-key"),
+                sensitive(key.expose_secret(), "the API key")?,
+            )]),
+            Auth::ClientCredentials {
+                client_id,
+                client_secret,
+                token_url,
+            } => Self::OAuth(Box::new(OAuth {
+                client_id,
+                client_secret,
+                token_url,
+                state: Mutex::default(),
+            })),
+        })
+    }
+
+    /// The credentials for the next call; a client-credentials token is fetched by one caller at a time,
+    /// the others wait for it and share it.
+    pub async fn credentials(
+        &self,
+        http: &reqwest::Client,
+        options: &ClientOptions,
+    ) -> Result<Credentials, Error> {
+        let oauth = match self {
+            Self::Static(headers) => {
+                return Ok(Credentials {
+                    headers: headers.clone(),
+                    generation: None,
+                });
+            }
+            Self::OAuth(oauth) => oauth,
+        };
+        let mut state = oauth.state.lock().await;
+        let fresh = |t: &&Token| t.refresh_at.is_none_or(|at| Instant::now() < at);
+        if let Some(token) = state.token.as_ref().filter(fresh) {
+            return Ok(token.credentials());
+        }
+        let (header, refresh_at) = oauth.fetch(http, options).await?;
+        state.generation += 1;
+        let token = Token {
+            header,
+            refresh_at,
+            generation: state.generation,
+        };
+        let credentials = token.credentials();
+        state.token = Some(token);
+        Ok(credentials)
+    }
+
+    /// Drops the cached token a refused call used, unless another caller already replaced it.
+    pub async fn invalidate(&self, used: &Credentials) {
+        if let (Self::OAuth(oauth), Some(generation)) = (self, used.generation) {
+            let mut state = oauth.state.lock().await;
+            if state
+                .token
+                .as_ref()
+                .is_some_and(|t| t.generation == generation)
+            {
+                state.token = None;
+            }
+        }
+    }
+}
+
+impl Token {
+    fn credentials(&self) -> Credentials {
+        Credentials {
+            headers: vec![(AUTHORIZATION, self.header.clone())],
+            generation: Some(self.generation),
+        }
+    }
+}
+
+impl OAuth {
+    async fn fetch(
+        &self,
+        http: &reqwest::Client,
+        options: &ClientOptions,
+    ) -> Result<(HeaderValue, Option<Instant>), Error> {
+        let shown = display_url(&self.token_url, false);
+        let auth_error = |status, message| Error::Auth {
+            url: shown.clone(),
+            status,
+            message,
+        };
+        retry::run(&options.retry, || async {
+            let request_id = uuid::Uuid::new_v4().to_string();
+            tracing::debug!(url = %shown, %request_id, "requesting a client-credentials token");
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.client_secret.expose_secret()),
+            ];
+            let sent = http
+                .post(self.token_url.clone())
+                .timeout(options.timeout)
+                .header(REQUEST_ID, &request_id)
+                .form(&form)
+                .send()
+                .await;
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => {
+                    let error = auth_error(None, cause_chain(&e));
+                    return Attempt::Retry { error, after: None };
+                }
+            };
+            let status = response.status();
+            let after = retry::retry_after(response.headers());
+            tracing::debug!(%status, %request_id, "token response");
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => {
+                    let error = auth_error(None, cause_chain(&e));
+                    return Attempt::Retry { error, after: None };
+                }
+            };
+            if status.is_success() {
+                return match parse_token(&body) {
+                    Ok(token) => Attempt::Done(token),
+                    Err(message) => Attempt::Fail(auth_error(None, message)),
+                };
+            }
+            let error = auth_error(
+                Some(status),
+                extract_message(&String::from_utf8_lossy(&body), status),
+            );
+            if retry::is_transient(status) {
+                Attempt::Retry { error, after }
+            } else {
+                Attempt::Fail(error)
+            }
+        })
+        .await
+    }
+}
+
+/// The token's header and when to fetch the next one: a little before it expires.
+/// Serde's message is not shown: it may quote part of the body, which holds the token.
+fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
+    let reply: TokenReply = serde_json::from_slice(body).map_err(|e| {
+        format!(
+            "the token endpoint's answer has no usable access_token (JSON error at line {} column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let lifetime = reply.expires_in.as_ref().and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    let refresh_at = lifetime.filter(|s| s.is_finite() && *s >= 0.0).map(|secs| {
+        let lifetime = Duration::from_secs_f64(secs);
+        let margin = (lifetime / 4).min(Duration::from_secs(30));
+        Instant::now() + (lifetime - margin)
+    });
+    let header = bearer(&reply.access_token).map_err(|e| e.to_string())?;
+    Ok((header, refresh_at))
+}
+
+fn bearer(token: &SecretString) -> Result<HeaderValue, Error> {
+    sensitive(
+        &format!("Bearer {}", token.expose_secret()),
+        "the bearer token",
+    )
+}
+
+/// A header value marked sensitive (never printed by the HTTP stack); the value is not quoted on error.
+fn sensitive(value: &str, what: &str) -> Result<HeaderValue, Error> {
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        Error::Invalid(format!(
+            "{what} has characters not allowed in an HTTP header"
+        ))
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_url_defaults_to_keycloak_next_to_excel_or_the_same_host() {
+        let base = Url::parse("https://excel.uat.us.coherent.global/acme-uat").unwrap();
+        assert_eq!(
+            Auth::default_token_url(&base).unwrap().as_str(),
+            "https://keycloak.uat.us.coherent.global/auth/realms/acme-uat/protocol/openid-connect/token"
+        );
+        let base = Url::parse("http://127.0.0.1:8080/acme/").unwrap();
+        assert_eq!(
+            Auth::default_token_url(&base).unwrap().as_str(),
+            "http://127.0.0.1:8080/auth/realms/acme/protocol/openid-connect/token"
+        );
+    }
+
+    #[test]
+    fn token_is_refreshed_a_little_before_it_expires() {
+        let (_, at) = parse_token(br#"{"access_token":"t","expires_in":300}"#).unwrap();
+        let left = at.unwrap() - Instant::now();
+        assert!(
+            left <= Duration::from_secs(270) && left > Duration::from_secs(260),
+            "{left:?}"
+        );
+        let (_, at) = parse_token(br#"{"access_token":"t","expires_in":"40"}"#).unwrap();
+        assert!(at.unwrap() - Instant::now() <= Duration::from_secs(30));
+        let (_, at) = parse_token(br#"{"access_token":"t"}"#).unwrap();
+        assert!(at.is_none());
+    }
+
+    #[test]
+    fn a_malformed_token_reply_does_not_quote_the_body() {
+        let err = parse_token(br#"{"access_token": 12345678, "x": "hunter2"}"#).unwrap_err();
+        assert!(
+            !err.contains("12345678") && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
+}

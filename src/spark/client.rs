@@ -1,0 +1,350 @@
+//! The client: base URL and tenant, options, and the one place where API calls are sent and retried.
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode, redirect};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::auth::{Auth, Authenticator};
+use super::error::display_url;
+use super::import::PackageUpload;
+use super::retry::{self, Attempt, RetryPolicy};
+use super::{Error, Operation, REQUEST_ID, TENANT_NAME};
+
+/// Timeouts, retries and identity of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Retries of idempotent calls (reads, cancels, the token request, downloads).
+    pub retry: RetryPolicy,
+    /// Timeout of one API call (not an upload or a download).
+    pub timeout: Duration,
+    /// Timeout of one package upload or download.
+    pub transfer_timeout: Duration,
+    /// Timeout of opening a connection.
+    pub connect_timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(60),
+            transfer_timeout: Duration::from_secs(3600),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: concat!("spark-promote/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// A base URL split into its parts: `{root}/{tenant}`.
+pub(crate) struct TenantUrl {
+    /// The base URL, normalized: no trailing slash, query or fragment.
+    pub base: Url,
+    /// The base URL without the tenant segment (where the v1 APIs live).
+    pub root: Url,
+    pub tenant: String,
+}
+
+impl TenantUrl {
+    pub fn parse(url: &Url) -> Result<Self, Error> {
+        let invalid = |why: &str| {
+            Error::Invalid(format!(
+                "invalid Spark URL {}: {why}",
+                display_url(url, false)
+            ))
+        };
+        if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+            return Err(invalid("expected an http(s) URL"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("credentials do not belong in the URL"));
+        }
+        let segments: Vec<&str> = url
+            .path_segments()
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let Some((tenant, parents)) = segments.split_last() else {
+            return Err(invalid(
+                "it must end with the tenant, e.g. https://excel.uat.us.coherent.global/acme",
+            ));
+        };
+        let mut base = url.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        base.set_path(&segments.join("/"));
+        let mut root = base.clone();
+        root.set_path(&parents.join("/"));
+        Ok(Self {
+            base,
+            root,
+            tenant: (*tenant).to_owned(),
+        })
+    }
+}
+
+/// The Spark ImpEx client for one tenant. Cheap to clone: clones share connections and the cached token.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// API calls: no redirects, so credentials never follow one to another host.
+    api: reqwest::Client,
+    /// Downloads of pre-signed URLs: no credentials at all, redirects allowed.
+    downloads: reqwest::Client,
+    urls: TenantUrl,
+    tenant_header: HeaderValue,
+    auth: Authenticator,
+    options: ClientOptions,
+}
+
+/// What a call sends.
+pub(crate) enum CallBody<'a> {
+    Empty,
+    Json(Vec<u8>),
+    Package(&'a PackageUpload<'a>),
+}
+
+/// One API call.
+pub(crate) struct Call<'a> {
+    pub op: Operation,
+    pub method: Method,
+    pub url: Url,
+    pub body: CallBody<'a>,
+    /// Retried on transient failures; otherwise sent once (except for one token refresh on a 401) and
+    /// reported as ambiguous when the connection fails after sending began.
+    pub idempotent: bool,
+}
+
+/// A success response, read in full.
+pub(crate) struct Reply {
+    pub body: Bytes,
+    pub request_id: String,
+}
+
+impl Client {
+    /// A client for the tenant whose base URL is given (`https://excel.uat.us.coherent.global/acme-uat`;
+    /// the last path segment is the tenant).
+    pub fn new(base_url: Url, auth: Auth, options: ClientOptions) -> Result<Self, Error> {
+        let urls = TenantUrl::parse(&base_url)?;
+        let tenant_header = HeaderValue::from_str(&urls.tenant)
+            .map_err(|_| Error::Invalid(format!("invalid tenant name {:?}", urls.tenant)))?;
+        let build = |redirects| {
+            reqwest::Client::builder()
+                .user_agent(&options.user_agent)
+                .connect_timeout(options.connect_timeout)
+                .redirect(redirects)
+                .build()
+                .map_err(|e| Error::Invalid(format!("could not set up the HTTP client: {e}")))
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                api: build(redirect::Policy::none())?,
+                downloads: build(redirect::Policy::limited(5))?,
+                urls,
+                tenant_header,
+                auth: Authenticator::new(auth)?,
+                options,
+            }),
+        })
+    }
+
+    /// The tenant, from the base URL.
+    pub fn tenant(&self) -> &str {
+        &self.inner.urls.tenant
+    }
+
+    /// The base URL, normalized (`{root}/{tenant}`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.urls.base
+    }
+
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    pub(crate) fn download_http(&self) -> &reqwest::Client {
+        &self.inner.downloads
+    }
+
+    /// `{base}/{segments..}`, each segment percent-encoded.
+    pub(crate) fn tenant_url(&self, segments: &[&str]) -> Url {
+        extend(&self.inner.urls.base, segments)
+    }
+
+    /// `{root}/{segments..}`: the v1 APIs, which take the tenant from the `x-tenant-name` header only.
+    pub(crate) fn root_url(&self, segments: &[&str]) -> Url {
+        extend(&self.inner.urls.root, segments)
+    }
+
+    /// Sends a call (with retries if it is idempotent) and decodes its JSON reply.
+    pub(crate) async fn call_json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+        let reply = self.call(&call).await?;
+        serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {
+            op: call.op,
+            url: display_url(&call.url, false),
+            request_id: Some(reply.request_id),
+            detail: format!(
+                "{e}; body: {}",
+                String::from_utf8_lossy(&reply.body[..reply.body.len().min(300)])
+            ),
+        })
+    }
+
+    /// Sends a call (with retries if it is idempotent) and returns its success reply.
+    pub(crate) async fn call(&self, call: &Call<'_>) -> Result<Reply, Error> {
+        let policy = if call.idempotent {
+            self.inner.options.retry.clone()
+        } else {
+            self.inner.options.retry.once()
+        };
+        retry::run(&policy, || self.attempt(call)).await
+    }
+
+    /// One attempt; a 401 under client credentials drops the token and sends the call once more.
+    async fn attempt(&self, call: &Call<'_>) -> Attempt<Reply> {
+        let inner = &*self.inner;
+        let shown = display_url(&call.url, false);
+        let mut refreshed = false;
+        loop {
+            let credentials = match inner.auth.credentials(&inner.api, &inner.options).await {
+                Ok(credentials) => credentials,
+                Err(error) => return Attempt::Fail(error),
+            };
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let mut request = inner
+                .api
+                .request(call.method.clone(), call.url.clone())
+                .timeout(inner.options.timeout)
+                .header(TENANT_NAME, inner.tenant_header.clone())
+                .header(REQUEST_ID, &request_id);
+            for (name, value) in &credentials.headers {
+                request = request.header(name, value.clone());
+            }
+            tracing::debug!(op = %call.op, method = %call.method, url = %shown, %request_id, "sending");
+            let sent = match &call.body {
+                CallBody::Empty => request.send().await,
+                CallBody::Json(json) => {
+                    let request = request
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(json.clone());
+                    request.send().await
+                }
+                CallBody::Package(upload) => {
+                    let request = request.timeout(inner.options.transfer_timeout);
+                    match upload.send(request).await {
+                        Ok(sent) => sent,
+                        Err(error) => return Attempt::Fail(error),
+                    }
+                }
+            };
+            let response = match sent {
+                Ok(response) => response,
+                Err(e) => return transport_failure(call, &shown, &request_id, &e),
+            };
+            let status = response.status();
+            tracing::debug!(op = %call.op, %status, %request_id, "response");
+            if status == StatusCode::UNAUTHORIZED && credentials.refreshable() && !refreshed {
+                tracing::debug!(op = %call.op, "401: refreshing the token once");
+                inner.auth.invalidate(&credentials).await;
+                refreshed = true;
+                continue;
+            }
+            let after = retry::retry_after(response.headers());
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => return transport_failure(call, &shown, &request_id, &e),
+            };
+            if status.is_success() {
+                return Attempt::Done(Reply { body, request_id });
+            }
+            let error = Error::http(
+                call.op,
+                &call.method,
+                &shown,
+                Some(&request_id),
+                status,
+                &body,
+            );
+            return if call.idempotent && retry::is_transient(status) {
+                Attempt::Retry { error, after }
+            } else {
+                Attempt::Fail(error)
+            };
+        }
+    }
+}
+
+/// A failed send: retried when idempotent; otherwise ambiguous unless the connection never opened.
+fn transport_failure(
+    call: &Call<'_>,
+    shown: &str,
+    request_id: &str,
+    e: &reqwest::Error,
+) -> Attempt<Reply> {
+    let ambiguous = !call.idempotent && !e.is_connect();
+    let error = Error::transport(call.op, &call.method, shown, Some(request_id), ambiguous, e);
+    if call.idempotent && !e.is_builder() {
+        Attempt::Retry { error, after: None }
+    } else {
+        Attempt::Fail(error)
+    }
+}
+
+fn extend(url: &Url, segments: &[&str]) -> Url {
+    let mut url = url.clone();
+    url.path_segments_mut()
+        .expect("base URLs are checked to be http(s) in TenantUrl::parse")
+        .pop_if_empty()
+        .extend(segments);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tenant_is_the_last_path_segment() {
+        let parse = |s: &str| TenantUrl::parse(&Url::parse(s).unwrap());
+        let parts = parse("https://excel.uat.us.coherent.global/acme-uat/?x=1").unwrap();
+        assert_eq!(parts.tenant, "acme-uat");
+        assert_eq!(
+            parts.base.as_str(),
+            "https://excel.uat.us.coherent.global/acme-uat"
+        );
+        assert_eq!(parts.root.as_str(), "https://excel.uat.us.coherent.global/");
+        let parts = parse("http://127.0.0.1:9/proxy/acme").unwrap();
+        assert_eq!(parts.root.as_str(), "http://127.0.0.1:9/proxy");
+        assert!(parse("https://excel.uat.us.coherent.global/").is_err());
+        assert!(parse("https://user:pw@excel.uat.us.coherent.global/acme").is_err());
+        assert!(parse("ftp://host/acme").is_err());
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        let client = Client::new(
+            Url::parse("http://127.0.0.1:9/acme").unwrap(),
+            Auth::Bearer("t".into()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let url = client.tenant_url(&["api", "v3", "folders", "my folder/x", "services", "q?"]);
+        assert_eq!(
+            url.path(),
+            "/acme/api/v3/folders/my%20folder%2Fx/services/q%3F"
+        );
+        assert_eq!(
+            client.root_url(&["api", "v1"]).as_str(),
+            "http://127.0.0.1:9/api/v1"
+        );
+    }
+}
