@@ -10,6 +10,8 @@ pub enum Content {
     /// An export from an environment: the exported version ids (two exports of the same versions need not
     /// be byte-identical, so the bytes are not used).
     SourceVersionIds(Vec<String>),
+    /// An export: what it exports is all in the request.
+    ExportRequest,
 }
 
 /// Everything that decides a correlation id.
@@ -42,6 +44,7 @@ pub fn correlation_id(identity: &Identity<'_>) -> String {
             ids.dedup();
             part("versions", &ids.join(","));
         }
+        Content::ExportRequest => part("export", ""),
     }
     part("request", identity.request);
     part("target", identity.target.trim_end_matches('/'));

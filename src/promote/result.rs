@@ -105,3 +105,4 @@ pub struct VersionResult {
     pub version_id_source: Option<String>,
     pub version_id_destination: Option<String>,
 }
+

@@ -1,0 +1,110 @@
+//! What a run needs: a Spark client per environment, the deadline, cancellation, progress, a work directory.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::cancel::Cancel;
+use super::progress::{SharedProgress, Silent};
+use crate::manifest::{self, Environment, Manifest};
+use crate::spark;
+
+/// Options of a plan or apply run.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// How long to wait for a busy tenant and for each job.
+    pub wait_timeout: Duration,
+    pub cancel: Cancel,
+    pub progress: SharedProgress,
+    /// The default `source_system` tag (a promotion's own wins).
+    pub source_system: String,
+    /// The Spark client's options (retries, timeouts).
+    pub client: spark::ClientOptions,
+    /// Where exported packages are kept during the run (default: a temporary directory).
+    pub work_dir: Option<PathBuf>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            wait_timeout: Duration::from_secs(30 * 60),
+            cancel: Cancel::new(),
+            progress: Arc::new(Silent),
+            source_system: format!("spark-promote/{}", env!("CARGO_PKG_VERSION")),
+            client: spark::ClientOptions::default(),
+            work_dir: None,
+        }
+    }
+}
+
+/// The state shared by the promotions of one run.
+pub struct Context {
+    pub manifest: Arc<Manifest>,
+    pub options: RunOptions,
+    clients: BTreeMap<String, spark::Client>,
+    work_dir: WorkDir,
+}
+
+enum WorkDir {
+    Temporary(tempfile::TempDir),
+    Given(PathBuf),
+}
+
+impl Context {
+    pub fn new(manifest: Arc<Manifest>, options: RunOptions) -> anyhow::Result<Context> {
+        let mut clients = BTreeMap::new();
+        for (name, environment) in &manifest.environments {
+            clients.insert(name.clone(), client_for(environment, &options.client)?);
+        }
+        let work_dir = match &options.work_dir {
+            Some(dir) => WorkDir::Given(dir.clone()),
+            None => WorkDir::Temporary(
+                tempfile::Builder::new()
+                    .prefix("spark-promote-")
+                    .tempdir()
+                    .context("failed to create a work directory")?,
+            ),
+        };
+        Ok(Context {
+            manifest,
+            options,
+            clients,
+            work_dir,
+        })
+    }
+
+    /// The client of an environment named in the manifest (validated to exist).
+    pub fn client(&self, environment: &str) -> anyhow::Result<&spark::Client> {
+        self.clients
+            .get(environment)
+            .with_context(|| format!("environment {environment} is not in the manifest"))
+    }
+
+    pub fn work_dir(&self) -> &Path {
+        match &self.work_dir {
+            WorkDir::Temporary(dir) => dir.path(),
+            WorkDir::Given(dir) => dir,
+        }
+    }
+}
+
+/// A Spark client for an environment of the manifest.
+pub fn client_for(environment: &Environment, options: &spark::ClientOptions) -> anyhow::Result<spark::Client> {
+    let auth = match &environment.auth {
+        manifest::Auth::Bearer(token) => spark::Auth::Bearer(token.clone()),
+        manifest::Auth::ApiKey(key) => spark::Auth::ApiKey(key.clone()),
+        manifest::Auth::OAuth2 {
+            client_id,
+            client_secret,
+            token_url,
+        } => spark::Auth::ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            token_url: token_url.clone(),
+        },
+    };
+    spark::Client::new(environment.url.clone(), auth, options.clone())
+        .with_context(|| format!("failed to set up the client for environment {}", environment.name))
+}

@@ -1,0 +1,176 @@
+//! Exports: run an export job on a source environment, download its package (streamed, atomic) and keep
+//! its index (`OUT.json`): what the package holds, known from the job's outputs since the ZIP is opaque.
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+use super::cancel::Cancel;
+use super::correlation::{self, Content, Identity};
+use super::jobs::{self, JobRun, Kind, Watched};
+use super::package::{self, Package};
+use super::progress::{SharedProgress, Transfer};
+use crate::spark::{self, Client, JobStatus, ServiceOutput, ServiceVersionOutput};
+
+/// What an exported package holds, written beside it as `PACKAGE.json`. The download URL is left out on
+/// purpose: it carries its own access token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportIndex {
+    /// The export job that made the package.
+    pub export_job_id: String,
+    /// The source: base URL including the tenant.
+    pub source: String,
+    /// The file hashes the export reported.
+    pub file_hashes: Vec<String>,
+    pub services: Vec<ServiceOutput>,
+    pub service_versions: Vec<ServiceVersionOutput>,
+}
+
+impl ExportIndex {
+    /// The exported version ids: the identity of the content for correlation ids.
+    pub fn version_ids(&self) -> Vec<String> {
+        self.service_versions
+            .iter()
+            .filter_map(|version| version.version_id_source.clone())
+            .collect()
+    }
+
+    /// The content identity of what was exported.
+    pub fn content(&self) -> Content {
+        Content::SourceVersionIds(self.version_ids())
+    }
+
+    /// Where the index of a package is kept: beside it, with `.json` appended.
+    pub fn path_for(package: &Path) -> PathBuf {
+        let mut name = package.as_os_str().to_owned();
+        name.push(".json");
+        PathBuf::from(name)
+    }
+
+    /// Reads the index beside a package, if there is one.
+    pub fn load_beside(package: &Path) -> anyhow::Result<Option<ExportIndex>> {
+        let path = Self::path_for(package);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .with_context(|| format!("failed to read the export index {}", path.display())),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err).with_context(|| format!("failed to read {}", path.display())),
+        }
+    }
+
+    /// Writes the index beside a package, atomically.
+    pub fn save_beside(&self, package: &Path) -> anyhow::Result<PathBuf> {
+        let path = Self::path_for(package);
+        let json = serde_json::to_vec_pretty(self)?;
+        crate::promote::files::write_atomic(&path, &json)?;
+        Ok(path)
+    }
+
+    fn from_status(status: &JobStatus, source: &str) -> ExportIndex {
+        ExportIndex {
+            export_job_id: status.id.clone(),
+            source: source.to_string(),
+            file_hashes: status.outputs.files.iter().filter_map(|file| file.file_hash.clone()).collect(),
+            services: status.outputs.services.clone(),
+            service_versions: status.outputs.service_versions.clone(),
+        }
+    }
+}
+
+/// An export to run.
+pub struct ExportJob<'a> {
+    pub client: &'a Client,
+    pub request: spark::ExportRequest,
+    /// A label for logs and progress (the promotion's name or `export`).
+    pub label: &'a str,
+    pub wait: Duration,
+    pub cancel: &'a Cancel,
+    pub progress: &'a SharedProgress,
+}
+
+/// A finished export: its index, and the package when it was downloaded.
+pub struct Exported {
+    pub index: ExportIndex,
+    pub package: Option<Package>,
+}
+
+/// Runs an export to its end. With `download_to`, downloads the package there and writes its index beside it.
+pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Result<Exported> {
+    let client = job.client;
+    let mut request = job.request.clone();
+    request.correlation_id = None;
+    let canonical = serde_json::to_string(&ExportRequestIdentity {
+        inputs: &request.inputs,
+        file_filter: request.file_filter,
+        version_filter: request.version_filter,
+    })?;
+    let correlation_id = correlation::correlation_id(&Identity {
+        content: &Content::ExportRequest,
+        request: &canonical,
+        target: client.base_url().as_str(),
+    });
+    request.correlation_id = Some(correlation_id.clone());
+    let run = jobs::run_job(client, Kind::Export, &correlation_id, job.wait, job.cancel, || {
+        client.export(&request)
+    })
+    .await?;
+    let status = match run {
+        JobRun::AlreadyDone { status, .. } => status,
+        JobRun::Ran {
+            watched: Watched::Ended(status),
+            ..
+        } => status,
+        JobRun::Ran {
+            id,
+            watched: Watched::TimedOut(_),
+        } => bail!("export job {id} did not end within {}", humantime::format_duration(job.wait)),
+        JobRun::Ran { watched: Watched::Cancelled(_), id } => bail!("export job {id} was cancelled"),
+        JobRun::CancelledBeforeStart { .. } => bail!("the export was cancelled before it started"),
+    };
+    if !status.succeeded() {
+        bail!(
+            "export job {} ended {}{}",
+            status.id,
+            status.status.as_str(),
+            super::messages::suffix(&status.errors)
+        );
+    }
+    let index = ExportIndex::from_status(&status, client.base_url().as_str());
+    let Some(destination) = download_to else {
+        return Ok(Exported { index, package: None });
+    };
+    let file = match status.outputs.files.as_slice() {
+        [file] => file,
+        [] => bail!("export job {} produced no file", status.id),
+        files => bail!(
+            "export job {} produced {} files; spark-promote imports single-file exports only",
+            status.id,
+            files.len()
+        ),
+    };
+    let url = url::Url::parse(&file.file)
+        .with_context(|| format!("export job {} gave an invalid download URL", status.id))?;
+    let label = job.label.to_string();
+    let progress = job.progress.clone();
+    let report = move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
+    client
+        .download(&url, destination, Some(&report))
+        .await
+        .with_context(|| format!("failed to download the package of export job {}", status.id))?;
+    let package = package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
+    index.save_beside(destination)?;
+    Ok(Exported {
+        index,
+        package: Some(package),
+    })
+}
+
+/// The parts of an export request that decide what is exported (tags left out).
+#[derive(Serialize)]
+struct ExportRequestIdentity<'a> {
+    inputs: &'a spark::ExportInputs,
+    file_filter: Option<spark::FileFilter>,
+    version_filter: Option<spark::VersionFilter>,
+}

@@ -1,0 +1,122 @@
+//! The Spark requests a promotion makes, built from the manifest.
+use crate::manifest::{self, Promotion, Source};
+use crate::spark;
+
+use super::export::ExportIndex;
+
+fn services_existing(value: manifest::ServicesExisting) -> spark::ServicesExisting {
+    match value {
+        manifest::ServicesExisting::Abort => spark::ServicesExisting::Abort,
+        manifest::ServicesExisting::Replace => spark::ServicesExisting::Replace,
+        manifest::ServicesExisting::AddVersion => spark::ServicesExisting::AddVersion,
+    }
+}
+
+fn update_version_type(value: manifest::UpdateVersionType) -> spark::UpdateVersionType {
+    match value {
+        manifest::UpdateVersionType::Major => spark::UpdateVersionType::Major,
+        manifest::UpdateVersionType::Minor => spark::UpdateVersionType::Minor,
+        manifest::UpdateVersionType::Patch => spark::UpdateVersionType::Patch,
+        manifest::UpdateVersionType::Copy => spark::UpdateVersionType::Copy,
+    }
+}
+
+/// The `importRequestEntity` of a promotion, without its correlation id.
+///
+/// Spark takes `update_version_type` per entry of `services_modify` only, so the promotion's own
+/// `update_version_type` is sent on an entry for every service: the manifest's `services:` and, when the
+/// package's export index is known, every other service it holds (destination unchanged).
+pub fn import_entity(
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    default_source_system: &str,
+    warnings: &mut Vec<String>,
+) -> spark::ImportRequestEntity {
+    let mut services_modify: Vec<spark::ServiceModify> = promotion
+        .services
+        .iter()
+        .map(|mapping| spark::ServiceModify {
+            service_uri_source: mapping.source.clone(),
+            service_uri_destination: Some(mapping.destination.clone()),
+            update_version_type: Some(update_version_type(
+                mapping.update_version_type.unwrap_or(promotion.update_version_type),
+            )),
+        })
+        .collect();
+    match index {
+        Some(index) => {
+            for service in &index.services {
+                let uri = &service.service_uri_source;
+                if !services_modify.iter().any(|entry| &entry.service_uri_source == uri) {
+                    services_modify.push(spark::ServiceModify {
+                        service_uri_source: uri.clone(),
+                        service_uri_destination: Some(uri.clone()),
+                        update_version_type: Some(update_version_type(promotion.update_version_type)),
+                    });
+                }
+            }
+        }
+        None if promotion.services.is_empty()
+            && promotion.update_version_type != manifest::UpdateVersionType::Minor =>
+        {
+            warnings.push(format!(
+                "update_version_type {} is sent per service, and the services of this package are unknown \
+                 (no services: and no export index beside it): Spark applies its default, minor",
+                promotion.update_version_type.as_str()
+            ));
+        }
+        None => {}
+    }
+    spark::ImportRequestEntity {
+        inputs: spark::ImportInputs { services_modify },
+        services_existing: Some(services_existing(promotion.services_existing)),
+        source_system: Some(
+            promotion
+                .source_system
+                .clone()
+                .unwrap_or_else(|| default_source_system.to_string()),
+        ),
+        correlation_id: None,
+    }
+}
+
+/// The request as it decides the correlation id: tags (`source_system`, `correlation_id`) left out.
+pub fn identity_json(entity: &spark::ImportRequestEntity) -> anyhow::Result<String> {
+    let mut entity = entity.clone();
+    entity.correlation_id = None;
+    entity.source_system = None;
+    Ok(serde_json::to_string(&entity)?)
+}
+
+/// The export request of a promotion whose source is an environment.
+pub fn export_request(promotion: &Promotion, default_source_system: &str) -> Option<spark::ExportRequest> {
+    let Source::Environment {
+        services,
+        folders,
+        version_ids,
+        version_filter,
+        ..
+    } = &promotion.source
+    else {
+        return None;
+    };
+    Some(spark::ExportRequest {
+        inputs: spark::ExportInputs {
+            folders: folders.clone(),
+            services: services.clone(),
+            version_ids: version_ids.clone(),
+        },
+        file_filter: Some(spark::FileFilter::Migrate),
+        version_filter: Some(match version_filter {
+            manifest::VersionFilter::Latest => spark::VersionFilter::Latest,
+            manifest::VersionFilter::All => spark::VersionFilter::All,
+        }),
+        source_system: Some(
+            promotion
+                .source_system
+                .clone()
+                .unwrap_or_else(|| default_source_system.to_string()),
+        ),
+        correlation_id: None,
+    })
+}

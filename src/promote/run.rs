@@ -1,0 +1,62 @@
+//! A whole run: the selected promotions of a manifest, sequential per target tenant, concurrent across.
+use std::sync::Arc;
+
+use super::context::{Context, RunOptions};
+use super::result::{Command, PromotionStatus, RunResult};
+use super::{apply, plan, schedule};
+use crate::exit::{InvalidInput, Outcome};
+use crate::manifest::Manifest;
+
+/// Runs `plan` or `apply` over the selected promotions (all when `selected` is empty).
+pub async fn run(
+    command: Command,
+    manifest: Arc<Manifest>,
+    selected: &[String],
+    options: RunOptions,
+) -> anyhow::Result<RunResult> {
+    let promotions: Vec<_> = manifest
+        .select(selected)
+        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?
+        .into_iter()
+        .cloned()
+        .collect();
+    let ctx = Context::new(manifest.clone(), options)?;
+    let ctx = &ctx;
+    let results = schedule::per_key(
+        promotions,
+        |promotion| {
+            manifest
+                .environments
+                .get(&promotion.to)
+                .map(|environment| environment.url.to_string())
+                .unwrap_or_default()
+        },
+        |promotion| async move {
+            match command {
+                Command::Apply => apply::apply(ctx, &promotion).await,
+                Command::Plan => plan::plan(ctx, &promotion).await,
+            }
+        },
+    )
+    .await;
+    Ok(RunResult {
+        command,
+        manifest: manifest.path.display().to_string(),
+        promotions: results,
+    })
+}
+
+impl RunResult {
+    /// Success when every promotion completed, was skipped, or was planned without predicted failures.
+    pub fn outcome(&self, cancel: &super::cancel::Cancel) -> Outcome {
+        if let Some(signal) = cancel.signal() {
+            return Outcome::Interrupted(signal);
+        }
+        let ok = self.promotions.iter().all(|promotion| match promotion.status {
+            PromotionStatus::Completed | PromotionStatus::Skipped => true,
+            PromotionStatus::Planned => promotion.errors.is_empty(),
+            PromotionStatus::Failed | PromotionStatus::Cancelled => false,
+        });
+        if ok { Outcome::Success } else { Outcome::Failed }
+    }
+}
