@@ -162,6 +162,7 @@ impl Cli {
                     job_duration: args.job_duration,
                     max_upload_bytes: args.max_upload_mb * 1024 * 1024,
                     state_dir: args.state_dir,
+                    ..crate::sandbox::Config::default()
                 })
                 .await?;
                 Ok(Outcome::Success)

@@ -1,0 +1,171 @@
+//! Fault injection for tests: `POST /_sandbox/faults` arms faults on named routes, `DELETE /_sandbox/faults`
+//! clears them.
+//!
+//! Body: `{"route": "import_status", "method": "GET", "count": 2, "status": 503, "retry_after": 2}`, or with
+//! `"stall_ms": 500` (delay, then answer normally or with `status`), or `"drop": true` (close the connection
+//! without any response: the request's task unwinds with `resume_unwind`, which skips the panic hook, so
+//! the server drops the socket), or `{"fail_next_job": "message"}` (the next job created fails with it).
+//!
+//! Route names: see [`ROUTES`]; `*` matches every API route. `count` defaults to 1.
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::fields::Fields;
+use super::state::SandboxState;
+
+/// The names of the routes that faults can target, with their method and path.
+pub const ROUTES: &[(&str, &str, &str)] = &[
+    ("token", "POST", "/auth/realms/{tenant}/protocol/openid-connect/token"),
+    ("import", "POST", "/{tenant}/api/v4/import"),
+    ("import_status", "GET", "/{tenant}/api/v4/import/{job}/status"),
+    ("import_cancel", "PATCH", "/{tenant}/api/v4/import/{job}"),
+    ("imports", "GET", "/{tenant}/api/v4/import/status"),
+    ("export", "POST", "/{tenant}/api/v4/export"),
+    ("export_status", "GET", "/{tenant}/api/v4/export/{job}/status"),
+    ("export_cancel", "PATCH", "/{tenant}/api/v4/export/{job}"),
+    ("exports", "GET", "/{tenant}/api/v4/export/status"),
+    ("download", "GET", "/docstore/api/v1/documents/versions/tokens/{token}/package.zip"),
+    ("exists", "GET", "/{tenant}/api/v3/folders/{folder}/services/{service}/exists"),
+    ("isproductexists", "POST", "/api/v1/product/isproductexists/{folder}"),
+    ("getversions", "GET", "/api/v1/product/{folder}/engines/getversions/{service}"),
+];
+
+/// The path of a named route.
+pub fn path(name: &str) -> &'static str {
+    ROUTES.iter().find(|(n, _, _)| *n == name).map(|(_, _, p)| *p).expect("a known route name")
+}
+
+fn route_name(method: &Method, path: &str) -> Option<&'static str> {
+    ROUTES.iter().find(|(_, m, p)| *m == method.as_str() && *p == path).map(|(n, _, _)| *n)
+}
+
+/// An armed fault.
+#[derive(Debug, Clone)]
+struct Fault {
+    route: String,
+    method: Option<Method>,
+    remaining: u32,
+    status: Option<StatusCode>,
+    retry_after: Option<u64>,
+    stall: Option<Duration>,
+    drop: bool,
+}
+
+/// The armed faults.
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Vec<Fault>,
+    fail_next_job: VecDeque<String>,
+}
+
+impl Faults {
+    fn take(&mut self, route: &str, method: &Method) -> Option<Fault> {
+        let index = self.rules.iter().position(|f| {
+            (f.route == "*" || f.route == route) && f.method.as_ref().is_none_or(|m| m == method) && f.remaining > 0
+        })?;
+        let rule = &mut self.rules[index];
+        rule.remaining -= 1;
+        let fault = rule.clone();
+        if rule.remaining == 0 {
+            self.rules.remove(index);
+        }
+        Some(fault)
+    }
+
+    /// The failure message for the next job, if one was armed.
+    pub fn take_job_failure(&mut self) -> Option<String> {
+        self.fail_next_job.pop_front()
+    }
+}
+
+/// `POST /_sandbox/faults`.
+pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json<Value>, ApiError> {
+    let value = super::fields::parse_json(&body, "fault")?;
+    let fields = Fields::object(
+        &value,
+        "fault",
+        &["route", "method", "count", "status", "retry_after", "stall_ms", "drop", "fail_next_job"],
+    )?;
+    let mut armed = Vec::new();
+    if let Some(message) = fields.opt::<String>("fail_next_job")? {
+        state.lock().faults.fail_next_job.push_back(message);
+        armed.push("fail_next_job");
+    }
+    if let Some(route) = fields.opt::<String>("route")? {
+        if route != "*" && !ROUTES.iter().any(|(n, _, _)| *n == route) {
+            let names: Vec<_> = ROUTES.iter().map(|(n, _, _)| *n).collect();
+            return Err(ApiError::bad_request(format!("fault.route: unknown route '{route}', expected * or one of {}", names.join(", "))));
+        }
+        let method = fields
+            .opt::<String>("method")?
+            .map(|m| m.to_uppercase().parse::<Method>())
+            .transpose()
+            .map_err(|_| ApiError::bad_request("fault.method: invalid HTTP method"))?;
+        let status = fields
+            .opt::<u16>("status")?
+            .map(StatusCode::from_u16)
+            .transpose()
+            .map_err(|_| ApiError::bad_request("fault.status: invalid HTTP status"))?;
+        let fault = Fault {
+            route,
+            method,
+            remaining: fields.opt("count")?.unwrap_or(1),
+            status,
+            retry_after: fields.opt("retry_after")?,
+            stall: fields.opt::<u64>("stall_ms")?.map(Duration::from_millis),
+            drop: fields.opt("drop")?.unwrap_or(false),
+        };
+        if fault.status.is_none() && fault.stall.is_none() && !fault.drop {
+            return Err(ApiError::bad_request("fault: give status, stall_ms or drop"));
+        }
+        state.lock().faults.rules.push(fault);
+        armed.push("route");
+    }
+    if armed.is_empty() {
+        return Err(ApiError::bad_request("fault: give route (with status, stall_ms or drop) or fail_next_job"));
+    }
+    Ok(Json(json!({ "armed": armed })))
+}
+
+/// `DELETE /_sandbox/faults`.
+pub async fn clear(State(state): State<SandboxState>) -> StatusCode {
+    state.lock().faults = Faults::default();
+    StatusCode::NO_CONTENT
+}
+
+/// Middleware on the API routes: applies an armed fault that matches the request.
+pub async fn inject(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|path| route_name(request.method(), path.as_str()));
+    let fault = route.and_then(|route| state.lock().faults.take(route, request.method()));
+    let Some(fault) = fault else {
+        return next.run(request).await;
+    };
+    tracing::debug!(route = route.unwrap_or_default(), "injecting fault");
+    if let Some(stall) = fault.stall {
+        tokio::time::sleep(stall).await;
+    }
+    if fault.drop {
+        std::panic::resume_unwind(Box::new("sandbox fault: drop the connection"));
+    }
+    let Some(status) = fault.status else {
+        return next.run(request).await;
+    };
+    let mut response = ApiError::new(status, format!("injected fault on route {}", route.unwrap_or_default())).into_response();
+    if let Some(seconds) = fault.retry_after {
+        let value = HeaderValue::from(seconds);
+        response.headers_mut().insert("retry-after", value.clone());
+        response.headers_mut().insert("x-retry-after", value);
+    }
+    response
+}

@@ -1,0 +1,61 @@
+//! The router: API routes (with fault injection), admin routes under `/_sandbox` (no auth: the sandbox is
+//! meant for loopback use), and the request-id middleware (echoes `x-request-id`, or makes one, and logs
+//! each request at debug).
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::{get, patch, post};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::faults::{self, path};
+use super::state::SandboxState;
+use super::{auth, export, import, jobs, reads};
+
+/// The sandbox's HTTP routes over `state`.
+pub fn router(state: SandboxState) -> Router {
+    let api = Router::new()
+        .route(path("token"), post(auth::token))
+        .route(path("import"), post(import::post).layer(DefaultBodyLimit::disable()))
+        .route(path("import_status"), get(import::status))
+        .route(path("import_cancel"), patch(import::cancel))
+        .route(path("imports"), get(import::listing))
+        .route(path("export"), post(export::post))
+        .route(path("export_status"), get(export::status))
+        .route(path("export_cancel"), patch(export::cancel))
+        .route(path("exports"), get(export::listing))
+        .route(path("download"), get(export::download))
+        .route(path("exists"), get(reads::exists))
+        .route(path("isproductexists"), post(reads::is_product_exists))
+        .route(path("getversions"), get(reads::get_versions))
+        .route_layer(from_fn_with_state(state.clone(), faults::inject));
+    let admin = Router::new()
+        .route("/_sandbox/faults", post(faults::arm).delete(faults::clear))
+        .route("/_sandbox/jobs", get(jobs::all))
+        .route("/_sandbox/state", get(world));
+    api.merge(admin)
+        .fallback(|| async { ApiError::not_found("no such route in the sandbox") })
+        .layer(from_fn(request_id))
+        .with_state(state)
+}
+
+/// `GET /_sandbox/state`: every tenant's folders, services and versions.
+async fn world(State(state): State<SandboxState>) -> Json<Value> {
+    Json(serde_json::to_value(&state.lock().world).unwrap_or_default())
+}
+
+async fn request_id(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a uuid is a header value"));
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let mut response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), request_id = id.to_str().unwrap_or_default(), "sandbox request");
+    response.headers_mut().insert("x-request-id", id);
+    response
+}

@@ -1,0 +1,136 @@
+//! The seed: tenants with their (fake) credentials, folders, services and versions, read from YAML.
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::semver::SemVer;
+
+/// The initial content of a sandbox (`--seed FILE`, or [`Seed::demo`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    pub tenants: Vec<SeedTenant>,
+}
+
+/// A tenant and the credentials it accepts. These are the sandbox's own fake credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTenant {
+    pub name: String,
+    #[serde(default)]
+    pub bearer_tokens: Vec<String>,
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub clients: Vec<SeedClient>,
+    #[serde(default)]
+    pub folders: Vec<SeedFolder>,
+}
+
+/// OAuth2 client credentials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedClient {
+    pub id: String,
+    pub secret: String,
+}
+
+/// A folder (Spark calls it a product) and its services.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedFolder {
+    pub name: String,
+    #[serde(default)]
+    pub services: Vec<SeedService>,
+}
+
+/// A service and its semantic versions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedService {
+    pub name: String,
+    #[serde(default)]
+    pub versions: Vec<SemVer>,
+}
+
+const DEMO: &str = r#"
+tenants:
+  - name: acme-uat
+    bearer_tokens: [tok-acme-uat]
+    api_keys: [key-acme-uat]
+    clients: [{ id: ci-uat, secret: ci-uat-secret }]
+    folders:
+      - name: pricing
+        services:
+          - { name: quote, versions: ["1.0.0", "1.1.0"] }
+          - { name: rating, versions: ["2.0.0"] }
+  - name: acme-prod
+    bearer_tokens: [tok-acme-prod]
+    api_keys: [key-acme-prod]
+    clients: [{ id: ci-prod, secret: ci-prod-secret }]
+    folders:
+      - name: pricing
+        services:
+          - { name: quote, versions: ["1.0.0"] }
+"#;
+
+impl Seed {
+    /// The demo's tenants: `acme-uat` (pricing/quote 1.0.0 and 1.1.0, pricing/rating 2.0.0) and `acme-prod`
+    /// (pricing/quote 1.0.0), so that promoting pricing from uat to prod shows an update and an addition.
+    pub fn demo() -> Seed {
+        Seed::from_yaml(DEMO).expect("the demo seed is valid")
+    }
+
+    /// Parses a seed from YAML.
+    pub fn from_yaml(text: &str) -> anyhow::Result<Seed> {
+        let seed: Seed = serde_saphyr::from_str(text).context("invalid sandbox seed")?;
+        seed.check()?;
+        Ok(seed)
+    }
+
+    /// Reads a seed file.
+    pub fn load(path: &Path) -> anyhow::Result<Seed> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read sandbox seed {}", path.display()))?;
+        Seed::from_yaml(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let mut names = std::collections::BTreeSet::new();
+        for tenant in &self.tenants {
+            anyhow::ensure!(names.insert(tenant.name.as_str()), "tenant '{}' appears twice", tenant.name);
+            anyhow::ensure!(
+                !tenant.name.is_empty() && !tenant.name.contains('/') && !tenant.name.starts_with('_'),
+                "invalid tenant name '{}'",
+                tenant.name
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_seed_has_two_tenants_with_every_kind_of_credential() {
+        let seed = Seed::demo();
+        assert_eq!(seed.tenants.len(), 2);
+        for tenant in &seed.tenants {
+            assert!(!tenant.bearer_tokens.is_empty() && !tenant.api_keys.is_empty() && !tenant.clients.is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_seed_keys_are_errors() {
+        let error = Seed::from_yaml("tenants: [{ name: a, tokens: [x] }]").unwrap_err();
+        assert!(format!("{error:#}").contains("tokens"), "{error:#}");
+    }
+
+    #[test]
+    fn bad_versions_are_errors() {
+        assert!(Seed::from_yaml("tenants: [{ name: a, folders: [{ name: f, services: [{ name: s, versions: ['1.0'] }] }] }]").is_err());
+    }
+}
