@@ -94,7 +94,7 @@ struct ExportArgs {
     #[arg(long = "version-id", value_name = "ID")]
     version_ids: Vec<String>,
     /// Which versions of each service: latest or all.
-    #[arg(long, default_value = "latest")]
+    #[arg(long, default_value = "latest", value_parser = ["latest", "all"])]
     version_filter: String,
     /// Where to write the package; the export index goes beside it as OUT.json.
     #[arg(short, long)]
@@ -102,6 +102,9 @@ struct ExportArgs {
     /// Also allow credentials to be sent to this host.
     #[arg(long = "allow-host", value_name = "HOST")]
     allowed_hosts: Vec<String>,
+    /// How long to wait for a busy tenant and for the export to finish.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    wait_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -154,7 +157,39 @@ impl Cli {
 
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<Outcome> {
+        use crate::commands::{self, export, job, run, validate};
+        use crate::promote::result::Command as RunCommand;
         match self.command {
+            Command::Validate(args) => {
+                validate::validate(validate::ValidateRequest {
+                    manifest: args.manifest,
+                    promotions: args.promotions,
+                    allowed_hosts: args.allowed_hosts,
+                })
+                .await
+            }
+            Command::Plan(args) => run::run(args.into_request(RunCommand::Plan, None)).await,
+            Command::Apply(args) => {
+                run::run(args.run.into_request(RunCommand::Apply, Some(args.wait_timeout))).await
+            }
+            Command::Export(args) => {
+                export::export(export::ExportCommand {
+                    environment: job::EnvironmentChoice {
+                        name: args.environment,
+                        manifest: args.manifest,
+                        allowed_hosts: args.allowed_hosts,
+                    },
+                    services: args.services,
+                    folders: args.folders,
+                    version_ids: args.version_ids,
+                    all_versions: args.version_filter == "all",
+                    output: args.output,
+                    wait_timeout: args.wait_timeout,
+                })
+                .await
+            }
+            Command::Status(args) => job::job(args.into_request(job::JobAction::Status)).await,
+            Command::Cancel(args) => job::job(args.into_request(job::JobAction::Cancel)).await,
             Command::Sandbox(args) => {
                 crate::sandbox::serve(crate::sandbox::Config {
                     listen: args.listen,
@@ -167,7 +202,46 @@ impl Cli {
                 .await?;
                 Ok(Outcome::Success)
             }
-            _ => anyhow::bail!("this command is not implemented yet"),
+            Command::Demo => commands::demo::demo().await,
+            Command::Schema => {
+                use std::io::Write;
+                let schema = serde_json::to_string_pretty(&crate::manifest::schema())?;
+                writeln!(std::io::stdout().lock(), "{schema}")?;
+                Ok(Outcome::Success)
+            }
+            Command::Action => anyhow::bail!("the action command is not wired yet"),
+        }
+    }
+}
+
+impl RunArgs {
+    fn into_request(
+        self,
+        command: crate::promote::result::Command,
+        wait_timeout: Option<Duration>,
+    ) -> crate::commands::run::RunRequest {
+        crate::commands::run::RunRequest {
+            command,
+            manifest: self.manifest.manifest,
+            promotions: self.manifest.promotions,
+            allowed_hosts: self.manifest.allowed_hosts,
+            json: self.json,
+            wait_timeout: wait_timeout.unwrap_or(Duration::from_secs(30 * 60)),
+        }
+    }
+}
+
+impl JobArgs {
+    fn into_request(self, action: crate::commands::job::JobAction) -> crate::commands::job::JobRequest {
+        crate::commands::job::JobRequest {
+            environment: crate::commands::job::EnvironmentChoice {
+                name: self.environment,
+                manifest: self.manifest,
+                allowed_hosts: self.allowed_hosts,
+            },
+            export: self.kind == "export",
+            job_id: self.job_id,
+            action,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
 
 pub mod cli;
-pub mod demo;
+pub mod commands;
 pub mod exit;
 pub mod github;
 pub mod logging;

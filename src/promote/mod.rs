@@ -1,5 +1,9 @@
 //! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
+//!
+//! The engine never renders: it returns a [`result::RunResult`] that `report` turns into text.
+mod apply;
 pub mod cancel;
+pub mod context;
 pub mod correlation;
 pub mod export;
 pub mod files;
@@ -7,8 +11,14 @@ pub mod jobs;
 mod messages;
 mod outputs;
 pub mod package;
+mod plan;
 pub mod poll;
 pub mod progress;
+mod request;
 pub mod result;
+mod run;
 pub mod schedule;
 pub mod version;
+
+pub use context::RunOptions;
+pub use run::run;

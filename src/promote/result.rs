@@ -106,3 +106,26 @@ pub struct VersionResult {
     pub version_id_destination: Option<String>,
 }
 
+
+impl PromotionResult {
+    /// A result for a promotion about to run: failed until it succeeds.
+    pub fn begin(promotion: &crate::manifest::Promotion) -> PromotionResult {
+        PromotionResult {
+            name: promotion.name.clone(),
+            source: match &promotion.source {
+                crate::manifest::Source::Environment { environment, .. } => environment.clone(),
+                crate::manifest::Source::Package { display, .. } => display.clone(),
+            },
+            target: promotion.to.clone(),
+            status: PromotionStatus::Failed,
+            job_id: None,
+            export_job_id: None,
+            correlation_id: String::new(),
+            services: Vec::new(),
+            service_versions: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+}

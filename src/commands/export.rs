@@ -1,0 +1,75 @@
+//! `export`: export services from an environment into a package and its index (OUT.json).
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::job::{EnvironmentChoice, check_output_dir};
+use crate::exit::{InvalidInput, Outcome};
+use crate::promote::cancel::Cancel;
+use crate::promote::export::{self, ExportIndex, ExportJob};
+use crate::spark;
+
+/// An `export` from the command line.
+pub struct ExportCommand {
+    pub environment: EnvironmentChoice,
+    pub services: Vec<String>,
+    pub folders: Vec<String>,
+    pub version_ids: Vec<String>,
+    pub all_versions: bool,
+    pub output: PathBuf,
+    pub wait_timeout: Duration,
+}
+
+pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
+    if command.services.is_empty() && command.folders.is_empty() && command.version_ids.is_empty() {
+        return Err(InvalidInput::msg("nothing to export: give --service, --folder or --version-id").into());
+    }
+    check_output_dir(&command.output)?;
+    let client = command.environment.client()?;
+    let cancel = Cancel::on_signals().context("failed to listen for signals")?;
+    let progress = crate::progress::for_stderr();
+    let request = spark::ExportRequest {
+        inputs: spark::ExportInputs {
+            folders: command.folders,
+            services: command.services,
+            version_ids: command.version_ids,
+        },
+        file_filter: Some(spark::FileFilter::Migrate),
+        version_filter: Some(if command.all_versions {
+            spark::VersionFilter::All
+        } else {
+            spark::VersionFilter::Latest
+        }),
+        source_system: Some(format!("spark-promote/{}", env!("CARGO_PKG_VERSION"))),
+        correlation_id: None,
+    };
+    let result = export::run(
+        ExportJob {
+            client: &client,
+            request,
+            label: "export",
+            wait: command.wait_timeout,
+            cancel: &cancel,
+            progress: &progress,
+        },
+        Some(&command.output),
+    )
+    .await;
+    if let Some(signal) = cancel.signal() {
+        tracing::error!("export interrupted");
+        return Ok(crate::exit::Outcome::Interrupted(signal));
+    }
+    let exported = result?;
+    let summary = serde_json::json!({
+        "package": command.output,
+        "index": ExportIndex::path_for(&command.output),
+        "export_job_id": exported.index.export_job_id,
+        "services": exported.index.services.len(),
+        "service_versions": exported.index.service_versions.len(),
+    });
+    writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&summary)?)
+        .context("failed to write the result")?;
+    Ok(Outcome::Success)
+}

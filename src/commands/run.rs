@@ -1,0 +1,41 @@
+//! `plan` and `apply`: run the selected promotions, print the summary (or `--json`) on stdout.
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::exit::Outcome;
+use crate::promote::{self, RunOptions, cancel::Cancel, result::Command};
+use crate::report::{self, RenderOptions};
+
+/// A `plan` or `apply` from the command line.
+pub struct RunRequest {
+    pub command: Command,
+    pub manifest: PathBuf,
+    pub promotions: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub json: bool,
+    pub wait_timeout: Duration,
+}
+
+pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
+    let hosts = super::host_policy(&request.allowed_hosts)?;
+    let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    let cancel = Cancel::on_signals().context("failed to listen for signals")?;
+    let options = RunOptions {
+        wait_timeout: request.wait_timeout,
+        cancel: cancel.clone(),
+        progress: crate::progress::for_stderr(),
+        ..RunOptions::default()
+    };
+    let result = promote::run(request.command, manifest, &request.promotions, options).await?;
+    let text = if request.json {
+        report::json(&result)
+    } else {
+        report::markdown(&result, &RenderOptions::summary(None))
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}").context("failed to write the result")?;
+    Ok(result.outcome(&cancel))
+}

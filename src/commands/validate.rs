@@ -1,0 +1,39 @@
+//! `validate`: the manifest, its secrets and its packages, offline.
+use std::path::PathBuf;
+
+use crate::exit::{InvalidInput, Outcome};
+use crate::manifest::Source;
+use crate::promote::package;
+
+/// A `validate` from the command line.
+pub struct ValidateRequest {
+    pub manifest: PathBuf,
+    pub promotions: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+}
+
+pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
+    let hosts = super::host_policy(&request.allowed_hosts)?;
+    let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    let selected = manifest
+        .select(&request.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let mut problems = Vec::new();
+    for promotion in &selected {
+        if let Source::Package { path, display } = &promotion.source {
+            if let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await {
+                problems.push(format!("promotion {}: {err}", promotion.name));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InvalidInput::msg(problems.join("\n")).into());
+    }
+    tracing::info!(
+        "{} is valid: {} environment(s), {} promotion(s) checked",
+        request.manifest.display(),
+        manifest.environments.len(),
+        selected.len()
+    );
+    Ok(Outcome::Success)
+}
