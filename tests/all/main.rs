@@ -4,5 +4,6 @@ mod support;
 mod github;
 mod manifest;
 mod promote;
+mod promote;
 mod sandbox;
 mod spark_client;
