@@ -4,6 +4,5 @@ mod support;
 mod github;
 mod manifest;
 mod promote;
-mod promote;
 mod sandbox;
 mod spark_client;
