@@ -6,14 +6,15 @@
 #   3. the real Dockerfile's runtime stage on top of it (--build-arg BIN_IMAGE=...), tagged $IMAGE.
 # Re-runs with unchanged sources take a few seconds (cargo no-op, image exists, layer cache hit).
 # Usage: bash scripts/container-image.sh     prints the image name on stdout; logs on stderr.
-# Environment: SPARK_PROMOTE_IMAGE (default localhost/spark-promote:test), CARGO_TARGET_DIR,
+# Environment: SPARK_PROMOTE_IMAGE (default localhost/spark-promote:test),
+#              SPARK_PROMOTE_MUSL_TARGET_DIR (default CARGO_TARGET_DIR, then target/) for the release build,
 #              SPARK_PROMOTE_OCI_RUNTIME (default runc when installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 image=${SPARK_PROMOTE_IMAGE:-localhost/spark-promote:test}
 target=x86_64-unknown-linux-musl
-target_dir=${CARGO_TARGET_DIR:-target}
+target_dir=${SPARK_PROMOTE_MUSL_TARGET_DIR:-${CARGO_TARGET_DIR:-target}}
 binary=$target_dir/$target/release/spark-promote
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -35,7 +36,7 @@ if ! rustup target list --installed | grep -qx "$target"; then
 fi
 
 log "cargo build --release --target $target"
-cargo build --release --locked --target "$target" >&2
+cargo build --release --locked --target "$target" --target-dir "$target_dir" >&2
 
 # A scratch image has no loader and no libc: the binary must not need either.
 description=$(file --brief "$binary")
