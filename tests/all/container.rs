@@ -110,7 +110,7 @@ fn image_has_no_shell_and_its_binary_is_static() {
 }
 
 #[test]
-fn image_runs_the_action_as_root_from_the_runner_workdir() {
+fn image_runs_the_action_entrypoint_as_root_without_a_workdir() {
     let Some(image) = image() else { return };
     let inspect = run(podman().args([
         "image",
