@@ -20,11 +20,35 @@ fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 export SPARK_PROMOTE_PYTHON="$root/.venv/bin/python"
 
+log "container tools: podman, runc, musl-gcc; shellcheck for actionlint"
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v runc >/dev/null 2>&1 || missing+=(runc)
+command -v musl-gcc >/dev/null 2>&1 || missing+=(musl-tools)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Containers here cannot raise their rlimits: no default ulimits (an existing containers.conf is kept).
+if [ ! -e /etc/containers/containers.conf ]; then
+  printf '[containers]\ndefault_ulimits = []\n' | as_root tee /etc/containers/containers.conf >/dev/null
+fi
+
+log "the action's container image (static musl binary, Dockerfile runtime stage)"
+rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1
+SPARK_PROMOTE_IMAGE=$(bash scripts/container-image.sh)
+export SPARK_PROMOTE_IMAGE
+
 # Tests that need an external tool fail (instead of skipping) when this is set.
 export SPARK_PROMOTE_REQUIRE_ALL=1
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
+
+log "actionlint (every workflow in the repository)"
+.venv/bin/actionlint .github/workflows/*.yml examples/workflows/*.yml
 
 log "cargo clippy -D warnings"
 cargo clippy --all-targets --locked -- -D warnings

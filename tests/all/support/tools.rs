@@ -6,6 +6,7 @@ pub const REQUIRE_ALL: &str = "SPARK_PROMOTE_REQUIRE_ALL";
 
 /// Returns `Some(value)` of the environment variable naming a tool, or `None` after printing why the test is
 /// skipped. Panics when the tool is missing and REQUIRE_ALL is set.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
 pub fn tool_from_env(var: &str, what: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(value) if !value.is_empty() => Some(value),
