@@ -4,5 +4,6 @@ mod support;
 mod github;
 mod manifest;
 mod promote;
+mod python_sdk;
 mod sandbox;
 mod spark_client;
