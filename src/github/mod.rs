@@ -1,1 +1,194 @@
-//! github (see design.md).
+//! The GitHub Actions side: the runner contract (inputs, context, outputs, job summary, workflow commands)
+//! and the sticky pull-request comment. Uses `promote`'s result types and `report`; nothing below them.
+//!
+//! The `action` command wires it as: [`Runner::from_env`] (masks the token), run the command, then
+//! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`], and, when
+//! [`Runner::comment_client`] gives a client, [`Runner::comment`].
+pub mod api;
+pub mod commands;
+pub mod comment;
+pub mod context;
+pub mod files;
+pub mod inputs;
+
+use std::io::Write;
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+
+pub use api::{ApiError, Client, RetryPolicy};
+pub use commands::{Annotation, Commands, Neutralized, neutralize};
+pub use comment::{CommentOutcome, CommentTarget, IfMissing, Marker, PullRequest};
+pub use context::{Context, Event, Repository};
+pub use inputs::{ActionCommand, CommentMode, Inputs};
+
+use crate::promote::result::RunResult;
+use crate::report::{self, RenderOptions};
+
+/// Reads a variable: the process environment in the action (`&|name| std::env::var(name).ok()`), a map
+/// in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The action's view of the runner: its inputs, its context, and where workflow commands go.
+pub struct Runner {
+    pub inputs: Inputs,
+    pub context: Context,
+    out: Box<dyn Write + Send>,
+}
+
+impl Runner {
+    /// Reads the inputs and the context through `env`; workflow commands go to `out` (stdout in the
+    /// action). The GitHub token, if any, is masked at once.
+    pub fn from_env(env: Env, out: Box<dyn Write + Send>) -> anyhow::Result<Runner> {
+        let inputs = Inputs::from_env(env)?;
+        let context = Context::from_env(env)?;
+        let mut runner = Runner {
+            inputs,
+            context,
+            out,
+        };
+        if let Some(token) = runner.inputs.github_token.clone() {
+            runner.mask(&token)?;
+        }
+        Ok(runner)
+    }
+
+    /// Writes workflow commands (annotations, groups, masks) to the runner.
+    pub fn commands(&mut self) -> Commands<'_> {
+        Commands::new(&mut *self.out)
+    }
+
+    /// Masks `secret` in all later logs of the job.
+    pub fn mask(&mut self, secret: &SecretString) -> anyhow::Result<()> {
+        self.commands()
+            .add_mask(secret.expose_secret())
+            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
+    }
+
+    /// The run's page, when running in GitHub Actions.
+    pub fn run_url(&self) -> Option<String> {
+        self.context.run_url()
+    }
+
+    /// The job summary's markdown for `result`, within GitHub's limit.
+    pub fn summary_markdown(&self, result: &RunResult) -> String {
+        report::markdown(result, &RenderOptions::summary(self.run_url()))
+    }
+
+    /// Appends `markdown` to `$GITHUB_STEP_SUMMARY` (nothing outside GitHub Actions).
+    pub fn write_summary(&self, markdown: &str) -> anyhow::Result<()> {
+        match &self.context.step_summary {
+            Some(path) => files::append_summary(path, markdown),
+            None => {
+                tracing::debug!("GITHUB_STEP_SUMMARY is not set: no job summary");
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends the step outputs (see [`outputs`]) to `$GITHUB_OUTPUT` in one write (nothing outside
+    /// GitHub Actions).
+    pub fn write_outputs(
+        &self,
+        result: &RunResult,
+        result_path: &Path,
+        summary_path: &Path,
+    ) -> anyhow::Result<()> {
+        let Some(path) = &self.context.output else {
+            tracing::debug!("GITHUB_OUTPUT is not set: no step outputs");
+            return Ok(());
+        };
+        let values = outputs(result, result_path, summary_path);
+        let pairs: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        files::append_outputs(path, &pairs)
+    }
+
+    /// A client for the comment, when there is a token and the `comment` input is not `never`.
+    pub fn comment_client(&self) -> anyhow::Result<Option<Client>> {
+        match &self.inputs.github_token {
+            Some(token) if self.inputs.comment != CommentMode::Never => {
+                Client::new(&self.context.api_url, token).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Writes or updates the pull-request comment for `result`, as the `comment` input asks: finds the
+    /// pull request, renders the comment, upserts it. A refusal (403/404) becomes a `::warning::` and
+    /// [`CommentOutcome::Forbidden`]; other failures are errors for the caller to report (they should not
+    /// decide the exit code either).
+    pub async fn comment(
+        &mut self,
+        client: &Client,
+        result: &RunResult,
+    ) -> anyhow::Result<CommentOutcome> {
+        let Some(if_missing) = comment::policy(self.inputs.comment, result) else {
+            return Ok(CommentOutcome::Skipped(
+                "the comment input is never".to_string(),
+            ));
+        };
+        let outcome = match comment::resolve_target(client, &self.context).await {
+            Ok(CommentTarget::PullRequest(pull)) => {
+                let marker = Marker::new(
+                    &self.inputs.manifest.to_string_lossy(),
+                    &self.inputs.promotions,
+                );
+                let markdown = comment::markdown(result, self.run_url());
+                comment::upsert(client, &pull, &marker, &markdown, if_missing).await?
+            }
+            Ok(CommentTarget::None(reason)) => CommentOutcome::Skipped(reason),
+            Err(err) if err.is_refused() => CommentOutcome::Forbidden(format!(
+                "cannot find the pull request to comment on: {err}"
+            )),
+            Err(err) => return Err(err.into()),
+        };
+        if let CommentOutcome::Forbidden(message) = &outcome {
+            self.commands()
+                .warning(message, &Annotation::default())
+                .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` and `correlation-ids`
+/// (one a line, in the order of the promotions; promotions without a job are left out of `job-ids`),
+/// `result` and `summary` (the paths of the JSON result and the markdown).
+pub fn outputs(
+    result: &RunResult,
+    result_path: &Path,
+    summary_path: &Path,
+) -> Vec<(&'static str, String)> {
+    let lines = |values: Vec<&str>| values.join("\n");
+    vec![
+        (
+            "status",
+            report::status_label(report::overall_status(result)).to_string(),
+        ),
+        (
+            "job-ids",
+            lines(
+                result
+                    .promotions
+                    .iter()
+                    .filter_map(|p| p.job_id.as_deref())
+                    .collect(),
+            ),
+        ),
+        (
+            "correlation-ids",
+            lines(
+                result
+                    .promotions
+                    .iter()
+                    .map(|p| p.correlation_id.as_str())
+                    .collect(),
+            ),
+        ),
+        ("result", result_path.display().to_string()),
+        ("summary", summary_path.display().to_string()),
+    ]
+}

@@ -5,5 +5,6 @@ mod container;
 mod github;
 mod manifest;
 mod promote;
+mod python_sdk;
 mod sandbox;
 mod spark_client;

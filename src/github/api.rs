@@ -1,0 +1,318 @@
+//! The few GitHub REST calls the action makes, through octocrab (base URI injectable: GHES and tests).
+//!
+//! Reads and updates retry on 5xx and rate limits (honouring `Retry-After` and `x-ratelimit-reset` within a
+//! bounded wait); a create is never retried, so a lost response cannot make a duplicate comment.
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use http::{HeaderMap, Method, StatusCode};
+use octocrab::Octocrab;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+/// How reads and updates are retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The wait before the second attempt; doubled for each later one (when the server names no wait).
+    pub first_delay: Duration,
+    /// The most a request waits in all; a rate limit that resets later is an error.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Whether a request may be sent again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// A read, or an update that sets the same state again.
+    Idempotent,
+    /// A create: a second try after a lost response would create a second resource.
+    Never,
+}
+
+/// A failed GitHub request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// GitHub answered with an error status.
+    #[error("{request} failed with {status}: {message}")]
+    Status {
+        request: String,
+        status: StatusCode,
+        message: String,
+        /// The status was a rate limit (429, or 403 with rate-limit headers), not a refusal.
+        rate_limited: bool,
+    },
+    /// No answer (connection, TLS, timeout).
+    #[error("{request} failed: {source}")]
+    Transport {
+        request: String,
+        #[source]
+        source: octocrab::Error,
+    },
+    /// The answer was not what the API documents.
+    #[error("{request}: unexpected response: {message}")]
+    Unexpected { request: String, message: String },
+}
+
+impl ApiError {
+    /// The HTTP status, if GitHub answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A 403 or 404 that is not a rate limit: the token may not see or write the resource (a fork's
+    /// read-only token, a missing `pull-requests: write` permission).
+    pub fn is_refused(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status { status, rate_limited: false, .. }
+                if *status == StatusCode::FORBIDDEN || *status == StatusCode::NOT_FOUND
+        )
+    }
+}
+
+/// A GitHub REST client for the comment.
+#[derive(Debug, Clone)]
+pub struct Client {
+    octocrab: Octocrab,
+    retry: RetryPolicy,
+}
+
+impl Client {
+    /// A client for the API at `api_url` (`GITHUB_API_URL`), authenticated with `token`.
+    pub fn new(api_url: &str, token: &SecretString) -> anyhow::Result<Client> {
+        let octocrab = Octocrab::builder()
+            .base_uri(api_url)
+            .with_context(|| format!("invalid GitHub API URL {api_url}"))?
+            .personal_token(token.clone())
+            .build()
+            .context("failed to build the GitHub client")?;
+        Ok(Client {
+            octocrab,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Client {
+        self.retry = retry;
+        self
+    }
+
+    /// GETs `path` (with its query) and parses the JSON answer.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.json(Method::GET, path, None, Retry::Idempotent).await
+    }
+
+    /// Sends `body` as JSON and parses the JSON answer.
+    pub(crate) async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        retry: Retry,
+    ) -> Result<T, ApiError> {
+        let request = format!("{method} {path}");
+        let text = self.send(&request, method, path, body, retry).await?;
+        serde_json::from_str(&text).map_err(|err| ApiError::Unexpected {
+            request,
+            message: err.to_string(),
+        })
+    }
+
+    async fn send(
+        &self,
+        request: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        retry: Retry,
+    ) -> Result<String, ApiError> {
+        let mut waited = Duration::ZERO;
+        let mut attempt = 1;
+        loop {
+            let may_retry = retry == Retry::Idempotent && attempt < self.retry.attempts;
+            let backoff = self.retry.first_delay * 2u32.saturating_pow(attempt - 1);
+            let built = self
+                .octocrab
+                .build_request(
+                    http::Request::builder().method(method.clone()).uri(path),
+                    body,
+                )
+                .map_err(|source| ApiError::Transport {
+                    request: request.to_string(),
+                    source,
+                })?;
+            let (wait, error) = match self.octocrab.execute(built).await {
+                Err(source) => (
+                    backoff,
+                    ApiError::Transport {
+                        request: request.to_string(),
+                        source,
+                    },
+                ),
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let text = self
+                        .octocrab
+                        .body_to_string(response)
+                        .await
+                        .map_err(|source| ApiError::Transport {
+                            request: request.to_string(),
+                            source,
+                        })?;
+                    if status.is_success() {
+                        return Ok(text);
+                    }
+                    let rate_limited = is_rate_limited(status, &headers);
+                    let error = ApiError::Status {
+                        request: request.to_string(),
+                        status,
+                        message: error_message(&text),
+                        rate_limited,
+                    };
+                    let transient = rate_limited || is_transient(status);
+                    if !transient {
+                        return Err(error);
+                    }
+                    (server_wait(&headers).unwrap_or(backoff), error)
+                }
+            };
+            if !may_retry || waited + wait > self.retry.max_wait {
+                return Err(error);
+            }
+            tracing::debug!(%error, ?wait, attempt, "retrying a GitHub request");
+            tokio::time::sleep(wait).await;
+            waited += wait;
+            attempt += 1;
+        }
+    }
+}
+
+fn is_transient(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// 429, or a 403 that GitHub marks as a (primary or secondary) rate limit.
+fn is_rate_limited(status: StatusCode, headers: &HeaderMap) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN
+            && (headers.contains_key("retry-after")
+                || header(headers, "x-ratelimit-remaining") == Some("0")))
+}
+
+/// The wait the server asks for: `Retry-After` seconds, or until `x-ratelimit-reset` (epoch seconds)
+/// when no requests remain.
+fn server_wait(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(seconds) = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    if header(headers, "x-ratelimit-remaining") == Some("0") {
+        let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
+    }
+    None
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok().map(str::trim)
+}
+
+/// GitHub's `message` from an error body, or the start of the body.
+fn error_message(body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        message: String,
+    }
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(parsed) => parsed.message,
+        Err(_) if body.trim().is_empty() => "no message".to_string(),
+        Err(_) => body.chars().take(200).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_403_with_rate_limit_headers_is_a_rate_limit_not_a_refusal() {
+        assert!(is_rate_limited(
+            StatusCode::FORBIDDEN,
+            &headers(&[("x-ratelimit-remaining", "0")])
+        ));
+        assert!(is_rate_limited(
+            StatusCode::FORBIDDEN,
+            &headers(&[("retry-after", "5")])
+        ));
+        assert!(!is_rate_limited(
+            StatusCode::FORBIDDEN,
+            &headers(&[("x-ratelimit-remaining", "4999")])
+        ));
+        assert!(is_rate_limited(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new()
+        ));
+    }
+
+    #[test]
+    fn the_server_wait_comes_from_retry_after_or_the_reset_time() {
+        assert_eq!(
+            server_wait(&headers(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let reset = (now + 30).to_string();
+        let wait = server_wait(&headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset),
+        ]));
+        let wait = wait.unwrap().as_secs();
+        assert!((29..=32).contains(&wait), "{wait}");
+        assert_eq!(
+            server_wait(&headers(&[("x-ratelimit-reset", &reset)])),
+            None
+        );
+    }
+
+    #[test]
+    fn error_messages_come_from_githubs_json() {
+        assert_eq!(
+            error_message(r#"{"message":"Resource not accessible by integration"}"#),
+            "Resource not accessible by integration"
+        );
+        assert_eq!(error_message(""), "no message");
+        assert_eq!(
+            error_message("<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
+    }
+}

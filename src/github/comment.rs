@@ -1,0 +1,403 @@
+//! The sticky pull-request comment: which pull request, which comment (a hidden marker among the token
+//! user's comments), and create / update / leave alone.
+use std::fmt;
+
+use http::Method;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::api::{ApiError, Client, Retry};
+use super::context::{Context, Event};
+use super::inputs::CommentMode;
+use crate::promote::result::{PromotionStatus, RunResult};
+use crate::report::{self, RenderOptions};
+
+/// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// Comments listed per page (GitHub's maximum).
+pub const PER_PAGE: usize = 100;
+
+/// A pull request to comment on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub owner: String,
+    pub repo: String,
+    pub number: u64,
+}
+
+/// Where the comment goes, if anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentTarget {
+    PullRequest(PullRequest),
+    /// No pull request for this run, and why (a tag, a schedule, a push with no merged pull request).
+    None(String),
+}
+
+/// Finds the pull request of the run: the event's on `pull_request` events; on a push to the default
+/// branch, the pull request merged as that commit (`GET /repos/{owner}/{repo}/commits/{sha}/pulls`: the
+/// merged one whose merge commit is the pushed commit, else the first).
+pub async fn resolve_target(client: &Client, context: &Context) -> Result<CommentTarget, ApiError> {
+    let Some(repository) = &context.repository else {
+        return Ok(CommentTarget::None(
+            "GITHUB_REPOSITORY is not set".to_string(),
+        ));
+    };
+    let pull_request = |number| {
+        CommentTarget::PullRequest(PullRequest {
+            owner: repository.owner.clone(),
+            repo: repository.name.clone(),
+            number,
+        })
+    };
+    let sha = match &context.event {
+        Event::PullRequest { number, .. } => return Ok(pull_request(*number)),
+        Event::Tag { name, .. } => {
+            return Ok(CommentTarget::None(format!(
+                "tag {name} has no pull request"
+            )));
+        }
+        Event::Other(name) if name.is_empty() => {
+            return Ok(CommentTarget::None(
+                "not running in a GitHub workflow".to_string(),
+            ));
+        }
+        Event::Other(name) => {
+            return Ok(CommentTarget::None(format!(
+                "a {name} event has no pull request"
+            )));
+        }
+        push => match push.default_branch_push() {
+            Some(sha) => sha,
+            None => {
+                return Ok(CommentTarget::None(
+                    "a push to a branch other than the default one has no merged pull request"
+                        .to_string(),
+                ));
+            }
+        },
+    };
+    #[derive(Deserialize)]
+    struct Pull {
+        number: u64,
+        merged_at: Option<String>,
+        merge_commit_sha: Option<String>,
+    }
+    let path = format!(
+        "/repos/{}/{}/commits/{sha}/pulls",
+        repository.owner, repository.name
+    );
+    let pulls: Vec<Pull> = client.get(&path).await?;
+    let merged = pulls
+        .iter()
+        .find(|p| p.merged_at.is_some() && p.merge_commit_sha.as_deref() == Some(sha));
+    Ok(match merged.or(pulls.first()) {
+        Some(pull) => pull_request(pull.number),
+        None => CommentTarget::None(format!("no pull request contains commit {sha}")),
+    })
+}
+
+/// The hidden marker that finds a run's comment again: one per manifest and set of selected promotions
+/// (not per command, so that `apply` updates the comment `plan` wrote).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker(String);
+
+impl Marker {
+    /// The marker for `manifest` (as given; `./` and `\` are normalised) and the selected `promotions`
+    /// (in any order; empty means all).
+    pub fn new(manifest: &str, promotions: &[String]) -> Marker {
+        let manifest = manifest.replace('\\', "/");
+        let manifest = manifest.trim_start_matches("./");
+        let mut promotions: Vec<&str> = promotions.iter().map(String::as_str).collect();
+        promotions.sort_unstable();
+        promotions.dedup();
+        let mut hasher = Sha256::new();
+        hasher.update(manifest.as_bytes());
+        for promotion in promotions {
+            hasher.update(b"\n");
+            hasher.update(promotion.as_bytes());
+        }
+        let key = hex::encode(&hasher.finalize()[..8]);
+        Marker(format!("<!-- spark-promote:{key} -->"))
+    }
+
+    /// The marker as it appears in a comment.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Marker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The comment's markdown for `result` (within the comment budget), linking the run when known.
+pub fn markdown(result: &RunResult, run_url: Option<String>) -> String {
+    report::markdown(result, &RenderOptions::comment(run_url))
+}
+
+/// What to do when the comment does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    Create,
+    /// Leave it: there is nothing new to say, and an existing comment is still kept up to date.
+    Skip,
+}
+
+/// What the `comment` input asks for with this result: nothing (`never`); create or update (`always`, or
+/// `auto` when the run has something to say); update only (`auto` when everything was already applied).
+pub fn policy(mode: CommentMode, result: &RunResult) -> Option<IfMissing> {
+    match mode {
+        CommentMode::Never => None,
+        CommentMode::Always => Some(IfMissing::Create),
+        CommentMode::Auto if has_news(result) => Some(IfMissing::Create),
+        CommentMode::Auto => Some(IfMissing::Skip),
+    }
+}
+
+/// Anything other than promotions already applied, or plans with nothing in them.
+fn has_news(result: &RunResult) -> bool {
+    result.promotions.iter().any(|p| match p.status {
+        PromotionStatus::Skipped => false,
+        PromotionStatus::Planned => {
+            !p.services.is_empty() || !p.errors.is_empty() || !p.warnings.is_empty()
+        }
+        PromotionStatus::Completed | PromotionStatus::Failed | PromotionStatus::Cancelled => true,
+    })
+}
+
+/// What [`upsert`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentOutcome {
+    Created {
+        id: u64,
+        url: String,
+    },
+    Updated {
+        id: u64,
+        url: String,
+    },
+    /// The comment already says this.
+    Unchanged {
+        id: u64,
+        url: String,
+    },
+    /// No comment existed and [`IfMissing::Skip`] asked not to create one.
+    NotCreated,
+    /// No comment was attempted, and why (the `comment` input, no pull request for the run).
+    Skipped(String),
+    /// GitHub refused (403 or 404, e.g. a fork's read-only token): the caller warns, and the promotions'
+    /// result still decides the exit code.
+    Forbidden(String),
+}
+
+#[derive(Debug, Deserialize)]
+struct Comment {
+    id: u64,
+    body: Option<String>,
+    html_url: String,
+    user: Option<User>,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    login: String,
+}
+
+/// Creates or updates the comment marked `marker` on `pull` with `markdown` (the marker is put first).
+///
+/// The comment is looked for among the token user's comments only, page by page (100 a page), oldest
+/// first; the first match is the one kept up to date. It is updated (`PATCH`) only when its body differs,
+/// and created (`POST`, never retried) only when absent and `if_missing` allows. A 403 or 404 is
+/// [`CommentOutcome::Forbidden`]; other failures are errors.
+pub async fn upsert(
+    client: &Client,
+    pull: &PullRequest,
+    marker: &Marker,
+    markdown: &str,
+    if_missing: IfMissing,
+) -> Result<CommentOutcome, ApiError> {
+    match write(client, pull, marker, markdown, if_missing).await {
+        Err(err) if err.is_refused() => Ok(CommentOutcome::Forbidden(format!(
+            "cannot write the pull request comment: {err} (a pull request from a fork gets a read-only token; \
+             the workflow needs `pull-requests: write`)"
+        ))),
+        other => other,
+    }
+}
+
+async fn write(
+    client: &Client,
+    pull: &PullRequest,
+    marker: &Marker,
+    markdown: &str,
+    if_missing: IfMissing,
+) -> Result<CommentOutcome, ApiError> {
+    let body = format!("{marker}\n{markdown}");
+    let login = token_login(client).await?;
+    let repo = format!("/repos/{}/{}", pull.owner, pull.repo);
+    match find(client, &repo, pull.number, &login, marker).await? {
+        Some(existing) if same_text(existing.body.as_deref().unwrap_or_default(), &body) => {
+            Ok(CommentOutcome::Unchanged {
+                id: existing.id,
+                url: existing.html_url,
+            })
+        }
+        Some(existing) => {
+            let path = format!("{repo}/issues/comments/{}", existing.id);
+            let updated: Comment = client
+                .json(
+                    Method::PATCH,
+                    &path,
+                    Some(&json!({ "body": body })),
+                    Retry::Idempotent,
+                )
+                .await?;
+            Ok(CommentOutcome::Updated {
+                id: updated.id,
+                url: updated.html_url,
+            })
+        }
+        None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
+        None => {
+            let path = format!("{repo}/issues/{}/comments", pull.number);
+            let created: Comment = client
+                .json(
+                    Method::POST,
+                    &path,
+                    Some(&json!({ "body": body })),
+                    Retry::Never,
+                )
+                .await?;
+            Ok(CommentOutcome::Created {
+                id: created.id,
+                url: created.html_url,
+            })
+        }
+    }
+}
+
+/// The login of the token's user; for the `GITHUB_TOKEN` (an installation token, refused `GET /user`
+/// with 403) it is [`ACTIONS_BOT`].
+async fn token_login(client: &Client) -> Result<String, ApiError> {
+    match client.get::<User>("/user").await {
+        Ok(user) => Ok(user.login),
+        Err(err) if err.is_refused() => {
+            tracing::debug!(%err, "GET /user refused: an installation token, comments are by {ACTIONS_BOT}");
+            Ok(ACTIONS_BOT.to_string())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The first comment by `login` that holds `marker`, looking through all pages until one is found.
+async fn find(
+    client: &Client,
+    repo: &str,
+    number: u64,
+    login: &str,
+    marker: &Marker,
+) -> Result<Option<Comment>, ApiError> {
+    let mut page = 1u64;
+    loop {
+        let path = format!("{repo}/issues/{number}/comments?per_page={PER_PAGE}&page={page}");
+        let comments: Vec<Comment> = client.get(&path).await?;
+        let last_page = comments.len() < PER_PAGE;
+        let found = comments.into_iter().find(|comment| {
+            comment
+                .user
+                .as_ref()
+                .is_some_and(|user| user.login == login)
+                && comment
+                    .body
+                    .as_deref()
+                    .is_some_and(|body| body.contains(marker.as_str()))
+        });
+        if found.is_some() || last_page {
+            return Ok(found);
+        }
+        page += 1;
+    }
+}
+
+/// Bodies compared as GitHub may store them (line endings, trailing whitespace).
+fn same_text(stored: &str, body: &str) -> bool {
+    let normal = |text: &str| text.replace("\r\n", "\n").trim_end().to_string();
+    normal(stored) == normal(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promote::result::Command;
+
+    #[test]
+    fn the_marker_depends_on_the_manifest_and_the_selection_not_its_order() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = Marker::new("spark-promote.yaml", &names(&["rates", "pricing"]));
+        assert_eq!(
+            a,
+            Marker::new(
+                "./spark-promote.yaml",
+                &names(&["pricing", "rates", "pricing"])
+            )
+        );
+        assert_ne!(a, Marker::new("spark-promote.yaml", &names(&["pricing"])));
+        assert_ne!(a, Marker::new("other.yaml", &names(&["rates", "pricing"])));
+        assert_ne!(
+            Marker::new("spark-promote.yaml", &[]),
+            Marker::new("spark-promote.yaml", &names(&["pricing"]))
+        );
+        let text = a.as_str();
+        assert!(
+            text.starts_with("<!-- spark-promote:") && text.ends_with(" -->"),
+            "{text}"
+        );
+        assert_eq!(text.len(), "<!-- spark-promote: -->".len() + 16);
+    }
+
+    #[test]
+    fn auto_creates_only_when_the_run_has_news_and_never_never_comments() {
+        let run = |status| RunResult {
+            command: Command::Apply,
+            manifest: "m.yaml".to_string(),
+            promotions: vec![crate::promote::result::PromotionResult {
+                name: "p".to_string(),
+                source: "uat".to_string(),
+                target: "prod".to_string(),
+                status,
+                job_id: None,
+                export_job_id: None,
+                correlation_id: "c".to_string(),
+                services: Vec::new(),
+                service_versions: Vec::new(),
+                errors: Vec::new(),
+                warnings: Vec::new(),
+                duration_ms: 0,
+            }],
+        };
+        let skipped = run(PromotionStatus::Skipped);
+        let failed = run(PromotionStatus::Failed);
+        let empty_plan = run(PromotionStatus::Planned);
+        assert_eq!(policy(CommentMode::Auto, &skipped), Some(IfMissing::Skip));
+        assert_eq!(
+            policy(CommentMode::Auto, &empty_plan),
+            Some(IfMissing::Skip)
+        );
+        assert_eq!(policy(CommentMode::Auto, &failed), Some(IfMissing::Create));
+        assert_eq!(
+            policy(CommentMode::Always, &skipped),
+            Some(IfMissing::Create)
+        );
+        assert_eq!(policy(CommentMode::Never, &failed), None);
+    }
+
+    #[test]
+    fn stored_bodies_with_crlf_or_trailing_space_are_the_same_text() {
+        assert!(same_text("a\r\nb\n", "a\nb"));
+        assert!(!same_text("a\nb", "a\nc"));
+    }
+}

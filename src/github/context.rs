@@ -1,0 +1,318 @@
+//! The run's context: the `GITHUB_*` variables and the event payload (`GITHUB_EVENT_PATH`).
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use super::Env;
+use super::inputs::read;
+
+/// The repository the workflow runs in (`GITHUB_REPOSITORY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub owner: String,
+    pub name: String,
+}
+
+impl Repository {
+    /// Parses `owner/name`; both parts must be plain GitHub names (letters, digits, `-`, `_`, `.`).
+    pub fn parse(value: &str) -> anyhow::Result<Repository> {
+        let valid = |part: &str| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        match value.split_once('/') {
+            Some((owner, name)) if valid(owner) && valid(name) => Ok(Repository {
+                owner: owner.to_string(),
+                name: name.to_string(),
+            }),
+            _ => anyhow::bail!("GITHUB_REPOSITORY '{value}' is not of the form owner/name"),
+        }
+    }
+}
+
+/// What triggered the run, as far as the comment is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// `pull_request` or `pull_request_target`.
+    PullRequest { number: u64, head_sha: String },
+    /// A push to a branch.
+    Push {
+        /// The commit pushed (`after`).
+        sha: String,
+        /// `refs/heads/...`.
+        git_ref: String,
+        /// The repository's default branch, from the payload.
+        default_branch: Option<String>,
+    },
+    /// A push of a tag.
+    Tag { name: String, sha: String },
+    /// Anything else (schedule, workflow_dispatch, a deleted branch, no payload), by event name.
+    Other(String),
+}
+
+impl Event {
+    /// Reads the event from its name and JSON payload.
+    pub fn parse(event_name: &str, payload: &str) -> anyhow::Result<Event> {
+        let payload: Payload = serde_json::from_str(payload)
+            .with_context(|| format!("failed to parse the {event_name} event payload"))?;
+        Ok(match event_name {
+            "pull_request" | "pull_request_target" => {
+                let pull = payload.pull_request.with_context(|| {
+                    format!("the {event_name} event payload has no pull_request")
+                })?;
+                Event::PullRequest {
+                    number: pull.number,
+                    head_sha: pull.head.sha,
+                }
+            }
+            "push" => {
+                let (Some(git_ref), Some(sha)) = (payload.git_ref, payload.after) else {
+                    anyhow::bail!("the push event payload has no ref or after");
+                };
+                if payload.deleted || sha.chars().all(|c| c == '0') {
+                    Event::Other("push of a deleted ref".to_string())
+                } else if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
+                    Event::Tag {
+                        name: tag.to_string(),
+                        sha,
+                    }
+                } else {
+                    Event::Push {
+                        sha,
+                        git_ref,
+                        default_branch: payload.repository.and_then(|r| r.default_branch),
+                    }
+                }
+            }
+            other => Event::Other(other.to_string()),
+        })
+    }
+
+    /// For a push to the default branch, the commit pushed.
+    pub fn default_branch_push(&self) -> Option<&str> {
+        match self {
+            Event::Push {
+                sha,
+                git_ref,
+                default_branch: Some(branch),
+            } if git_ref.strip_prefix("refs/heads/") == Some(branch.as_str()) => Some(sha),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    pull_request: Option<PullRequestPayload>,
+    #[serde(rename = "ref")]
+    git_ref: Option<String>,
+    after: Option<String>,
+    #[serde(default)]
+    deleted: bool,
+    repository: Option<RepositoryPayload>,
+}
+
+#[derive(Deserialize)]
+struct PullRequestPayload {
+    number: u64,
+    head: HeadPayload,
+}
+
+#[derive(Deserialize)]
+struct HeadPayload {
+    sha: String,
+}
+
+#[derive(Deserialize)]
+struct RepositoryPayload {
+    default_branch: Option<String>,
+}
+
+/// The `GITHUB_*` variables the action uses.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// `GITHUB_EVENT_NAME`.
+    pub event_name: Option<String>,
+    pub event: Event,
+    /// `GITHUB_REPOSITORY`.
+    pub repository: Option<Repository>,
+    /// `GITHUB_SERVER_URL` (default `https://github.com`).
+    pub server_url: String,
+    /// `GITHUB_API_URL` (default `https://api.github.com`; GHES sets `https://HOST/api/v3`).
+    pub api_url: String,
+    /// `GITHUB_RUN_ID`.
+    pub run_id: Option<String>,
+    /// `GITHUB_WORKSPACE`.
+    pub workspace: Option<PathBuf>,
+    /// `GITHUB_STEP_SUMMARY`: the job summary file.
+    pub step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`: the step outputs file.
+    pub output: Option<PathBuf>,
+}
+
+impl Context {
+    /// Reads the variables through `env`, and the event payload from the file `GITHUB_EVENT_PATH` names.
+    pub fn from_env(env: Env) -> anyhow::Result<Context> {
+        let event_name = read(env, "GITHUB_EVENT_NAME");
+        let event = match (&event_name, read(env, "GITHUB_EVENT_PATH")) {
+            (Some(name), Some(path)) => {
+                let payload = std::fs::read_to_string(&path)
+                    .with_context(|| format!("failed to read the event payload {path}"))?;
+                Event::parse(name, &payload)?
+            }
+            (name, _) => Event::Other(name.clone().unwrap_or_default()),
+        };
+        let repository = read(env, "GITHUB_REPOSITORY")
+            .map(|value| Repository::parse(&value))
+            .transpose()?;
+        let url = |name: &str, default: &str| {
+            read(env, name)
+                .unwrap_or_else(|| default.to_string())
+                .trim_end_matches('/')
+                .to_string()
+        };
+        Ok(Context {
+            event_name,
+            event,
+            repository,
+            server_url: url("GITHUB_SERVER_URL", "https://github.com"),
+            api_url: url("GITHUB_API_URL", "https://api.github.com"),
+            run_id: read(env, "GITHUB_RUN_ID"),
+            workspace: read(env, "GITHUB_WORKSPACE").map(PathBuf::from),
+            step_summary: read(env, "GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            output: read(env, "GITHUB_OUTPUT").map(PathBuf::from),
+        })
+    }
+
+    /// The run's page: `{server}/{owner}/{repo}/actions/runs/{id}`.
+    pub fn run_url(&self) -> Option<String> {
+        let repository = self.repository.as_ref()?;
+        let run_id = self.run_id.as_ref()?;
+        Some(format!(
+            "{}/{}/{}/actions/runs/{run_id}",
+            self.server_url, repository.owner, repository.name
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    #[test]
+    fn pull_request_payload_gives_the_number_and_head_sha() {
+        let payload = format!(
+            r#"{{"number": 7, "pull_request": {{"number": 7, "head": {{"sha": "{SHA}"}}}}}}"#
+        );
+        for name in ["pull_request", "pull_request_target"] {
+            assert_eq!(
+                Event::parse(name, &payload).unwrap(),
+                Event::PullRequest {
+                    number: 7,
+                    head_sha: SHA.to_string()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn push_to_the_default_branch_is_recognised_and_tags_are_not_pushes() {
+        let push = |git_ref: &str| {
+            format!(
+                r#"{{"ref": "{git_ref}", "after": "{SHA}", "deleted": false, "repository": {{"default_branch": "main"}}}}"#
+            )
+        };
+        let main = Event::parse("push", &push("refs/heads/main")).unwrap();
+        assert_eq!(main.default_branch_push(), Some(SHA));
+        let feature = Event::parse("push", &push("refs/heads/feature")).unwrap();
+        assert_eq!(feature.default_branch_push(), None);
+        assert_eq!(
+            Event::parse("push", &push("refs/tags/v1.2.0")).unwrap(),
+            Event::Tag {
+                name: "v1.2.0".to_string(),
+                sha: SHA.to_string()
+            }
+        );
+        let deleted = r#"{"ref": "refs/heads/x", "after": "0000000000000000000000000000000000000000", "deleted": true}"#;
+        assert!(matches!(
+            Event::parse("push", deleted).unwrap(),
+            Event::Other(_)
+        ));
+    }
+
+    #[test]
+    fn other_events_and_broken_payloads() {
+        assert_eq!(
+            Event::parse("schedule", "{}").unwrap(),
+            Event::Other("schedule".to_string())
+        );
+        let err = Event::parse("pull_request", "{}").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the pull_request event payload has no pull_request"
+        );
+        let err = Event::parse("push", "not json").unwrap_err();
+        assert_eq!(err.to_string(), "failed to parse the push event payload");
+    }
+
+    #[test]
+    fn context_reads_the_variables_and_the_payload_file_and_builds_the_run_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let event_path = dir.path().join("event.json");
+        std::fs::write(
+            &event_path,
+            format!(r#"{{"pull_request": {{"number": 12, "head": {{"sha": "{SHA}"}}}}}}"#),
+        )
+        .unwrap();
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("GITHUB_EVENT_NAME", "pull_request".to_string()),
+            ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+            ("GITHUB_REPOSITORY", "acme/pricing".to_string()),
+            ("GITHUB_SERVER_URL", "https://ghe.acme.example/".to_string()),
+            (
+                "GITHUB_API_URL",
+                "https://ghe.acme.example/api/v3".to_string(),
+            ),
+            ("GITHUB_RUN_ID", "4242".to_string()),
+            ("GITHUB_OUTPUT", "/tmp/out".to_string()),
+        ]);
+        let context = Context::from_env(&|name| vars.get(name).cloned()).unwrap();
+        assert_eq!(
+            context.event,
+            Event::PullRequest {
+                number: 12,
+                head_sha: SHA.to_string()
+            }
+        );
+        assert_eq!(context.api_url, "https://ghe.acme.example/api/v3");
+        assert_eq!(
+            context.run_url().as_deref(),
+            Some("https://ghe.acme.example/acme/pricing/actions/runs/4242")
+        );
+        assert_eq!(context.output, Some(PathBuf::from("/tmp/out")));
+        assert_eq!(context.step_summary, None);
+    }
+
+    #[test]
+    fn context_outside_actions_has_defaults_and_no_run_url() {
+        let context = Context::from_env(&|_| None).unwrap();
+        assert_eq!(context.api_url, "https://api.github.com");
+        assert_eq!(context.event, Event::Other(String::new()));
+        assert_eq!(context.run_url(), None);
+    }
+
+    #[test]
+    fn repository_names_are_checked() {
+        assert!(Repository::parse("acme/pricing.rs").is_ok());
+        for bad in ["acme", "acme/", "/x", "a/b/c", "a b/c"] {
+            assert!(Repository::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
