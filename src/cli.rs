@@ -170,7 +170,11 @@ impl Cli {
             }
             Command::Plan(args) => run::run(args.into_request(RunCommand::Plan, None)).await,
             Command::Apply(args) => {
-                run::run(args.run.into_request(RunCommand::Apply, Some(args.wait_timeout))).await
+                run::run(
+                    args.run
+                        .into_request(RunCommand::Apply, Some(args.wait_timeout)),
+                )
+                .await
             }
             Command::Export(args) => {
                 export::export(export::ExportCommand {
@@ -232,7 +236,10 @@ impl RunArgs {
 }
 
 impl JobArgs {
-    fn into_request(self, action: crate::commands::job::JobAction) -> crate::commands::job::JobRequest {
+    fn into_request(
+        self,
+        action: crate::commands::job::JobAction,
+    ) -> crate::commands::job::JobRequest {
         crate::commands::job::JobRequest {
             environment: crate::commands::job::EnvironmentChoice {
                 name: self.environment,

@@ -50,12 +50,22 @@ pub async fn demo() -> anyhow::Result<Outcome> {
     let mut outcome = Outcome::Success;
     for (step, command) in [
         ("1. plan: what would change", Command::Plan),
-        ("2. apply: export from acme-uat, import into acme-prod", Command::Apply),
-        ("3. apply again: same content, same place, nothing imported", Command::Apply),
+        (
+            "2. apply: export from acme-uat, import into acme-prod",
+            Command::Apply,
+        ),
+        (
+            "3. apply again: same content, same place, nothing imported",
+            Command::Apply,
+        ),
     ] {
         tracing::info!("{step}");
         let result = promote::run(command, manifest.clone(), &[], RunOptions::default()).await?;
-        writeln!(stdout, "<!-- {step} -->\n{}\n", report::markdown(&result, &RenderOptions::summary(None)))?;
+        writeln!(
+            stdout,
+            "<!-- {step} -->\n{}\n",
+            report::markdown(&result, &RenderOptions::summary(None))
+        )?;
         if result.outcome(&Default::default()) != Outcome::Success {
             outcome = Outcome::Failed;
         }

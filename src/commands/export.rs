@@ -24,7 +24,10 @@ pub struct ExportCommand {
 
 pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
     if command.services.is_empty() && command.folders.is_empty() && command.version_ids.is_empty() {
-        return Err(InvalidInput::msg("nothing to export: give --service, --folder or --version-id").into());
+        return Err(InvalidInput::msg(
+            "nothing to export: give --service, --folder or --version-id",
+        )
+        .into());
     }
     check_output_dir(&command.output)?;
     let client = command.environment.client()?;
@@ -69,7 +72,11 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
         "services": exported.index.services.len(),
         "service_versions": exported.index.service_versions.len(),
     });
-    writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&summary)?)
-        .context("failed to write the result")?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&summary)?
+    )
+    .context("failed to write the result")?;
     Ok(Outcome::Success)
 }

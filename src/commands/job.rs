@@ -27,7 +27,12 @@ impl EnvironmentChoice {
                     InvalidInput::msg(format!(
                         "environment {name} is not in {} (it has: {})",
                         self.manifest.display(),
-                        manifest.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+                        manifest
+                            .environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })
             }
@@ -67,21 +72,26 @@ pub async fn job(request: JobRequest) -> anyhow::Result<Outcome> {
     }?;
     let json = serde_json::to_string_pretty(&status)?;
     writeln!(std::io::stdout().lock(), "{json}").context("failed to write the status")?;
-    Ok(if status.status.is_terminal() && !status.succeeded() && request.action == JobAction::Status {
-        Outcome::Failed
-    } else {
-        Outcome::Success
-    })
+    Ok(
+        if status.status.is_terminal() && !status.succeeded() && request.action == JobAction::Status
+        {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        },
+    )
 }
 
 /// Checks that an output path's directory exists before any call is made.
 pub fn check_output_dir(path: &Path) -> Result<(), InvalidInput> {
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(InvalidInput::msg(format!(
-            "cannot write {}: directory {} does not exist",
-            path.display(),
-            dir.display()
-        ))),
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(InvalidInput::msg(format!(
+                "cannot write {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -40,7 +40,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         }
     }
 }
@@ -115,14 +119,18 @@ fn reword(error: &YamlError) -> String {
             other => format!("expected a value of type {other}"),
         },
         YamlError::DuplicateMappingKey { .. } => {
-            format!("duplicate key: {}", UserMessageFormatter.format_message(error))
+            format!(
+                "duplicate key: {}",
+                UserMessageFormatter.format_message(error)
+            )
         }
         YamlError::Budget { breach, .. } => budget(breach),
         YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayStackDepthExceeded { .. }
         | YamlError::AliasReplayCounterOverflow { .. } => {
-            "aliases expand to too much data (a YAML alias bomb?); write the values out instead".into()
+            "aliases expand to too much data (a YAML alias bomb?); write the values out instead"
+                .into()
         }
         YamlError::MultipleDocuments { .. } => {
             "the manifest must be a single YAML document (remove the `---` separators)".into()
@@ -133,7 +141,10 @@ fn reword(error: &YamlError) -> String {
 
 /// `unknown field `service_existing`, expected one of: ...; did you mean `services_existing`?`
 fn unknown(what: &str, found: &str, expected: &[&str]) -> String {
-    let mut message = format!("unknown {what} `{found}`, expected one of: {}", expected.join(", "));
+    let mut message = format!(
+        "unknown {what} `{found}`, expected one of: {}",
+        expected.join(", ")
+    );
     if let Some(best) = closest(found, expected) {
         message.push_str(&format!("; did you mean `{best}`?"));
     }
@@ -221,7 +232,10 @@ mod tests {
     #[test]
     fn typos_get_a_suggestion_and_strangers_do_not() {
         let fields = ["services_existing", "update_version_type", "services"];
-        assert_eq!(closest("service_existing", &fields), Some("services_existing"));
+        assert_eq!(
+            closest("service_existing", &fields),
+            Some("services_existing")
+        );
         assert_eq!(closest("update_type", &fields), None);
         assert_eq!(closest("wait_timeout", &fields), None);
     }

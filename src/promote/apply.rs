@@ -9,11 +9,11 @@ use super::correlation::{self, Content, Identity};
 use super::export::{self, ExportIndex, ExportJob};
 use super::jobs::{self, JobRun, Kind, Watched};
 use super::messages;
+use super::outputs;
 use super::package::{self, Package};
 use super::progress::Transfer;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus};
-use super::outputs;
 use crate::manifest::{Promotion, Source};
 use crate::spark::JobStatus;
 
@@ -40,10 +40,23 @@ pub(crate) struct Prepared {
     pub index: Option<ExportIndex>,
 }
 
-async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult) -> anyhow::Result<()> {
+async fn run(
+    ctx: &Context,
+    promotion: &Promotion,
+    result: &mut PromotionResult,
+) -> anyhow::Result<()> {
     let prepared = prepare(ctx, promotion, result).await?;
-    let entity = request::import_entity(promotion, prepared.index.as_ref(), &ctx.options.source_system, &mut result.warnings);
-    let target = ctx.manifest.environments.get(&promotion.to).context("unknown target")?;
+    let entity = request::import_entity(
+        promotion,
+        prepared.index.as_ref(),
+        &ctx.options.source_system,
+        &mut result.warnings,
+    );
+    let target = ctx
+        .manifest
+        .environments
+        .get(&promotion.to)
+        .context("unknown target")?;
     let correlation_id = match &promotion.correlation_id {
         Some(given) => given.clone(),
         None => correlation::correlation_id(&Identity {
@@ -59,12 +72,14 @@ async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult)
     let client = ctx.client(&promotion.to)?;
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();
-    let report = move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
+    let report =
+        move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
     let path = prepared.package.path.clone();
     let run = jobs::run_job(
         client,
         Kind::Import,
         &correlation_id,
+        true,
         ctx.options.wait_timeout,
         &ctx.options.cancel,
         || client.import(&path, &entity, Some(&report)),
@@ -92,7 +107,9 @@ async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult)
                         PromotionStatus::Failed
                     };
                     if result.status != PromotionStatus::Completed && status.errors.is_empty() {
-                        result.errors.push(format!("import job {id} ended {}", status.status.as_str()));
+                        result
+                            .errors
+                            .push(format!("import job {id} ended {}", status.status.as_str()));
                     }
                 }
                 Watched::Cancelled(status) => {
@@ -122,7 +139,9 @@ async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult)
         JobRun::CancelledBeforeStart { id } => {
             result.job_id = id;
             result.status = PromotionStatus::Cancelled;
-            result.errors.push("cancelled before the import job started".to_string());
+            result
+                .errors
+                .push("cancelled before the import job started".to_string());
         }
     }
     Ok(())
@@ -197,7 +216,10 @@ pub(crate) async fn prepare_listing(
     let (index, content) = match &promotion.source {
         Source::Package { path, display } => {
             let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
-            (ExportIndex::load_beside(path)?, Some(Content::PackageSha256(package.sha256)))
+            (
+                ExportIndex::load_beside(path)?,
+                Some(Content::PackageSha256(package.sha256)),
+            )
         }
         Source::Environment { environment, .. } => {
             let exported = export::run(

@@ -91,7 +91,10 @@ impl Context {
 }
 
 /// A Spark client for an environment of the manifest.
-pub fn client_for(environment: &Environment, options: &spark::ClientOptions) -> anyhow::Result<spark::Client> {
+pub fn client_for(
+    environment: &Environment,
+    options: &spark::ClientOptions,
+) -> anyhow::Result<spark::Client> {
     let auth = match &environment.auth {
         manifest::Auth::Bearer(token) => spark::Auth::Bearer(token.clone()),
         manifest::Auth::ApiKey(key) => spark::Auth::ApiKey(key.clone()),
@@ -105,6 +108,10 @@ pub fn client_for(environment: &Environment, options: &spark::ClientOptions) -> 
             token_url: token_url.clone(),
         },
     };
-    spark::Client::new(environment.url.clone(), auth, options.clone())
-        .with_context(|| format!("failed to set up the client for environment {}", environment.name))
+    spark::Client::new(environment.url.clone(), auth, options.clone()).with_context(|| {
+        format!(
+            "failed to set up the client for environment {}",
+            environment.name
+        )
+    })
 }

@@ -72,7 +72,12 @@ impl ExportIndex {
         ExportIndex {
             export_job_id: status.id.clone(),
             source: source.to_string(),
-            file_hashes: status.outputs.files.iter().filter_map(|file| file.file_hash.clone()).collect(),
+            file_hashes: status
+                .outputs
+                .files
+                .iter()
+                .filter_map(|file| file.file_hash.clone())
+                .collect(),
             services: status.outputs.services.clone(),
             service_versions: status.outputs.service_versions.clone(),
         }
@@ -112,9 +117,15 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         target: client.base_url().as_str(),
     });
     request.correlation_id = Some(correlation_id.clone());
-    let run = jobs::run_job(client, Kind::Export, &correlation_id, job.wait, job.cancel, || {
-        client.export(&request)
-    })
+    let run = jobs::run_job(
+        client,
+        Kind::Export,
+        &correlation_id,
+        false,
+        job.wait,
+        job.cancel,
+        || client.export(&request),
+    )
     .await?;
     let status = match run {
         JobRun::AlreadyDone { status, .. } => status,
@@ -125,8 +136,14 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         JobRun::Ran {
             id,
             watched: Watched::TimedOut(_),
-        } => bail!("export job {id} did not end within {}", humantime::format_duration(job.wait)),
-        JobRun::Ran { watched: Watched::Cancelled(_), id } => bail!("export job {id} was cancelled"),
+        } => bail!(
+            "export job {id} did not end within {}",
+            humantime::format_duration(job.wait)
+        ),
+        JobRun::Ran {
+            watched: Watched::Cancelled(_),
+            id,
+        } => bail!("export job {id} was cancelled"),
         JobRun::CancelledBeforeStart { .. } => bail!("the export was cancelled before it started"),
     };
     if !status.succeeded() {
@@ -139,7 +156,10 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
     }
     let index = ExportIndex::from_status(&status, client.base_url().as_str());
     let Some(destination) = download_to else {
-        return Ok(Exported { index, package: None });
+        return Ok(Exported {
+            index,
+            package: None,
+        });
     };
     let file = match status.outputs.files.as_slice() {
         [file] => file,
@@ -154,12 +174,14 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         .with_context(|| format!("export job {} gave an invalid download URL", status.id))?;
     let label = job.label.to_string();
     let progress = job.progress.clone();
-    let report = move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
+    let report =
+        move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
     client
         .download(&url, destination, Some(&report))
         .await
         .with_context(|| format!("failed to download the package of export job {}", status.id))?;
-    let package = package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
+    let package =
+        package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
     index.save_beside(destination)?;
     Ok(Exported {
         index,

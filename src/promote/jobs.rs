@@ -58,7 +58,11 @@ pub struct Found {
 
 /// Looks for a job of ours (same correlation id) among the tenant's jobs in progress and of the last hour.
 /// In progress first, then the most recent.
-pub async fn find_ours(client: &Client, kind: Kind, correlation_id: &str) -> anyhow::Result<Option<Found>> {
+pub async fn find_ours(
+    client: &Client,
+    kind: Kind,
+    correlation_id: &str,
+) -> anyhow::Result<Option<Found>> {
     let jobs = kind
         .list(client)
         .await
@@ -126,7 +130,10 @@ pub async fn wait_for_slot(
             announced = Some(who.clone());
         }
         if Instant::now() >= deadline {
-            bail!("gave up waiting for the tenant after {}: {who}", format_duration(started.elapsed()));
+            bail!(
+                "gave up waiting for the tenant after {}: {who}",
+                format_duration(started.elapsed())
+            );
         }
         tokio::select! {
             _ = tokio::time::sleep(poll::delay(started.elapsed()).max(Duration::from_millis(500))) => {}
@@ -142,7 +149,11 @@ fn describe(kind: Kind, job: &TenantJob, tenant: &str) -> String {
         .as_deref()
         .map(|user| format!(", started by {user}"))
         .unwrap_or_default();
-    format!("tenant {tenant} is busy with {} job {}{by}", kind.as_str(), job.id)
+    format!(
+        "tenant {tenant} is busy with {} job {}{by}",
+        kind.as_str(),
+        job.id
+    )
 }
 
 /// How a watched job ended.
@@ -160,7 +171,13 @@ pub enum Watched {
 const CANCEL_CONFIRMATION: Duration = Duration::from_secs(5);
 
 /// Polls a job until it ends, the deadline passes or the run is cancelled (then the job is cancelled).
-pub async fn watch(client: &Client, kind: Kind, id: &str, deadline: Instant, cancel: &Cancel) -> anyhow::Result<Watched> {
+pub async fn watch(
+    client: &Client,
+    kind: Kind,
+    id: &str,
+    deadline: Instant,
+    cancel: &Cancel,
+) -> anyhow::Result<Watched> {
     let started = Instant::now();
     let mut last_state: Option<JobState> = None;
     loop {
@@ -200,7 +217,10 @@ pub async fn cancel_job(client: &Client, kind: Kind, id: &str) -> Option<JobStat
     };
     let until = Instant::now() + CANCEL_CONFIRMATION;
     while Instant::now() < until {
-        if last.as_ref().is_some_and(|status| status.status.is_terminal()) {
+        if last
+            .as_ref()
+            .is_some_and(|status| status.status.is_terminal())
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -234,11 +254,14 @@ const AMBIGUOUS_RESENDS: u32 = 1;
 
 /// Idempotent job start: attaches to a running job of ours, reports a completed one, otherwise waits for the
 /// tenant's slot and POSTs (never blindly again: after an ambiguous failure it looks for the correlation id
-/// first), then watches the job. `wait` bounds the slot wait and, separately, the job.
+/// first), then watches the job. `wait` bounds the slot wait and, separately, the job. A completed job of
+/// ours is reported only with `reuse_completed` (imports); an export is run afresh, since what it exports
+/// may have changed since.
 pub async fn run_job<F, Fut>(
     client: &Client,
     kind: Kind,
     correlation_id: &str,
+    reuse_completed: bool,
     wait: Duration,
     cancel: &Cancel,
     post: F,
@@ -250,16 +273,28 @@ where
     let name = kind.as_str();
     if let Some(found) = find_ours(client, kind, correlation_id).await? {
         if !found.state.is_terminal() {
-            tracing::info!("{name} job {} with our correlation id is running: attaching to it", found.id);
+            tracing::info!(
+                "{name} job {} with our correlation id is running: attaching to it",
+                found.id
+            );
             let watched = watch(client, kind, &found.id, Instant::now() + wait, cancel).await?;
-            return Ok(JobRun::Ran { id: found.id, watched });
+            return Ok(JobRun::Ran {
+                id: found.id,
+                watched,
+            });
         }
         let status = kind.status(client, &found.id).await?;
-        if status.succeeded() {
-            tracing::info!("{name} job {} with our correlation id already completed", found.id);
-            return Ok(JobRun::AlreadyDone { id: found.id, status });
+        if status.succeeded() && reuse_completed {
+            tracing::info!(
+                "{name} job {} with our correlation id already completed",
+                found.id
+            );
+            return Ok(JobRun::AlreadyDone {
+                id: found.id,
+                status,
+            });
         }
-        tracing::info!(
+        tracing::debug!(
             "an earlier {name} job {} with our correlation id ended {}: starting a new one",
             found.id,
             status.status.as_str()
@@ -268,7 +303,9 @@ where
     let slot_deadline = Instant::now() + wait;
     let mut resends = 0;
     let id = 'started: loop {
-        if let Slot::Ours(id) = wait_for_slot(client, kind, correlation_id, slot_deadline, cancel).await? {
+        if let Slot::Ours(id) =
+            wait_for_slot(client, kind, correlation_id, slot_deadline, cancel).await?
+        {
             tracing::info!("{name} job {id} with our correlation id is running: attaching to it");
             break id;
         }
@@ -287,7 +324,10 @@ where
         };
         match posted {
             Ok(job) => {
-                tracing::info!("started {name} job {} (correlation id {correlation_id})", job.id);
+                tracing::info!(
+                    "started {name} job {} (correlation id {correlation_id})",
+                    job.id
+                );
                 break job.id;
             }
             Err(err) if err.is_busy() => {
@@ -303,8 +343,9 @@ where
                     }
                 }
                 if resends >= AMBIGUOUS_RESENDS {
-                    return Err(anyhow::Error::new(err)
-                        .context(format!("no {name} job with correlation id {correlation_id} was found")));
+                    return Err(anyhow::Error::new(err).context(format!(
+                        "no {name} job with correlation id {correlation_id} was found"
+                    )));
                 }
                 resends += 1;
                 tracing::warn!("no {name} job with our correlation id was created: sending again");

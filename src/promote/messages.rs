@@ -12,7 +12,11 @@ pub fn suffix(messages: &[JobMessage]) -> String {
 
 /// The messages joined with `; `.
 pub fn join(messages: &[JobMessage]) -> String {
-    messages.iter().map(|message| message.to_string()).collect::<Vec<_>>().join("; ")
+    messages
+        .iter()
+        .map(|message| message.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Each message as text.

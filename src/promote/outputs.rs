@@ -71,7 +71,10 @@ mod tests {
 
     #[test]
     fn service_uris_lose_versions_and_leading_slashes() {
-        assert_eq!(service_uri("/newproduct/newservice[1.0.0]"), "newproduct/newservice");
+        assert_eq!(
+            service_uri("/newproduct/newservice[1.0.0]"),
+            "newproduct/newservice"
+        );
         assert_eq!(service_uri("a/b"), "a/b");
     }
 }

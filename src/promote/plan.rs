@@ -37,7 +37,11 @@ pub(crate) struct Listed {
     pub versions: Vec<String>,
 }
 
-async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult) -> anyhow::Result<()> {
+async fn run(
+    ctx: &Context,
+    promotion: &Promotion,
+    result: &mut PromotionResult,
+) -> anyhow::Result<()> {
     let listing = prepare_listing(ctx, promotion, result).await?;
     let entity = request::import_entity(
         promotion,
@@ -45,7 +49,11 @@ async fn run(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult)
         &ctx.options.source_system,
         &mut result.warnings,
     );
-    let target = ctx.manifest.environments.get(&promotion.to).context("unknown target")?;
+    let target = ctx
+        .manifest
+        .environments
+        .get(&promotion.to)
+        .context("unknown target")?;
     result.correlation_id = match (&promotion.correlation_id, &listing.content) {
         (Some(given), _) => given.clone(),
         (None, Some(content)) => correlation::correlation_id(&Identity {
@@ -87,8 +95,13 @@ async fn predict(
     folders: &mut BTreeMap<String, bool>,
 ) -> anyhow::Result<ServiceResult> {
     let source = service_uri(&listed.uri);
-    let mapping = promotion.services.iter().find(|mapping| mapping.source == source);
-    let destination = mapping.map(|mapping| mapping.destination.clone()).unwrap_or_else(|| source.clone());
+    let mapping = promotion
+        .services
+        .iter()
+        .find(|mapping| mapping.source == source);
+    let destination = mapping
+        .map(|mapping| mapping.destination.clone())
+        .unwrap_or_else(|| source.clone());
     let update = mapping
         .and_then(|mapping| mapping.update_version_type)
         .unwrap_or(promotion.update_version_type);
@@ -116,7 +129,10 @@ async fn predict(
     };
     if !folder_exists {
         row.status = ServiceStatus::WouldFail;
-        row.detail = Some(format!("destination folder {folder} does not exist in {}", promotion.to));
+        row.detail = Some(format!(
+            "destination folder {folder} does not exist in {}",
+            promotion.to
+        ));
         return Ok(row);
     }
     let info = client
@@ -150,7 +166,11 @@ async fn predict(
 
 /// The versions `add_version` would create: one bump of the destination's latest per source version
 /// (at least one when the source versions are unknown), or the source versions for `copy`.
-fn next_versions(latest: Option<&str>, update: UpdateVersionType, listed: &Listed) -> Option<String> {
+fn next_versions(
+    latest: Option<&str>,
+    update: UpdateVersionType,
+    listed: &Listed,
+) -> Option<String> {
     let bump = match update {
         UpdateVersionType::Copy => return versions_text(&listed.versions),
         UpdateVersionType::Major => Bump::Major,
@@ -184,9 +204,18 @@ mod tests {
     #[test]
     fn add_version_bumps_once_per_source_version_from_the_latest() {
         let two = listed(&["1.0.0", "1.1.0"]);
-        assert_eq!(next_versions(Some("1.3.1"), UpdateVersionType::Minor, &two).unwrap(), "1.4.0, 1.5.0");
-        assert_eq!(next_versions(Some("1.3.1"), UpdateVersionType::Major, &listed(&[])).unwrap(), "2.0.0");
-        assert_eq!(next_versions(Some("1.3.1"), UpdateVersionType::Copy, &two).unwrap(), "1.0.0, 1.1.0");
+        assert_eq!(
+            next_versions(Some("1.3.1"), UpdateVersionType::Minor, &two).unwrap(),
+            "1.4.0, 1.5.0"
+        );
+        assert_eq!(
+            next_versions(Some("1.3.1"), UpdateVersionType::Major, &listed(&[])).unwrap(),
+            "2.0.0"
+        );
+        assert_eq!(
+            next_versions(Some("1.3.1"), UpdateVersionType::Copy, &two).unwrap(),
+            "1.0.0, 1.1.0"
+        );
         assert_eq!(next_versions(None, UpdateVersionType::Patch, &two), None);
     }
 }

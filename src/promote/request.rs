@@ -39,7 +39,9 @@ pub fn import_entity(
             service_uri_source: mapping.source.clone(),
             service_uri_destination: Some(mapping.destination.clone()),
             update_version_type: Some(update_version_type(
-                mapping.update_version_type.unwrap_or(promotion.update_version_type),
+                mapping
+                    .update_version_type
+                    .unwrap_or(promotion.update_version_type),
             )),
         })
         .collect();
@@ -47,11 +49,16 @@ pub fn import_entity(
         Some(index) => {
             for service in &index.services {
                 let uri = &service.service_uri_source;
-                if !services_modify.iter().any(|entry| &entry.service_uri_source == uri) {
+                if !services_modify
+                    .iter()
+                    .any(|entry| &entry.service_uri_source == uri)
+                {
                     services_modify.push(spark::ServiceModify {
                         service_uri_source: uri.clone(),
                         service_uri_destination: Some(uri.clone()),
-                        update_version_type: Some(update_version_type(promotion.update_version_type)),
+                        update_version_type: Some(update_version_type(
+                            promotion.update_version_type,
+                        )),
                     });
                 }
             }
@@ -89,7 +96,10 @@ pub fn identity_json(entity: &spark::ImportRequestEntity) -> anyhow::Result<Stri
 }
 
 /// The export request of a promotion whose source is an environment.
-pub fn export_request(promotion: &Promotion, default_source_system: &str) -> Option<spark::ExportRequest> {
+pub fn export_request(
+    promotion: &Promotion,
+    default_source_system: &str,
+) -> Option<spark::ExportRequest> {
     let Source::Environment {
         services,
         folders,

@@ -106,7 +106,6 @@ pub struct VersionResult {
     pub version_id_destination: Option<String>,
 }
 
-
 impl PromotionResult {
     /// A result for a promotion about to run: failed until it succeeds.
     pub fn begin(promotion: &crate::manifest::Promotion) -> PromotionResult {

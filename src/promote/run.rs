@@ -52,11 +52,18 @@ impl RunResult {
         if let Some(signal) = cancel.signal() {
             return Outcome::Interrupted(signal);
         }
-        let ok = self.promotions.iter().all(|promotion| match promotion.status {
-            PromotionStatus::Completed | PromotionStatus::Skipped => true,
-            PromotionStatus::Planned => promotion.errors.is_empty(),
-            PromotionStatus::Failed | PromotionStatus::Cancelled => false,
-        });
-        if ok { Outcome::Success } else { Outcome::Failed }
+        let ok = self
+            .promotions
+            .iter()
+            .all(|promotion| match promotion.status {
+                PromotionStatus::Completed | PromotionStatus::Skipped => true,
+                PromotionStatus::Planned => promotion.errors.is_empty(),
+                PromotionStatus::Failed | PromotionStatus::Cancelled => false,
+            });
+        if ok {
+            Outcome::Success
+        } else {
+            Outcome::Failed
+        }
     }
 }

@@ -62,16 +62,34 @@ async fn add_version_bumps_minor_from_the_destination_latest() {
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
     assert_eq!(promotion(&result)["services"][0]["status"], "updated");
     // prod had pricing/quote 1.0.0; uat's 1.0.0 and 1.1.0 become 1.1.0 and 1.2.0.
-    assert_eq!(destination_versions(&result), vec!["quote[1.1.0]", "quote[1.2.0]"]);
+    assert_eq!(
+        destination_versions(&result),
+        vec!["quote[1.1.0]", "quote[1.2.0]"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_services_existing_and_update_version_type_does_what_spark_documents() {
     let cases = [
         ("abort", "minor", "failed", vec![]),
-        ("replace", "minor", "completed", vec!["quote[1.0.0]", "quote[1.1.0]"]),
-        ("add_version", "major", "completed", vec!["quote[2.0.0]", "quote[3.0.0]"]),
-        ("add_version", "patch", "completed", vec!["quote[1.0.1]", "quote[1.0.2]"]),
+        (
+            "replace",
+            "minor",
+            "completed",
+            vec!["quote[1.0.0]", "quote[1.1.0]"],
+        ),
+        (
+            "add_version",
+            "major",
+            "completed",
+            vec!["quote[2.0.0]", "quote[3.0.0]"],
+        ),
+        (
+            "add_version",
+            "patch",
+            "completed",
+            vec!["quote[1.0.1]", "quote[1.0.2]"],
+        ),
         ("add_version", "copy", "failed", vec![]),
     ];
     for (existing, update, expected, versions) in cases {
@@ -83,11 +101,18 @@ async fn each_services_existing_and_update_version_type_does_what_spark_document
         let result = output.json();
         let case = format!("{existing}/{update}: {result:#}");
         assert_eq!(promotion(&result)["status"], expected, "{case}");
-        assert_eq!(output.code, if expected == "completed" { 0 } else { 1 }, "{case}");
+        assert_eq!(
+            output.code,
+            if expected == "completed" { 0 } else { 1 },
+            "{case}"
+        );
         if expected == "completed" {
             assert_eq!(destination_versions(&result), versions, "{case}");
         } else {
-            assert!(!promotion(&result)["errors"].as_array().unwrap().is_empty(), "{case}");
+            assert!(
+                !promotion(&result)["errors"].as_array().unwrap().is_empty(),
+                "{case}"
+            );
         }
     }
 }
@@ -106,7 +131,10 @@ async fn services_mapping_remaps_the_destination_with_its_own_version_type() {
     );
     let result = world.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
-    assert_eq!(promotion(&result)["services"][0]["destination"], "pricing/rating-v2");
+    assert_eq!(
+        promotion(&result)["services"][0]["destination"],
+        "pricing/rating-v2"
+    );
     assert_eq!(promotion(&result)["services"][0]["status"], "added");
 }
 
@@ -121,7 +149,10 @@ async fn a_second_identical_apply_is_skipped_without_a_new_job() {
     let second = second.json();
     assert_eq!(promotion(&second)["status"], "skipped", "{second:#}");
     assert_eq!(promotion(&second)["job_id"], promotion(&first)["job_id"]);
-    assert_eq!(promotion(&second)["correlation_id"], promotion(&first)["correlation_id"]);
+    assert_eq!(
+        promotion(&second)["correlation_id"],
+        promotion(&first)["correlation_id"]
+    );
     assert_eq!(destination_versions(&second), destination_versions(&first));
     assert_eq!(world.jobs_of("import").await.len(), 1);
 }
@@ -129,11 +160,17 @@ async fn a_second_identical_apply_is_skipped_without_a_new_job() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_bytes() {
     let world = World::start(QUICK).await;
-    let package = world.export_package("quote.zip", &["--service", "pricing/quote"]).await;
+    let package = world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
     assert!(read(&world.path("quote.zip.json")).contains("pricing/quote"));
     std::fs::create_dir_all(world.path("packages")).unwrap();
     std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-    std::fs::copy(world.path("quote.zip.json"), world.path("packages/quote.zip.json")).unwrap();
+    std::fs::copy(
+        world.path("quote.zip.json"),
+        world.path("packages/quote.zip.json"),
+    )
+    .unwrap();
     world.manifest(
         "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
     );
@@ -141,11 +178,22 @@ async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_byte
     assert_eq!(plan.code, 0, "{plan:?}");
     let plan = plan.json();
     assert_eq!(promotion(&plan)["status"], "planned");
-    assert_eq!(promotion(&plan)["services"][0]["status"], "replaced", "{plan:#}");
+    assert_eq!(
+        promotion(&plan)["services"][0]["status"],
+        "replaced",
+        "{plan:#}"
+    );
     let apply = world.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
-    assert_eq!(promotion(&apply)["correlation_id"], promotion(&plan)["correlation_id"]);
-    assert_eq!(world.jobs_of("import").await.len(), 1, "plan made no import");
+    assert_eq!(
+        promotion(&apply)["correlation_id"],
+        promotion(&plan)["correlation_id"]
+    );
+    assert_eq!(
+        world.jobs_of("import").await.len(),
+        1,
+        "plan made no import"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,16 +213,31 @@ async fn plan_predicts_added_updated_and_would_fail_without_importing() {
 "#,
     );
     let output = world.cli(&["plan", "--json"]).await;
-    assert_eq!(output.code, 1, "a predicted failure fails the plan: {output:?}");
+    assert_eq!(
+        output.code, 1,
+        "a predicted failure fails the plan: {output:?}"
+    );
     let result = output.json();
     let services = result["promotions"][0]["services"].as_array().unwrap();
-    let find = |uri: &str| services.iter().find(|s| s["source"] == uri).unwrap().clone();
+    let find = |uri: &str| {
+        services
+            .iter()
+            .find(|s| s["source"] == uri)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(find("pricing/quote")["status"], "updated");
     assert_eq!(find("pricing/quote")["next_version"], "1.1.0, 1.2.0");
     assert_eq!(find("pricing/rating")["status"], "added");
     let strict = &result["promotions"][1]["services"][0];
     assert_eq!(strict["status"], "would_fail");
-    assert!(strict["detail"].as_str().unwrap().contains("folder missing"), "{strict}");
+    assert!(
+        strict["detail"]
+            .as_str()
+            .unwrap()
+            .contains("folder missing"),
+        "{strict}"
+    );
     assert!(world.jobs_of("import").await.is_empty());
 }
 
@@ -182,13 +245,19 @@ async fn plan_predicts_added_updated_and_would_fail_without_importing() {
 async fn two_concurrent_identical_applies_create_one_job() {
     let world = World::start(Duration::from_millis(1500)).await;
     world.manifest(UAT_TO_PROD);
-    let (a, b) = tokio::join!(world.cli(&["apply", "--json"]), world.cli(&["apply", "--json"]));
+    let (a, b) = tokio::join!(
+        world.cli(&["apply", "--json"]),
+        world.cli(&["apply", "--json"])
+    );
     for output in [&a, &b] {
         assert_eq!(output.code, 0, "{output:?}");
         let status = promotion(&output.json())["status"].clone();
         assert!(status == "completed" || status == "skipped", "{output:?}");
     }
-    assert_eq!(promotion(&a.json())["job_id"], promotion(&b.json())["job_id"]);
+    assert_eq!(
+        promotion(&a.json())["job_id"],
+        promotion(&b.json())["job_id"]
+    );
     assert_eq!(world.jobs_of("import").await.len(), 1);
 }
 
@@ -210,7 +279,11 @@ async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
     world.manifest(UAT_TO_PROD);
     let output = world.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
-    assert!(output.stderr.contains(&busy_id), "the wait names the job: {}", output.stderr);
+    assert!(
+        output.stderr.contains(&busy_id),
+        "the wait names the job: {}",
+        output.stderr
+    );
     assert_eq!(promotion(&output.json())["status"], "completed");
 }
 
@@ -220,7 +293,9 @@ async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
     world.manifest(
         "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
     );
-    let package = world.export_package("quote.zip", &["--service", "pricing/quote"]).await;
+    let package = world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
     std::fs::create_dir_all(world.path("packages")).unwrap();
     std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
     // The export above took the whole job duration; only the import is running below.
@@ -232,9 +307,16 @@ async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let signalled = std::time::Instant::now();
-    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     let output = child.wait_with_output().await.unwrap();
-    assert!(signalled.elapsed() < Duration::from_secs(5), "took {:?}", signalled.elapsed());
+    assert!(
+        signalled.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        signalled.elapsed()
+    );
     assert_eq!(output.status.code(), Some(143));
     let imports = world.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
@@ -247,10 +329,18 @@ async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
 async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
     let world = World::start(QUICK).await;
     world.manifest(UAT_TO_PROD);
-    world.fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1})).await;
-    world.fault(json!({"route": "imports", "count": 1, "status": 503})).await;
-    world.fault(json!({"route": "export_status", "count": 1, "drop": true})).await;
-    world.fault(json!({"route": "token", "count": 1, "status": 502})).await;
+    world
+        .fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1}))
+        .await;
+    world
+        .fault(json!({"route": "imports", "count": 1, "status": 503}))
+        .await;
+    world
+        .fault(json!({"route": "export_status", "count": 1, "drop": true}))
+        .await;
+    world
+        .fault(json!({"route": "token", "count": 1, "status": 502}))
+        .await;
     let output = world.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     assert_eq!(promotion(&output.json())["status"], "completed");
@@ -262,9 +352,14 @@ async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
 async fn an_import_post_that_loses_its_answer_is_found_by_correlation_id_not_sent_twice() {
     let world = World::start(QUICK).await;
     world.manifest(UAT_TO_PROD);
-    world.fault(json!({"route": "import", "count": 1, "status": 503})).await;
+    world
+        .fault(json!({"route": "import", "count": 1, "status": 503}))
+        .await;
     let refused = world.cli(&["apply", "--json"]).await;
-    assert_eq!(refused.code, 1, "a refused POST is not retried blindly: {refused:?}");
+    assert_eq!(
+        refused.code, 1,
+        "a refused POST is not retried blindly: {refused:?}"
+    );
     assert_eq!(world.jobs_of("import").await.len(), 0);
     let output = world.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
@@ -277,8 +372,16 @@ async fn an_invalid_manifest_exits_2_with_its_location() {
     world.manifest("promotions:\n  - name: x\n    from: { environment: uat, services: [a/b] }\n    to: prod\n    service_existing: replace\n");
     let output = world.cli(&["apply"]).await;
     assert_eq!(output.code, 2, "{output:?}");
-    assert!(output.stderr.contains("spark-promote.yaml:19:5"), "{}", output.stderr);
-    assert!(output.stderr.contains("service_existing"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("spark-promote.yaml:19:5"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("service_existing"),
+        "{}",
+        output.stderr
+    );
     assert!(world.jobs().await.is_empty());
 }
 
@@ -297,11 +400,18 @@ async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() 
         .unwrap();
     let id = job["id"].as_str().unwrap();
     let base = format!("{}/acme-prod", world.url());
-    let env = [("CSPARK_BASE_URL", base.as_str()), ("CSPARK_BEARER_TOKEN", "tok-acme-prod")];
-    let status = world.cli_with(&["status", "--kind", "export", id], &env).await;
+    let env = [
+        ("CSPARK_BASE_URL", base.as_str()),
+        ("CSPARK_BEARER_TOKEN", "tok-acme-prod"),
+    ];
+    let status = world
+        .cli_with(&["status", "--kind", "export", id], &env)
+        .await;
     assert_eq!(status.code, 0, "{status:?}");
     assert_eq!(status.json()["id"], id);
-    let cancel = world.cli_with(&["cancel", "--kind", "export", id], &env).await;
+    let cancel = world
+        .cli_with(&["cancel", "--kind", "export", id], &env)
+        .await;
     assert_eq!(cancel.code, 0, "{cancel:?}");
     assert_eq!(world.jobs_of("export").await[0]["status"], "cancelled");
     cancel.assert_no_secret();

@@ -40,15 +40,27 @@ pub struct Output {
 
 impl Output {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Panics if any secret value appears in stdout or stderr.
     pub fn assert_no_secret(&self) {
         for (name, value) in SECRETS {
-            assert!(!self.stdout.contains(value), "{name} leaked to stdout:\n{}", self.stdout);
-            assert!(!self.stderr.contains(value), "{name} leaked to stderr:\n{}", self.stderr);
+            assert!(
+                !self.stdout.contains(value),
+                "{name} leaked to stdout:\n{}",
+                self.stdout
+            );
+            assert!(
+                !self.stderr.contains(value),
+                "{name} leaked to stderr:\n{}",
+                self.stderr
+            );
         }
     }
 }
@@ -126,16 +138,31 @@ impl World {
 
     /// Every job the sandbox ever created.
     pub async fn jobs(&self) -> Vec<Value> {
-        self.get(&format!("{}/_sandbox/jobs", self.url())).await.as_array().cloned().unwrap()
+        self.get(&format!("{}/_sandbox/jobs", self.url()))
+            .await
+            .as_array()
+            .cloned()
+            .unwrap()
     }
 
     /// The jobs of one kind (`import` or `export`).
     pub async fn jobs_of(&self, object: &str) -> Vec<Value> {
-        self.jobs().await.into_iter().filter(|job| job["object"] == object).collect()
+        self.jobs()
+            .await
+            .into_iter()
+            .filter(|job| job["object"] == object)
+            .collect()
     }
 
     pub async fn get(&self, url: &str) -> Value {
-        self.http.get(url).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Arms a fault (see the sandbox's faults module for the body).
@@ -147,7 +174,11 @@ impl World {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "fault refused: {}", response.text().await.unwrap());
+        assert!(
+            response.status().is_success(),
+            "fault refused: {}",
+            response.text().await.unwrap()
+        );
     }
 
     /// Exports `args` from acme-uat with the binary into `name` (and `name.json`), returning its path.
