@@ -64,7 +64,7 @@ async fn add_version_bumps_minor_from_the_destination_latest() {
     // prod had pricing/quote 1.0.0; uat's 1.0.0 and 1.1.0 become 1.1.0 and 1.2.0.
     assert_eq!(
         destination_versions(&result),
-        vec!["quote[1.1.0]", "quote[1.2.0]"]
+        vec!["pricing/quote[1.1.0]", "pricing/quote[1.2.0]"]
     );
 }
 
@@ -76,19 +76,19 @@ async fn each_services_existing_and_update_version_type_does_what_spark_document
             "replace",
             "minor",
             "completed",
-            vec!["quote[1.0.0]", "quote[1.1.0]"],
+            vec!["pricing/quote[1.0.0]", "pricing/quote[1.1.0]"],
         ),
         (
             "add_version",
             "major",
             "completed",
-            vec!["quote[2.0.0]", "quote[3.0.0]"],
+            vec!["pricing/quote[2.0.0]", "pricing/quote[3.0.0]"],
         ),
         (
             "add_version",
             "patch",
             "completed",
-            vec!["quote[1.0.1]", "quote[1.0.2]"],
+            vec!["pricing/quote[1.0.1]", "pricing/quote[1.0.2]"],
         ),
         ("add_version", "copy", "failed", vec![]),
     ];
@@ -264,6 +264,11 @@ async fn two_concurrent_identical_applies_create_one_job() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
     let world = World::start(Duration::from_millis(1500)).await;
+    let package = world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::create_dir_all(world.path("packages")).unwrap();
+    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
     // Someone else's export occupies acme-prod.
     let busy: Value = reqwest::Client::new()
         .post(format!("{}/acme-prod/api/v4/export", world.url()))
@@ -276,7 +281,9 @@ async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
         .await
         .unwrap();
     let busy_id = busy["id"].as_str().unwrap().to_string();
-    world.manifest(UAT_TO_PROD);
+    world.manifest(
+        "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
+    );
     let output = world.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     assert!(
@@ -373,7 +380,7 @@ async fn an_invalid_manifest_exits_2_with_its_location() {
     let output = world.cli(&["apply"]).await;
     assert_eq!(output.code, 2, "{output:?}");
     assert!(
-        output.stderr.contains("spark-promote.yaml:19:5"),
+        output.stderr.contains("spark-promote.yaml:17:5"),
         "{}",
         output.stderr
     );
