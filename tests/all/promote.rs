@@ -296,16 +296,17 @@ async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
+    // The package comes from a quick sandbox; the import runs on a slow one.
+    let source = World::start(QUICK).await;
+    let package = source
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
     let world = World::start(Duration::from_secs(20)).await;
+    std::fs::create_dir_all(world.path("packages")).unwrap();
+    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
     world.manifest(
         "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
     );
-    let package = world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
-    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-    // The export above took the whole job duration; only the import is running below.
     let child = world.command(&["apply", "--json"], &[]).spawn().unwrap();
     let pid = child.id().unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
