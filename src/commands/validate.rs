@@ -20,10 +20,10 @@ pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
         .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
     let mut problems = Vec::new();
     for promotion in &selected {
-        if let Source::Package { path, display } = &promotion.source {
-            if let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await {
-                problems.push(format!("promotion {}: {err}", promotion.name));
-            }
+        if let Source::Package { path, display } = &promotion.source
+            && let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await
+        {
+            problems.push(format!("promotion {}: {err}", promotion.name));
         }
     }
     if !problems.is_empty() {

@@ -159,8 +159,7 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(errors);
     }
-    plan.versions
-        .sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+    plan.versions.sort_by_key(version_key);
     Ok(plan)
 }
 
