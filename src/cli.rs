@@ -213,7 +213,7 @@ impl Cli {
                 writeln!(std::io::stdout().lock(), "{schema}")?;
                 Ok(Outcome::Success)
             }
-            Command::Action => anyhow::bail!("the action command is not wired yet"),
+            Command::Action => commands::action::action().await,
         }
     }
 }

@@ -1,4 +1,5 @@
 //! The commands' bodies: each takes a plain request (built by `cli`) and returns an outcome.
+pub mod action;
 pub mod demo;
 pub mod export;
 pub mod job;

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::Source;
+use crate::manifest::{Promotion, Source};
 use crate::promote::package;
 
 /// A `validate` from the command line.
@@ -18,14 +18,7 @@ pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
     let selected = manifest
         .select(&request.promotions)
         .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    let mut problems = Vec::new();
-    for promotion in &selected {
-        if let Source::Package { path, display } = &promotion.source
-            && let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await
-        {
-            problems.push(format!("promotion {}: {err}", promotion.name));
-        }
-    }
+    let problems = package_problems(&selected).await;
     if !problems.is_empty() {
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
@@ -36,4 +29,17 @@ pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
         selected.len()
     );
     Ok(Outcome::Success)
+}
+
+/// The packages of the selected promotions that fail their checks, one message each.
+pub async fn package_problems(selected: &[&Promotion]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for promotion in selected {
+        if let Source::Package { path, display } = &promotion.source
+            && let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await
+        {
+            problems.push(format!("promotion {}: {err}", promotion.name));
+        }
+    }
+    problems
 }

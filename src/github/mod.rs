@@ -58,6 +58,14 @@ impl Runner {
         Commands::new(&mut *self.out)
     }
 
+    /// Prints plain log text where the workflow commands go (the caller neutralizes untrusted text).
+    pub fn print(&mut self, text: &str) -> anyhow::Result<()> {
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|_| self.out.flush())
+            .map_err(|err| anyhow::anyhow!("failed to write to the log: {err}"))
+    }
+
     /// Masks `secret` in all later logs of the job.
     pub fn mask(&mut self, secret: &SecretString) -> anyhow::Result<()> {
         self.commands()

@@ -1,0 +1,203 @@
+//! `action`: the GitHub Action entry point. Reads INPUT_* and the GITHUB_* files, masks every secret before
+//! anything else is printed, runs validate / plan / apply, then writes the job summary, the step outputs, the
+//! result files and the sticky pull-request comment. The promotion's result decides the exit code; a comment
+//! that cannot be written is a warning.
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::exit::{InvalidInput, Outcome};
+use crate::github::{ActionCommand, Annotation, Runner, neutralize};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError};
+use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
+use crate::report;
+
+/// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
+/// later steps read them from the workspace).
+const RESULT_DIR: &str = ".spark-promote";
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+pub async fn action() -> anyhow::Result<Outcome> {
+    let mut runner = Runner::from_env(&process_env, Box::new(std::io::stdout()))?;
+    let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
+    let manifest = match manifest::load(&runner.inputs.manifest, &process_env, &hosts) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            annotate(&mut runner, &err)?;
+            let _ = runner.write_summary(&format!(
+                "## ❌ spark-promote: invalid manifest\n\n```\n{}\n```\n",
+                neutralize(&err.to_string())
+            ));
+            write_status(&runner, "invalid")?;
+            return Err(InvalidInput(anyhow::Error::new(err)).into());
+        }
+    };
+    for secret in manifest.secret_values() {
+        runner.mask(secret)?;
+    }
+    let command = match runner.inputs.command {
+        ActionCommand::Validate => return validate(&mut runner, &manifest).await,
+        ActionCommand::Plan => Command::Plan,
+        ActionCommand::Apply => Command::Apply,
+    };
+    let cancel = Cancel::on_signals().context("failed to listen for signals")?;
+    let mut options = RunOptions {
+        cancel: cancel.clone(),
+        progress: crate::progress::for_stderr(),
+        source_system: source_system(&runner),
+        ..RunOptions::default()
+    };
+    if let Some(wait) = runner.inputs.wait_timeout {
+        options.wait_timeout = wait;
+    }
+    let promotions = runner.inputs.promotions.clone();
+    let result = promote::run(command, std::sync::Arc::new(manifest), &promotions, options).await?;
+    log_groups(&mut runner, &result)?;
+    let summary = runner.summary_markdown(&result);
+    let dir = result_dir(&runner);
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let result_path = dir.join("result.json");
+    let summary_path = dir.join("summary.md");
+    promote::files::write_atomic(&result_path, report::json(&result).as_bytes())?;
+    promote::files::write_atomic(&summary_path, summary.as_bytes())?;
+    runner.write_summary(&summary)?;
+    runner.write_outputs(
+        &result,
+        &relative(&runner, &result_path),
+        &relative(&runner, &summary_path),
+    )?;
+    match runner.comment_client() {
+        Ok(Some(client)) => match runner.comment(&client, &result).await {
+            Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
+            Err(err) => warn(&mut runner, &format!("the pull-request comment was not written: {err:#}"))?,
+        },
+        Ok(None) => {}
+        Err(err) => warn(&mut runner, &format!("no pull-request comment: {err:#}"))?,
+    }
+    Ok(result.outcome(&cancel))
+}
+
+/// `validate` in the action: the manifest was loaded; the packages are checked too.
+async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Outcome> {
+    let selected = manifest
+        .select(&runner.inputs.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let problems = super::validate::package_problems(&selected).await;
+    if !problems.is_empty() {
+        for problem in &problems {
+            runner
+                .commands()
+                .error(&neutralize(problem), &Annotation::default())
+                .context("failed to write a workflow command")?;
+        }
+        write_status(runner, "invalid")?;
+        return Err(InvalidInput::msg(problems.join("\n")).into());
+    }
+    runner.write_summary(&format!(
+        "## ✅ spark-promote validate: `{}`\n\n{} promotion(s) checked.\n",
+        runner.inputs.manifest.display(),
+        selected.len()
+    ))?;
+    write_status(runner, "valid")?;
+    Ok(Outcome::Success)
+}
+
+/// Each manifest diagnostic as an `::error file=,line=,col=::` annotation.
+fn annotate(runner: &mut Runner, err: &ManifestError) -> anyhow::Result<()> {
+    for diagnostic in &err.diagnostics {
+        let at = Annotation {
+            file: Some(diagnostic.file.clone()),
+            line: (diagnostic.line > 0).then_some(diagnostic.line as u64),
+            col: (diagnostic.column > 0).then_some(diagnostic.column as u64),
+            title: Some("spark-promote manifest".to_string()),
+        };
+        runner
+            .commands()
+            .error(&diagnostic.message, &at)
+            .context("failed to write a workflow command")?;
+    }
+    Ok(())
+}
+
+/// One collapsed group per promotion with its outcome; text from Spark is neutralized.
+fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
+    for promotion in &result.promotions {
+        let mut lines = vec![format!(
+            "{} → {}: {} (job {}, correlation id {})",
+            promotion.source,
+            promotion.target,
+            report::status_label(promotion.status),
+            promotion.job_id.as_deref().unwrap_or("none"),
+            promotion.correlation_id
+        )];
+        lines.extend(
+            promotion
+                .services
+                .iter()
+                .map(|service| format!("{} → {}: {:?}", service.source, service.destination, service.status)),
+        );
+        lines.extend(promotion.errors.iter().map(|error| format!("error: {error}")));
+        lines.extend(promotion.warnings.iter().map(|warning| format!("warning: {warning}")));
+        let mut commands = runner.commands();
+        commands.group(&format!("{}: {}", promotion.name, report::status_label(promotion.status)))?;
+        drop(commands);
+        let mut text = String::new();
+        for line in lines {
+            text.push_str(&neutralize(&line));
+            text.push('\n');
+        }
+        runner.print(&text)?;
+        runner.commands().end_group()?;
+    }
+    Ok(())
+}
+
+fn warn(runner: &mut Runner, message: &str) -> anyhow::Result<()> {
+    runner
+        .commands()
+        .warning(&neutralize(message), &Annotation::default())
+        .context("failed to write a workflow command")
+}
+
+/// Writes only the `status` output (validate, invalid manifest).
+fn write_status(runner: &Runner, status: &str) -> anyhow::Result<()> {
+    match &runner.context.output {
+        Some(path) => crate::github::files::append_outputs(path, &[("status", status)]),
+        None => Ok(()),
+    }
+}
+
+fn source_system(runner: &Runner) -> String {
+    match &runner.context.repository {
+        Some(repository) => format!(
+            "spark-promote/{} ({}/{})",
+            env!("CARGO_PKG_VERSION"),
+            repository.owner,
+            repository.name
+        ),
+        None => RunOptions::default().source_system,
+    }
+}
+
+fn result_dir(runner: &Runner) -> PathBuf {
+    runner
+        .context
+        .workspace
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(RESULT_DIR)
+}
+
+/// A path relative to the workspace when it is inside it.
+fn relative(runner: &Runner, path: &Path) -> PathBuf {
+    runner
+        .context
+        .workspace
+        .as_ref()
+        .and_then(|workspace| path.strip_prefix(workspace).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| path.to_path_buf())
+}
