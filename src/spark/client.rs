@@ -95,6 +95,15 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.urls.base.as_str())
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     /// API calls: no redirects, so credentials never follow one to another host.
     api: reqwest::Client,
