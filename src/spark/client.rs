@@ -133,6 +133,30 @@ pub(crate) struct Call<'a> {
     pub idempotent: bool,
 }
 
+impl<'a> Call<'a> {
+    /// An idempotent call without a body: retried on transient failures.
+    pub fn retried(op: Operation, method: Method, url: Url) -> Self {
+        Self {
+            op,
+            method,
+            url,
+            body: CallBody::Empty,
+            idempotent: true,
+        }
+    }
+
+    /// A POST that creates a job: sent once.
+    pub fn create(op: Operation, url: Url, body: CallBody<'a>) -> Self {
+        Self {
+            op,
+            method: Method::POST,
+            url,
+            body,
+            idempotent: false,
+        }
+    }
+}
+
 /// A success response, read in full.
 pub(crate) struct Reply {
     pub body: Bytes,

@@ -103,8 +103,10 @@ fn header_of<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers.get(name).map(|v| v.to_str().unwrap())
 }
 
-fn write_package(dir: &Path, len: usize) -> std::path::PathBuf {
-    let path = dir.join("pricing.zip");
+/// A package of `len` bytes in a temporary directory (kept while the directory lives).
+fn temp_package(len: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pricing.zip");
     let mut file = std::fs::File::create(&path).unwrap();
     let block: Vec<u8> = (0..=255u8).cycle().take(1 << 16).collect();
     let mut left = len;
@@ -113,7 +115,16 @@ fn write_package(dir: &Path, len: usize) -> std::path::PathBuf {
         file.write_all(&block[..n]).unwrap();
         left -= n;
     }
-    path
+    (dir, path)
+}
+
+/// An import endpoint that creates the job.
+async fn mount_import(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/api/v4/import")))
+        .respond_with(ok_json(status_json("created")))
+        .mount(server)
+        .await;
 }
 
 fn entity() -> ImportRequestEntity {

@@ -3,8 +3,7 @@ use super::*;
 
 /// Errors for each refusal the user is likely to meet, as they are displayed.
 async fn refusal_errors(server: &MockServer) -> Vec<(String, Error)> {
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 10);
+    let (_dir, package) = temp_package(10);
     let mut errors = Vec::new();
     let cases: [(&str, u16, Value, Auth); 4] = [
         (

@@ -4,14 +4,8 @@ use super::*;
 #[tokio::test]
 async fn import_sends_the_package_and_the_exact_entity_as_multipart() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/{TENANT}/api/v4/import")))
-        .respond_with(ok_json(status_json("created")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 1000);
+    mount_import(&server).await;
+    let (_dir, package) = temp_package(1000);
 
     let job = client(&server, bearer())
         .import(&package, &entity(), None)
@@ -20,7 +14,9 @@ async fn import_sends_the_package_and_the_exact_entity_as_multipart() {
     assert_eq!(job.id, JOB);
     assert_eq!(job.status, Some(JobState::Created));
 
-    let request = &server.received_requests().await.unwrap()[0];
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
     assert_eq!(
         header_of(request, "authorization"),
         Some(format!("Bearer {BEARER}").as_str())
@@ -59,14 +55,9 @@ async fn import_sends_the_package_and_the_exact_entity_as_multipart() {
 #[tokio::test]
 async fn import_streams_a_large_package_and_progress_reaches_the_total() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/{TENANT}/api/v4/import")))
-        .respond_with(ok_json(status_json("created")))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
+    mount_import(&server).await;
     let len = 20 * 1024 * 1024;
-    let package = write_package(dir.path(), len);
+    let (_dir, package) = temp_package(len);
     let seen = Mutex::new(Vec::new());
     let progress = |sent: u64, total: u64| seen.lock().unwrap().push((sent, total));
 
@@ -107,8 +98,7 @@ async fn import_is_not_retried_on_503() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 10);
+    let (_dir, package) = temp_package(10);
 
     let error = client(&server, bearer())
         .import(&package, &entity(), None)
@@ -125,13 +115,8 @@ async fn import_is_not_retried_on_503() {
 #[tokio::test]
 async fn import_after_a_401_is_sent_again_in_full_with_a_fresh_token() {
     let server = rotating_token_server().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/{TENANT}/api/v4/import")))
-        .respond_with(ok_json(status_json("created")))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 300_000);
+    mount_import(&server).await;
+    let (_dir, package) = temp_package(300_000);
 
     let client = client(&server, client_credentials(&server.uri()));
     client.import(&package, &entity(), None).await.unwrap();
@@ -152,8 +137,7 @@ async fn import_connection_dropped_after_sending_is_ambiguous_and_not_retried() 
         drop(stream);
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 2 * 1024 * 1024);
+    let (_dir, package) = temp_package(2 * 1024 * 1024);
     let client = Client::new(base(&server.uri), bearer(), fast_options(3)).unwrap();
 
     let error = client.import(&package, &entity(), None).await.unwrap_err();
@@ -168,8 +152,7 @@ async fn import_connection_dropped_after_sending_is_ambiguous_and_not_retried() 
 #[tokio::test]
 async fn import_to_a_closed_port_is_not_ambiguous() {
     let uri = closed_port_uri();
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 10);
+    let (_dir, package) = temp_package(10);
     let client = Client::new(base(&uri), bearer(), fast_options(3)).unwrap();
 
     let error = client.import(&package, &entity(), None).await.unwrap_err();
@@ -218,8 +201,7 @@ async fn import_refused_before_the_upload_finished_reports_the_status() {
         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let package = write_package(dir.path(), 8 * 1024 * 1024);
+    let (_dir, package) = temp_package(8 * 1024 * 1024);
     let client = Client::new(base(&server.uri), bearer(), fast_options(3)).unwrap();
 
     let error = client.import(&package, &entity(), None).await.unwrap_err();
