@@ -363,6 +363,25 @@ mod tests {
     }
 
     #[test]
+    fn the_client_its_errors_and_its_futures_can_cross_threads() {
+        fn send<T: Send>(_: &T) {}
+        fn thread_safe<T: Send + Sync + 'static>() {}
+        thread_safe::<Client>();
+        thread_safe::<Error>();
+        let client = Client::new(
+            Url::parse("http://127.0.0.1:9/acme").unwrap(),
+            Auth::Bearer("t".into()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let entity = crate::spark::ImportRequestEntity::default();
+        let progress = |_: u64, _: u64| {};
+        send(&client.import(std::path::Path::new("p.zip"), &entity, Some(&progress)));
+        send(&client.download(&client.base_url().clone(), std::path::Path::new("d"), None));
+        send(&client.import_jobs());
+    }
+
+    #[test]
     fn path_segments_are_percent_encoded() {
         let client = Client::new(
             Url::parse("http://127.0.0.1:9/acme").unwrap(),

@@ -58,6 +58,8 @@ pub struct Job {
 /// The status of an import or export job (`GET .../{jobId}/status`, and the reply of a cancel).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobStatus {
+    /// The job id (empty if a reply left it out).
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub object: Option<String>,
