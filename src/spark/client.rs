@@ -95,6 +95,15 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.urls.base.as_str())
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     /// API calls: no redirects, so credentials never follow one to another host.
     api: reqwest::Client,
@@ -122,6 +131,30 @@ pub(crate) struct Call<'a> {
     /// Retried on transient failures; otherwise sent once (except for one token refresh on a 401) and
     /// reported as ambiguous when the connection fails after sending began.
     pub idempotent: bool,
+}
+
+impl<'a> Call<'a> {
+    /// An idempotent call without a body: retried on transient failures.
+    pub fn retried(op: Operation, method: Method, url: Url) -> Self {
+        Self {
+            op,
+            method,
+            url,
+            body: CallBody::Empty,
+            idempotent: true,
+        }
+    }
+
+    /// A POST that creates a job: sent once.
+    pub fn create(op: Operation, url: Url, body: CallBody<'a>) -> Self {
+        Self {
+            op,
+            method: Method::POST,
+            url,
+            body,
+            idempotent: false,
+        }
+    }
 }
 
 /// A success response, read in full.
@@ -327,6 +360,25 @@ mod tests {
         assert!(parse("https://excel.uat.us.coherent.global/").is_err());
         assert!(parse("https://user:pw@excel.uat.us.coherent.global/acme").is_err());
         assert!(parse("ftp://host/acme").is_err());
+    }
+
+    #[test]
+    fn the_client_its_errors_and_its_futures_can_cross_threads() {
+        fn send<T: Send>(_: &T) {}
+        fn thread_safe<T: Send + Sync + 'static>() {}
+        thread_safe::<Client>();
+        thread_safe::<Error>();
+        let client = Client::new(
+            Url::parse("http://127.0.0.1:9/acme").unwrap(),
+            Auth::Bearer("t".into()),
+            ClientOptions::default(),
+        )
+        .unwrap();
+        let entity = crate::spark::ImportRequestEntity::default();
+        let progress = |_: u64, _: u64| {};
+        send(&client.import(std::path::Path::new("p.zip"), &entity, Some(&progress)));
+        send(&client.download(&client.base_url().clone(), std::path::Path::new("d"), None));
+        send(&client.import_jobs());
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Client {
                 hasher.update(&chunk);
                 bytes += chunk.len() as u64;
                 if let Some(progress) = progress {
-                    progress(bytes, total.max(bytes));
+                    progress(bytes, total);
                 }
             }
             if let Err(e) = async {

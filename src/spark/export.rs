@@ -1,5 +1,4 @@
 //! Export: the request and the export job calls.
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, CallBody};
@@ -68,14 +67,9 @@ impl Client {
         }
         let body = serde_json::to_vec(request)
             .map_err(|e| Error::Invalid(format!("could not encode the export request: {e}")))?;
-        self.call_json(Call {
-            op: Operation::Export,
-            method: Method::POST,
-            url: self.tenant_url(&["api", "v4", "export"]),
-            body: CallBody::Json(body),
-            idempotent: false,
-        })
-        .await
+        let url = self.tenant_url(&["api", "v4", "export"]);
+        self.call_json(Call::create(Operation::Export, url, CallBody::Json(body)))
+            .await
     }
 
     /// `GET /{tenant}/api/v4/export/{job_id}/status`.

@@ -3,7 +3,7 @@ use std::path::Path;
 
 use futures_util::TryStreamExt;
 use reqwest::multipart::{Form, Part};
-use reqwest::{Body, Method, RequestBuilder, Response};
+use reqwest::{Body, RequestBuilder, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio_util::io::ReaderStream;
@@ -143,13 +143,12 @@ impl Client {
             entity,
             progress,
         };
-        self.call_json(Call {
-            op: Operation::Import,
-            method: Method::POST,
-            url: self.tenant_url(&["api", "v4", "import"]),
-            body: CallBody::Package(&upload),
-            idempotent: false,
-        })
+        let url = self.tenant_url(&["api", "v4", "import"]);
+        self.call_json(Call::create(
+            Operation::Import,
+            url,
+            CallBody::Package(&upload),
+        ))
         .await
     }
 

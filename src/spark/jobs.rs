@@ -58,6 +58,8 @@ pub struct Job {
 /// The status of an import or export job (`GET .../{jobId}/status`, and the reply of a cancel).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobStatus {
+    /// The job id (empty if a reply left it out).
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub object: Option<String>,
@@ -254,14 +256,15 @@ impl Client {
     /// `GET /{tenant}/api/v4/{kind}/{job_id}/status`.
     pub(crate) async fn job_status(&self, kind: JobKind, job_id: &str) -> Result<JobStatus, Error> {
         let url = self.tenant_url(&["api", "v4", kind.segment(), job_id, "status"]);
-        self.call_json(read(kind.ops()[0], Method::GET, url)).await
+        self.call_json(Call::retried(kind.ops()[0], Method::GET, url))
+            .await
     }
 
     /// `PATCH /{tenant}/api/v4/{kind}/{job_id}` with `{"{kind}_status":"cancelled"}`; idempotent, so retried.
     pub(crate) async fn cancel_job(&self, kind: JobKind, job_id: &str) -> Result<JobStatus, Error> {
         let url = self.tenant_url(&["api", "v4", kind.segment(), job_id]);
         let body = serde_json::json!({ format!("{}_status", kind.segment()): "cancelled" });
-        let mut call = read(kind.ops()[1], Method::PATCH, url);
+        let mut call = Call::retried(kind.ops()[1], Method::PATCH, url);
         call.body = CallBody::Json(body.to_string().into_bytes());
         self.call_json(call).await
     }
@@ -269,18 +272,8 @@ impl Client {
     /// `GET /{tenant}/api/v4/{kind}/status`.
     pub(crate) async fn tenant_jobs(&self, kind: JobKind) -> Result<TenantJobs, Error> {
         let url = self.tenant_url(&["api", "v4", kind.segment(), "status"]);
-        self.call_json(read(kind.ops()[2], Method::GET, url)).await
-    }
-}
-
-/// An idempotent call without a body.
-pub(crate) fn read(op: Operation, method: Method, url: url::Url) -> Call<'static> {
-    Call {
-        op,
-        method,
-        url,
-        body: CallBody::Empty,
-        idempotent: true,
+        self.call_json(Call::retried(kind.ops()[2], Method::GET, url))
+            .await
     }
 }
 

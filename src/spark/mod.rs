@@ -34,7 +34,7 @@ pub use reads::ServiceInfo;
 pub use retry::RetryPolicy;
 pub use wire::JobMessage;
 
-/// A progress callback: `(bytes done, bytes in total)`.
+/// A progress callback: `(bytes done, bytes in total)`; the total is 0 when the server did not say.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
 /// The header carrying a fresh uuid per attempt, for tracing a call on the server.

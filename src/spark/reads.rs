@@ -2,7 +2,7 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::jobs::read;
+use super::client::Call;
 use super::{Client, Error, Operation};
 
 /// A service in the destination, from the v3 `exists` call.
@@ -44,7 +44,7 @@ impl Client {
             "api", "v3", "folders", folder, "services", service, "exists",
         ]);
         let reply: ExistsReply = self
-            .call_json(read(Operation::ServiceExists, Method::GET, url))
+            .call_json(Call::retried(Operation::ServiceExists, Method::GET, url))
             .await?;
         let data = reply.response_data;
         Ok(ServiceInfo {
@@ -59,7 +59,7 @@ impl Client {
     pub async fn folder_exists(&self, folder: &str) -> Result<bool, Error> {
         let url = self.root_url(&["api", "v1", "product", "isproductexists", folder]);
         let reply: FolderReply = self
-            .call_json(read(Operation::FolderExists, Method::POST, url))
+            .call_json(Call::retried(Operation::FolderExists, Method::POST, url))
             .await?;
         Ok(reply.data)
     }
