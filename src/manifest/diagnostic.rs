@@ -40,7 +40,11 @@ impl fmt::Display for Diagnostic {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         }
     }
 }
@@ -114,15 +118,13 @@ fn reword(error: &YamlError) -> String {
             ty if ty.starts_with('u') || ty.starts_with('i') => "expected a whole number".into(),
             other => format!("expected a value of type {other}"),
         },
-        YamlError::DuplicateMappingKey { .. } => {
-            format!("duplicate key: {}", UserMessageFormatter.format_message(error))
-        }
         YamlError::Budget { breach, .. } => budget(breach),
         YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayStackDepthExceeded { .. }
         | YamlError::AliasReplayCounterOverflow { .. } => {
-            "aliases expand to too much data (a YAML alias bomb?); write the values out instead".into()
+            "aliases expand to too much data (a YAML alias bomb?); write the values out instead"
+                .into()
         }
         YamlError::MultipleDocuments { .. } => {
             "the manifest must be a single YAML document (remove the `---` separators)".into()
@@ -133,7 +135,10 @@ fn reword(error: &YamlError) -> String {
 
 /// `unknown field `service_existing`, expected one of: ...; did you mean `services_existing`?`
 fn unknown(what: &str, found: &str, expected: &[&str]) -> String {
-    let mut message = format!("unknown {what} `{found}`, expected one of: {}", expected.join(", "));
+    let mut message = format!(
+        "unknown {what} `{found}`, expected one of: {}",
+        expected.join(", ")
+    );
     if let Some(best) = closest(found, expected) {
         message.push_str(&format!("; did you mean `{best}`?"));
     }
@@ -167,7 +172,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn expected_kind(parser_term: &str) -> String {
     let kind = match parser_term {
-        "string scalar" | "scalar" => "a single value (a string)",
+        "string scalar" | "scalar" => "a single value",
         "sequence start" => "a list",
         "mapping start" => "a mapping (key: value pairs)",
         other => other,
@@ -221,7 +226,10 @@ mod tests {
     #[test]
     fn typos_get_a_suggestion_and_strangers_do_not() {
         let fields = ["services_existing", "update_version_type", "services"];
-        assert_eq!(closest("service_existing", &fields), Some("services_existing"));
+        assert_eq!(
+            closest("service_existing", &fields),
+            Some("services_existing")
+        );
         assert_eq!(closest("update_type", &fields), None);
         assert_eq!(closest("wait_timeout", &fields), None);
     }

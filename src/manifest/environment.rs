@@ -18,8 +18,9 @@ pub struct Environment {
     pub auth: Auth,
 }
 
-/// Credentials for an environment. `Debug` shows no secret.
-#[derive(Debug, Clone)]
+/// Credentials for an environment. `Debug` shows no credential, not even the client id (which the manifest may
+/// take from a variable and the logs then mask).
+#[derive(Clone)]
 pub enum Auth {
     /// `Authorization: Bearer {token}`.
     Bearer(SecretString),
@@ -34,6 +35,25 @@ pub enum Auth {
         /// The token endpoint (given, or derived from the environment URL as Spark does).
         token_url: Url,
     },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Bearer(token) => f.debug_tuple("Bearer").field(token).finish(),
+            Auth::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
+            Auth::OAuth2 {
+                client_secret,
+                token_url,
+                ..
+            } => f
+                .debug_struct("OAuth2")
+                .field("client_id", &"[REDACTED]")
+                .field("client_secret", client_secret)
+                .field("token_url", &token_url.as_str())
+                .finish(),
+        }
+    }
 }
 
 impl Auth {
@@ -94,7 +114,9 @@ pub(crate) fn default_token_url(url: &Url, tenant: &str) -> Result<Url, String> 
             .set_host(Some(&format!("keycloak.{rest}")))
             .map_err(|e| format!("cannot derive the oauth2 token url: {e}"))?;
     }
-    token_url.set_path(&format!("/auth/realms/{tenant}/protocol/openid-connect/token"));
+    token_url.set_path(&format!(
+        "/auth/realms/{tenant}/protocol/openid-connect/token"
+    ));
     Ok(token_url)
 }
 
@@ -117,23 +139,36 @@ pub fn environment_from_sdk_vars(
 
     let base_url = env("CSPARK_BASE_URL")
         .filter(|value| !value.is_empty())
-        .ok_or_else(|| fail("CSPARK_BASE_URL is not set (the Spark base url with the tenant)".into()))?;
+        .ok_or_else(|| {
+            fail("CSPARK_BASE_URL is not set (the Spark base url with the tenant)".into())
+        })?;
     let (url, tenant) = parse_url(&base_url).map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
-    hosts.check(&url).map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
+    hosts
+        .check(&url)
+        .map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
 
-    let given: Vec<&str> = ["CSPARK_BEARER_TOKEN", "CSPARK_API_KEY", "CSPARK_CLIENT_SECRET"]
-        .into_iter()
-        .filter(|name| set(name))
-        .collect();
+    let given: Vec<&str> = [
+        "CSPARK_BEARER_TOKEN",
+        "CSPARK_API_KEY",
+        "CSPARK_CLIENT_SECRET",
+    ]
+    .into_iter()
+    .filter(|name| set(name))
+    .collect();
     let auth = match given.as_slice() {
         ["CSPARK_BEARER_TOKEN"] => Auth::Bearer(secret("CSPARK_BEARER_TOKEN")?),
         ["CSPARK_API_KEY"] => Auth::ApiKey(secret("CSPARK_API_KEY")?),
         ["CSPARK_CLIENT_SECRET"] => {
             let client_id = env("CSPARK_CLIENT_ID")
                 .filter(|value| !value.is_empty())
-                .ok_or_else(|| fail("CSPARK_CLIENT_SECRET is set but CSPARK_CLIENT_ID is not".into()))?;
-            let token_url = default_token_url(&url, &tenant).map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
-            hosts.check(&token_url).map_err(|e| fail(format!("oauth2 token url: {e}")))?;
+                .ok_or_else(|| {
+                    fail("CSPARK_CLIENT_SECRET is set but CSPARK_CLIENT_ID is not".into())
+                })?;
+            let token_url = default_token_url(&url, &tenant)
+                .map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
+            hosts
+                .check(&token_url)
+                .map_err(|e| fail(format!("oauth2 token url: {e}")))?;
             Auth::OAuth2 {
                 client_id,
                 client_secret: secret("CSPARK_CLIENT_SECRET")?,
@@ -184,7 +219,10 @@ mod tests {
     fn the_tenant_is_the_last_path_segment_and_trailing_slashes_go() {
         assert_eq!(
             url_and_tenant("https://excel.uat.us.coherent.global/acme-uat/"),
-            ("https://excel.uat.us.coherent.global/acme-uat".into(), "acme-uat".into())
+            (
+                "https://excel.uat.us.coherent.global/acme-uat".into(),
+                "acme-uat".into()
+            )
         );
         assert_eq!(
             url_and_tenant("http://127.0.0.1:8080/acme").1,
@@ -215,43 +253,86 @@ mod tests {
             "http://127.0.0.1:8080/auth/realms/acme/protocol/openid-connect/token"
         );
         let (url, tenant) = parse_url("https://spark.example.com/acme").unwrap();
-        assert!(default_token_url(&url, &tenant).unwrap_err().contains("set `token_url`"));
+        assert!(
+            default_token_url(&url, &tenant)
+                .unwrap_err()
+                .contains("set `token_url`")
+        );
     }
 
     fn sdk(vars: &[(&str, &str)]) -> Result<Environment, SdkVarsError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         environment_from_sdk_vars(&|name| vars.get(name).cloned(), &HostPolicy::default())
     }
 
     #[test]
     fn sdk_vars_make_a_cspark_environment() {
         let env = sdk(&[
-            ("CSPARK_BASE_URL", "https://excel.uat.us.coherent.global/acme"),
+            (
+                "CSPARK_BASE_URL",
+                "https://excel.uat.us.coherent.global/acme",
+            ),
             ("CSPARK_CLIENT_ID", "ci"),
             ("CSPARK_CLIENT_SECRET", "s3cret"),
         ])
         .unwrap();
         assert_eq!((env.name.as_str(), env.tenant.as_str()), ("cspark", "acme"));
-        let Auth::OAuth2 { client_id, client_secret, token_url } = &env.auth else {
+        let Auth::OAuth2 {
+            client_id,
+            client_secret,
+            token_url,
+        } = &env.auth
+        else {
             panic!("expected oauth2, got {:?}", env.auth);
         };
-        assert_eq!((client_id.as_str(), client_secret.expose_secret()), ("ci", "s3cret"));
-        assert_eq!(token_url.host_str(), Some("keycloak.uat.us.coherent.global"));
+        assert_eq!(
+            (client_id.as_str(), client_secret.expose_secret()),
+            ("ci", "s3cret")
+        );
+        assert_eq!(
+            token_url.host_str(),
+            Some("keycloak.uat.us.coherent.global")
+        );
 
-        let env = sdk(&[("CSPARK_BASE_URL", "http://localhost:8080/acme"), ("CSPARK_API_KEY", "k")]).unwrap();
+        let env = sdk(&[
+            ("CSPARK_BASE_URL", "http://localhost:8080/acme"),
+            ("CSPARK_API_KEY", "k"),
+        ])
+        .unwrap();
         assert_eq!(env.auth.kind(), "api_key");
     }
 
     #[test]
     fn sdk_vars_errors_name_variables_and_never_values() {
-        let base = ("CSPARK_BASE_URL", "https://excel.uat.us.coherent.global/acme");
+        let base = (
+            "CSPARK_BASE_URL",
+            "https://excel.uat.us.coherent.global/acme",
+        );
         let cases: [(&[(&str, &str)], &str); 5] = [
             (&[], "CSPARK_BASE_URL is not set"),
             (&[base], "no Spark credentials"),
-            (&[base, ("CSPARK_BEARER_TOKEN", "tok-1"), ("CSPARK_API_KEY", "tok-2")], "CSPARK_BEARER_TOKEN, CSPARK_API_KEY"),
-            (&[base, ("CSPARK_CLIENT_SECRET", "tok-3")], "CSPARK_CLIENT_ID is not"),
-            (&[("CSPARK_BASE_URL", "http://spark.example.com/acme"), ("CSPARK_BEARER_TOKEN", "tok-4")], "plain http"),
+            (
+                &[
+                    base,
+                    ("CSPARK_BEARER_TOKEN", "tok-1"),
+                    ("CSPARK_API_KEY", "tok-2"),
+                ],
+                "CSPARK_BEARER_TOKEN, CSPARK_API_KEY",
+            ),
+            (
+                &[base, ("CSPARK_CLIENT_SECRET", "tok-3")],
+                "CSPARK_CLIENT_ID is not",
+            ),
+            (
+                &[
+                    ("CSPARK_BASE_URL", "http://spark.example.com/acme"),
+                    ("CSPARK_BEARER_TOKEN", "tok-4"),
+                ],
+                "plain http",
+            ),
         ];
         for (vars, expected) in cases {
             let message = sdk(vars).unwrap_err().to_string();

@@ -109,7 +109,9 @@ impl HostPolicy {
     /// Checks that credentials may be sent to `url`; the error says why not and how to allow it.
     pub fn check(&self, url: &Url) -> Result<(), String> {
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("url must not contain a user name or password; put credentials in `auth`".into());
+            return Err(
+                "url must not contain a user name or password; put credentials in `auth`".into(),
+            );
         }
         let scheme = url.scheme();
         if scheme != "https" && scheme != "http" {
@@ -148,7 +150,10 @@ pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
         Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => ip.is_loopback(),
         Host::Ipv6(ip) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| IpAddr::V4(v4).is_loopback())
+            ip.is_loopback()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| IpAddr::V4(v4).is_loopback())
         }
     }
 }
@@ -168,8 +173,14 @@ mod tests {
     #[test]
     fn coherent_subdomains_over_https_are_allowed_on_any_port() {
         let p = policy(&[]);
-        assert_eq!(check(&p, "https://excel.uat.us.coherent.global/acme"), Ok(()));
-        assert_eq!(check(&p, "https://keycloak.prod.coherent.global:8443/auth"), Ok(()));
+        assert_eq!(
+            check(&p, "https://excel.uat.us.coherent.global/acme"),
+            Ok(())
+        );
+        assert_eq!(
+            check(&p, "https://keycloak.prod.coherent.global:8443/auth"),
+            Ok(())
+        );
         assert_eq!(check(&p, "https://EXCEL.Prod.Coherent.Global/acme"), Ok(()));
     }
 
@@ -235,7 +246,13 @@ mod tests {
 
     #[test]
     fn malformed_allowed_hosts_are_rejected() {
-        for bad in ["*", "*.com", "https://spark.example.com", "spark.example.com/x", "a.*.com"] {
+        for bad in [
+            "*",
+            "*.com",
+            "https://spark.example.com",
+            "spark.example.com/x",
+            "a.*.com",
+        ] {
             assert!(HostPolicy::new(&[bad.to_string()]).is_err(), "{bad}");
         }
     }

@@ -42,7 +42,9 @@ pub use diagnostic::{Diagnostic, ManifestError};
 pub use environment::{Auth, Environment, SdkVarsError, environment_from_sdk_vars};
 pub use hosts::HostPolicy;
 pub use parse::{MAX_BYTES, read};
-pub use promotion::{Promotion, ServiceMapping, ServicesExisting, Source, UpdateVersionType, VersionFilter};
+pub use promotion::{
+    Promotion, ServiceMapping, ServicesExisting, Source, UpdateVersionType, VersionFilter,
+};
 pub use schema::schema;
 pub use secrets::EnvLookup;
 
@@ -79,14 +81,20 @@ impl Manifest {
                 diagnostics: unknown
                     .into_iter()
                     .map(|name| {
-                        let message =
-                            format!("unknown promotion `{name}`, expected one of: {}", known.join(", "));
+                        let message = format!(
+                            "unknown promotion `{name}`, expected one of: {}",
+                            known.join(", ")
+                        );
                         Diagnostic::whole_file(&file, message)
                     })
                     .collect(),
             });
         }
-        Ok(self.promotions.iter().filter(|p| names.contains(&p.name)).collect())
+        Ok(self
+            .promotions
+            .iter()
+            .filter(|p| names.contains(&p.name))
+            .collect())
     }
 
     /// Every resolved secret (tokens, keys, client secrets, client ids read from variables), so the caller can
@@ -106,7 +114,11 @@ impl Manifest {
 }
 
 /// Reads, checks and resolves the manifest at `path`. Package paths are relative to its directory.
-pub fn load(path: &Path, env: EnvLookup<'_>, hosts: &HostPolicy) -> Result<Manifest, ManifestError> {
+pub fn load(
+    path: &Path,
+    env: EnvLookup<'_>,
+    hosts: &HostPolicy,
+) -> Result<Manifest, ManifestError> {
     let text = read(path)?;
     let base_dir = base_dir(path);
     parse(&text, &path.display().to_string(), base_dir, env, hosts).map(|mut manifest| {

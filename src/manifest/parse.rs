@@ -15,7 +15,8 @@ pub(crate) const MAX_DEPTH: usize = 16;
 pub fn read(path: &Path) -> Result<String, ManifestError> {
     let file_name = path.display().to_string();
     let fail = |message: String| ManifestError::one(Diagnostic::whole_file(&file_name, message));
-    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read the manifest: {e}")))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| fail(format!("cannot read the manifest: {e}")))?;
     let mut bytes = Vec::new();
     file.take(MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -37,7 +38,8 @@ fn check_size(len: usize) -> Result<(), String> {
 
 /// Parses the text into the raw model; a YAML or shape error stops at the first problem.
 pub(crate) fn raw(text: &str, file_name: &str) -> Result<RawManifest, ManifestError> {
-    check_size(text.len()).map_err(|message| ManifestError::one(Diagnostic::whole_file(file_name, message)))?;
+    check_size(text.len())
+        .map_err(|message| ManifestError::one(Diagnostic::whole_file(file_name, message)))?;
     serde_saphyr::from_str_with_options(text, options())
         .map_err(|error| ManifestError::one(diagnostic::from_yaml(file_name, text, &error)))
 }
@@ -55,11 +57,11 @@ fn options() -> serde_saphyr::Options {
             max_nodes: 100_000,
             max_events: 300_000,
             max_total_scalar_bytes: MAX_BYTES,
-            max_recorded_anchor_events: 100_000,
+            max_recorded_anchor_events: 10_000,
             max_recorded_anchor_bytes: MAX_BYTES,
         },
         alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: 100_000,
+            max_total_replayed_events: 10_000,
             max_replay_stack_depth: MAX_DEPTH,
         },
         reject_unsupported_tags: true,

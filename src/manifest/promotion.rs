@@ -139,7 +139,11 @@ mod tests {
 
     #[test]
     fn wire_values_match_what_serde_reads() {
-        for value in [ServicesExisting::Abort, ServicesExisting::Replace, ServicesExisting::AddVersion] {
+        for value in [
+            ServicesExisting::Abort,
+            ServicesExisting::Replace,
+            ServicesExisting::AddVersion,
+        ] {
             assert_eq!(serde_json::to_value(value).unwrap(), value.as_str());
         }
         for value in [

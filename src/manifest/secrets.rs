@@ -67,7 +67,9 @@ mod tests {
     fn a_reference_is_exactly_one_upper_case_variable() {
         assert_eq!(reference("${SPARK_TOKEN}"), Some("SPARK_TOKEN"));
         assert_eq!(reference("${_X1}"), Some("_X1"));
-        for bad in ["$SPARK", "${spark}", "${1X}", "${}", "${A}${B}", "x${A}", "${A} ", "${A-B}"] {
+        for bad in [
+            "$SPARK", "${spark}", "${1X}", "${}", "${A}${B}", "x${A}", "${A} ", "${A-B}",
+        ] {
             assert_eq!(reference(bad), None, "{bad}");
         }
     }
@@ -89,9 +91,16 @@ mod tests {
             _ => None,
         };
         assert_eq!(resolve("SET", &env).unwrap().expose_secret(), "hunter2");
-        for (name, expected) in [("MISSING", "is not set"), ("EMPTY", "is empty"), ("NEWLINE", "line break")] {
+        for (name, expected) in [
+            ("MISSING", "is not set"),
+            ("EMPTY", "is empty"),
+            ("NEWLINE", "line break"),
+        ] {
             let message = resolve(name, &env).unwrap_err();
-            assert!(message.contains(name) && message.contains(expected), "{message}");
+            assert!(
+                message.contains(name) && message.contains(expected),
+                "{message}"
+            );
             assert!(!message.contains("hunter2"), "{message}");
         }
     }

@@ -22,13 +22,15 @@ use secrecy::SecretString;
 use serde_saphyr::{Location, Spanned};
 use url::Url;
 
+use super::Manifest;
 use super::diagnostic::{Diagnostic, ManifestError};
 use super::environment::{self, Auth, Environment};
 use super::hosts::HostPolicy;
 use super::promotion::{Promotion, ServiceMapping, Source};
-use super::raw::{RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource};
+use super::raw::{
+    RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource,
+};
 use super::secrets::{self, EnvLookup};
-use super::Manifest;
 
 /// The only manifest format version.
 const VERSION: u32 = 1;
@@ -48,7 +50,11 @@ pub(crate) struct Context<'a> {
 }
 
 /// Validates the manifest as written, reporting every problem.
-pub(crate) fn validate(raw: RawManifest, path: PathBuf, context: &Context<'_>) -> Result<Manifest, ManifestError> {
+pub(crate) fn validate(
+    raw: RawManifest,
+    path: PathBuf,
+    context: &Context<'_>,
+) -> Result<Manifest, ManifestError> {
     let mut checker = Checker {
         context,
         diagnostics: Vec::new(),
@@ -58,10 +64,18 @@ pub(crate) fn validate(raw: RawManifest, path: PathBuf, context: &Context<'_>) -
     if raw.version.value != VERSION {
         checker.error(
             raw.version.referenced,
-            format!("unsupported manifest version {}, expected {VERSION}", raw.version.value),
+            format!(
+                "unsupported manifest version {}, expected {VERSION}",
+                raw.version.value
+            ),
         );
     }
-    let known: Vec<String> = raw.environments.0.iter().map(|(name, _)| name.value.clone()).collect();
+    let known: Vec<String> = raw
+        .environments
+        .0
+        .iter()
+        .map(|(name, _)| name.value.clone())
+        .collect();
     let mut environments = BTreeMap::new();
     for (name, raw_environment) in raw.environments.0 {
         if let Some(environment) = checker.environment(name, raw_environment) {
@@ -75,7 +89,11 @@ pub(crate) fn validate(raw: RawManifest, path: PathBuf, context: &Context<'_>) -
         if let Some(first) = first_seen.get(&name.value) {
             checker.error(
                 name.referenced,
-                format!("duplicate promotion name `{}` (first used at line {})", name.value, first.line()),
+                format!(
+                    "duplicate promotion name `{}` (first used at line {})",
+                    name.value,
+                    first.line()
+                ),
             );
         } else {
             first_seen.insert(name.value.clone(), name.referenced);
@@ -104,7 +122,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn error(&mut self, at: Location, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::at(self.context.file, at, message));
+        self.diagnostics
+            .push(Diagnostic::at(self.context.file, at, message));
     }
 
     /// `Some(value)` when `check` accepts it, else a diagnostic at the value.
@@ -125,11 +144,15 @@ impl Checker<'_> {
     }
 
     fn environment(&mut self, name: Spanned<String>, raw: RawEnvironment) -> Option<Environment> {
-        let name_ok = self.check(name.referenced, check_name("environment", &name.value)).is_some();
+        let name_ok = self
+            .check(name.referenced, check_name("environment", &name.value))
+            .is_some();
         let url = self.check(raw.url.referenced, environment::parse_url(&raw.url.value));
-        if let Some((url, _)) = &url {
-            self.check(raw.url.referenced, self.context.hosts.check(url));
-        }
+        // A refused URL is reported once, not again through the token URL derived from it.
+        let url = url.and_then(|(url, tenant)| {
+            let allowed = self.context.hosts.check(&url).map(|()| (url, tenant));
+            self.check(raw.url.referenced, allowed)
+        });
         let auth = self.auth(raw.auth, url.as_ref());
         let (url, tenant) = url?;
         let auth = auth?;
@@ -155,8 +178,12 @@ impl Checker<'_> {
                 let client_secret = self.secret("client_secret", &oauth2.client_secret);
                 let token_url = match (&oauth2.token_url, url) {
                     (Some(given), _) => {
-                        let parsed = Url::parse(&given.value).map_err(|e| format!("invalid token_url: {e}"));
-                        self.check(given.referenced, parsed.and_then(|u| self.token_url_allowed(u)))
+                        let parsed =
+                            Url::parse(&given.value).map_err(|e| format!("invalid token_url: {e}"));
+                        self.check(
+                            given.referenced,
+                            parsed.and_then(|u| self.token_url_allowed(u)),
+                        )
                     }
                     (None, Some((url, tenant))) => {
                         let derived = environment::default_token_url(url, tenant);
@@ -187,7 +214,9 @@ impl Checker<'_> {
                 };
                 self.error(
                     raw.referenced,
-                    format!("`auth` must have exactly one of: bearer, api_key, oauth2 (found: {found})"),
+                    format!(
+                        "`auth` must have exactly one of: bearer, api_key, oauth2 (found: {found})"
+                    ),
                 );
                 None
             }
@@ -218,7 +247,8 @@ impl Checker<'_> {
         let Some(env) = self.context.env else {
             return Some(SecretString::from(String::new()));
         };
-        let resolved = secrets::resolve(name, env).map_err(|e| format!("{e} (needed by `{field}`)"));
+        let resolved =
+            secrets::resolve(name, env).map_err(|e| format!("{e} (needed by `{field}`)"));
         self.check(at, resolved)
     }
 
@@ -255,9 +285,13 @@ impl Checker<'_> {
             source_system,
             correlation_id,
         } = raw.value;
-        let name_ok = self.check(name.referenced, check_name("promotion", &name.value)).is_some();
+        let name_ok = self
+            .check(name.referenced, check_name("promotion", &name.value))
+            .is_some();
         let source = self.source(from, known);
-        let to_ok = self.check(to.referenced, known_environment(&to.value, known)).is_some();
+        let to_ok = self
+            .check(to.referenced, known_environment(&to.value, known))
+            .is_some();
         let services = self.service_mappings(services);
         let source_system = self.tag("source_system", source_system);
         let correlation_id = self.tag("correlation_id", correlation_id);
@@ -311,7 +345,10 @@ impl Checker<'_> {
                 let mut ok = true;
                 for (field, location) in extras.into_iter().flatten() {
                     ok = false;
-                    self.error(location, format!("`{field}` applies only to `from.environment`, not to a package"));
+                    self.error(
+                        location,
+                        format!("`{field}` applies only to `from.environment`, not to a package"),
+                    );
                 }
                 let path = self.check(package.referenced, self.package_path(&package.value));
                 Some(Source::Package {
@@ -320,8 +357,10 @@ impl Checker<'_> {
                 })
             }
             (Some(environment), None) => {
-                let environment_ok =
-                    self.check(environment.referenced, known_environment(&environment.value, known));
+                let environment_ok = self.check(
+                    environment.referenced,
+                    known_environment(&environment.value, known),
+                );
                 let services = self.list(services, check_export_service);
                 let folders = self.list(folders, check_folder);
                 let version_ids = self.list(version_ids, check_version_id);
@@ -373,7 +412,10 @@ impl Checker<'_> {
         Ok(self.context.base_dir.join(path))
     }
 
-    fn service_mappings(&mut self, raw: Vec<Spanned<RawServiceMapping>>) -> Option<Vec<ServiceMapping>> {
+    fn service_mappings(
+        &mut self,
+        raw: Vec<Spanned<RawServiceMapping>>,
+    ) -> Option<Vec<ServiceMapping>> {
         let mut seen: BTreeMap<String, Location> = BTreeMap::new();
         let mut ok = true;
         let mut mappings = Vec::new();
@@ -383,9 +425,15 @@ impl Checker<'_> {
                 destination,
                 update_version_type,
             } = entry.value;
-            let source_ok = self.check(source.referenced, check_folder_service(&source.value)).is_some();
+            let source_ok = self
+                .check(source.referenced, check_folder_service(&source.value))
+                .is_some();
             let destination_ok = destination.as_ref().is_none_or(|destination| {
-                self.check(destination.referenced, check_folder_service(&destination.value)).is_some()
+                self.check(
+                    destination.referenced,
+                    check_folder_service(&destination.value),
+                )
+                .is_some()
             });
             if let Some(first) = seen.get(&source.value) {
                 let message = format!(
@@ -417,7 +465,9 @@ impl Checker<'_> {
         let checked = if text.trim().is_empty() {
             Err(format!("`{field}` must not be empty"))
         } else if text.chars().count() > MAX_TAG_CHARS || text.chars().any(char::is_control) {
-            Err(format!("`{field}` must be one line of at most {MAX_TAG_CHARS} characters"))
+            Err(format!(
+                "`{field}` must be one line of at most {MAX_TAG_CHARS} characters"
+            ))
         } else {
             Ok(Some(text))
         };
@@ -430,7 +480,10 @@ fn check_name(what: &str, name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err(format!("{what} name must not be empty"));
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err(format!(
             "invalid {what} name `{}`: use letters, digits, `.`, `_` and `-` only",
             name.escape_debug()
@@ -450,18 +503,24 @@ fn known_environment(name: &str, known: &[String]) -> Result<(), String> {
     } else {
         format!("expected one of: {}", sorted.join(", "))
     };
-    Err(format!("unknown environment `{name}` ({expected} under `environments`)"))
+    Err(format!(
+        "unknown environment `{name}` ({expected} under `environments`)"
+    ))
 }
 
 /// `folder/service`: two non-empty parts without surrounding spaces or brackets.
 fn check_folder_service(text: &str) -> Result<(), String> {
     let valid = text.split_once('/').is_some_and(|(folder, service)| {
-        check_folder(folder).is_ok() && check_folder(service).is_ok() && !service.contains(['[', ']'])
+        check_folder(folder).is_ok()
+            && check_folder(service).is_ok()
+            && !service.contains(['[', ']'])
     });
     if valid {
         Ok(())
     } else {
-        Err(format!("invalid service `{text}`, expected `folder/service`"))
+        Err(format!(
+            "invalid service `{text}`, expected `folder/service`"
+        ))
     }
 }
 
@@ -476,7 +535,10 @@ fn check_export_service(text: &str) -> Result<(), String> {
     };
     let version_ok = version.is_none_or(|v| {
         let parts: Vec<&str> = v.split('.').collect();
-        parts.len() <= 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        parts.len() <= 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     });
     if version_ok && check_folder_service(uri).is_ok() {
         Ok(())
@@ -489,7 +551,11 @@ fn check_export_service(text: &str) -> Result<(), String> {
 
 /// A folder (or service) name: non-empty, no `/`, no surrounding white space.
 fn check_folder(text: &str) -> Result<(), String> {
-    if text.is_empty() || text.contains('/') || text.trim() != text || text.chars().any(char::is_control) {
+    if text.is_empty()
+        || text.contains('/')
+        || text.trim() != text
+        || text.chars().any(char::is_control)
+    {
         Err(format!("invalid folder `{}`", text.escape_debug()))
     } else {
         Ok(())
@@ -497,9 +563,12 @@ fn check_folder(text: &str) -> Result<(), String> {
 }
 
 fn check_version_id(text: &str) -> Result<(), String> {
-    uuid::Uuid::try_parse(text)
-        .map(|_| ())
-        .map_err(|_| format!("invalid version id `{}`, expected a UUID", text.escape_debug()))
+    uuid::Uuid::try_parse(text).map(|_| ()).map_err(|_| {
+        format!(
+            "invalid version id `{}`, expected a UUID",
+            text.escape_debug()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -517,7 +586,15 @@ mod tests {
         ] {
             assert_eq!(check_export_service(ok), Ok(()), "{ok}");
         }
-        for bad in ["pricing", "pricing/", "/quote", "a/b/c", "pricing/quote[x]", "pricing/quote[1.2.3.4]", " a/b"] {
+        for bad in [
+            "pricing",
+            "pricing/",
+            "/quote",
+            "a/b/c",
+            "pricing/quote[x]",
+            "pricing/quote[1.2.3.4]",
+            " a/b",
+        ] {
             assert!(check_export_service(bad).is_err(), "{bad}");
         }
     }
