@@ -15,6 +15,10 @@
 //!   through `services:`) is legitimate.
 //! - `services:` entries are `folder/service` on both sides, each source at most once.
 //! - `source_system` and `correlation_id`, when given, are non-empty single-line texts of at most 255 characters.
+//! - There is no per-promotion `wait_timeout` (the command's `--wait-timeout` applies to all), and no top-level
+//!   key besides `version`, `environments`, `promotions`; anchors and `<<` merge keys may share settings between
+//!   promotions.
+//! - Package files are not opened here: whether they exist and are ZIPs is checked where they are used.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
