@@ -118,12 +118,6 @@ fn reword(error: &YamlError) -> String {
             ty if ty.starts_with('u') || ty.starts_with('i') => "expected a whole number".into(),
             other => format!("expected a value of type {other}"),
         },
-        YamlError::DuplicateMappingKey { .. } => {
-            format!(
-                "duplicate key: {}",
-                UserMessageFormatter.format_message(error)
-            )
-        }
         YamlError::Budget { breach, .. } => budget(breach),
         YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
@@ -178,7 +172,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn expected_kind(parser_term: &str) -> String {
     let kind = match parser_term {
-        "string scalar" | "scalar" => "a single value (a string)",
+        "string scalar" | "scalar" => "a single value",
         "sequence start" => "a list",
         "mapping start" => "a mapping (key: value pairs)",
         other => other,

@@ -18,8 +18,9 @@ pub struct Environment {
     pub auth: Auth,
 }
 
-/// Credentials for an environment. `Debug` shows no secret.
-#[derive(Debug, Clone)]
+/// Credentials for an environment. `Debug` shows no credential, not even the client id (which the manifest may
+/// take from a variable and the logs then mask).
+#[derive(Clone)]
 pub enum Auth {
     /// `Authorization: Bearer {token}`.
     Bearer(SecretString),
@@ -34,6 +35,25 @@ pub enum Auth {
         /// The token endpoint (given, or derived from the environment URL as Spark does).
         token_url: Url,
     },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Bearer(token) => f.debug_tuple("Bearer").field(token).finish(),
+            Auth::ApiKey(key) => f.debug_tuple("ApiKey").field(key).finish(),
+            Auth::OAuth2 {
+                client_secret,
+                token_url,
+                ..
+            } => f
+                .debug_struct("OAuth2")
+                .field("client_id", &"[REDACTED]")
+                .field("client_secret", client_secret)
+                .field("token_url", &token_url.as_str())
+                .finish(),
+        }
+    }
 }
 
 impl Auth {

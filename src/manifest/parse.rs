@@ -57,11 +57,11 @@ fn options() -> serde_saphyr::Options {
             max_nodes: 100_000,
             max_events: 300_000,
             max_total_scalar_bytes: MAX_BYTES,
-            max_recorded_anchor_events: 100_000,
+            max_recorded_anchor_events: 10_000,
             max_recorded_anchor_bytes: MAX_BYTES,
         },
         alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: 100_000,
+            max_total_replayed_events: 10_000,
             max_replay_stack_depth: MAX_DEPTH,
         },
         reject_unsupported_tags: true,

@@ -35,6 +35,7 @@ pub(crate) struct RawManifest {
 /// A Spark environment: one tenant and the credentials to reach it.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Environment")]
 pub(crate) struct RawEnvironment {
     /// Base URL including the tenant, e.g. `https://excel.uat.us.coherent.global/acme`. Credentials go only to
     /// https `*.coherent.global`, loopback, or hosts allowed with `--allow-host` (`allowed-hosts`).
@@ -49,7 +50,7 @@ pub(crate) struct RawEnvironment {
 /// variables (quote them inside `{ }`: `{ bearer: "${SPARK_TOKEN}" }`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
+#[schemars(rename = "Auth", extend("minProperties" = 1, "maxProperties" = 1))]
 pub(crate) struct RawAuth {
     /// A bearer token: `${VAR}`.
     #[schemars(with = "Option<String>", regex(pattern = REFERENCE_PATTERN))]
@@ -64,6 +65,7 @@ pub(crate) struct RawAuth {
 /// OAuth2 client credentials, exchanged for a token at `token_url`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "OAuth2")]
 pub(crate) struct RawOAuth2 {
     /// The client id: a literal or a `${VAR}` reference (then masked in logs too).
     #[schemars(with = "String")]
@@ -80,6 +82,7 @@ pub(crate) struct RawOAuth2 {
 /// A promotion: import a package (exported from an environment, or committed) into an environment.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Promotion")]
 pub(crate) struct RawPromotion {
     /// Unique name (letters, digits, `.`, `_`, `-`); select it with `-p NAME`.
     #[schemars(with = "String", regex(pattern = NAME_PATTERN))]
@@ -119,12 +122,13 @@ pub(crate) struct RawPromotion {
         {"required": ["version_ids"]}, {"required": ["version_filter"]}
     ]}}
 ]))]
+#[schemars(rename = "Source")]
 pub(crate) struct RawSource {
     /// Export from this environment (by name).
     #[schemars(with = "Option<String>")]
     pub environment: Option<Spanned<String>>,
     /// Services to export: `folder/service`, `folder/service[version]` (a version prefix such as `1.2`) or a
-    /// service id.
+    /// service id. Inside `[ ]` quote an entry with a version: `"pricing/quote[1.2]"`.
     #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Spanned<Vec<Spanned<String>>>>,
     /// Folders to export whole.
@@ -144,6 +148,7 @@ pub(crate) struct RawSource {
 /// Where one source service goes.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ServiceMapping")]
 pub(crate) struct RawServiceMapping {
     /// `folder/service` in the package.
     #[schemars(with = "String")]
@@ -184,8 +189,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 }
 
 impl<T: JsonSchema> JsonSchema for Named<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        format!("Named_{}", T::schema_name()).into()
+        format!("{}Map", T::schema_name()).into()
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {

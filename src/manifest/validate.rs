@@ -15,6 +15,10 @@
 //!   through `services:`) is legitimate.
 //! - `services:` entries are `folder/service` on both sides, each source at most once.
 //! - `source_system` and `correlation_id`, when given, are non-empty single-line texts of at most 255 characters.
+//! - There is no per-promotion `wait_timeout` (the command's `--wait-timeout` applies to all), and no top-level
+//!   key besides `version`, `environments`, `promotions`; anchors and `<<` merge keys may share settings between
+//!   promotions.
+//! - Package files are not opened here: whether they exist and are ZIPs is checked where they are used.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -148,9 +152,11 @@ impl Checker<'_> {
             .check(name.referenced, check_name("environment", &name.value))
             .is_some();
         let url = self.check(raw.url.referenced, environment::parse_url(&raw.url.value));
-        if let Some((url, _)) = &url {
-            self.check(raw.url.referenced, self.context.hosts.check(url));
-        }
+        // A refused URL is reported once, not again through the token URL derived from it.
+        let url = url.and_then(|(url, tenant)| {
+            let allowed = self.context.hosts.check(&url).map(|()| (url, tenant));
+            self.check(raw.url.referenced, allowed)
+        });
         let auth = self.auth(raw.auth, url.as_ref());
         let (url, tenant) = url?;
         let auth = auth?;
