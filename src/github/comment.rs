@@ -248,14 +248,7 @@ async fn write(
         }
         Some(existing) => {
             let path = format!("{repo}/issues/comments/{}", existing.id);
-            let updated: Comment = client
-                .json(
-                    Method::PATCH,
-                    &path,
-                    Some(&json!({ "body": body })),
-                    Retry::Idempotent,
-                )
-                .await?;
+            let updated = send(client, Method::PATCH, &path, &body, Retry::Idempotent).await?;
             Ok(CommentOutcome::Updated {
                 id: updated.id,
                 url: updated.html_url,
@@ -264,20 +257,26 @@ async fn write(
         None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
         None => {
             let path = format!("{repo}/issues/{}/comments", pull.number);
-            let created: Comment = client
-                .json(
-                    Method::POST,
-                    &path,
-                    Some(&json!({ "body": body })),
-                    Retry::Never,
-                )
-                .await?;
+            let created = send(client, Method::POST, &path, &body, Retry::Never).await?;
             Ok(CommentOutcome::Created {
                 id: created.id,
                 url: created.html_url,
             })
         }
     }
+}
+
+/// Sends a comment body (create or update) and reads back the comment.
+async fn send(
+    client: &Client,
+    method: Method,
+    path: &str,
+    body: &str,
+    retry: Retry,
+) -> Result<Comment, ApiError> {
+    client
+        .json(method, path, Some(&json!({ "body": body })), retry)
+        .await
 }
 
 /// The login of the token's user; for the `GITHUB_TOKEN` (an installation token, refused `GET /user`

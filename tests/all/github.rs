@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use spark_promote::github::comment::{self, ACTIONS_BOT, PER_PAGE};
 use spark_promote::github::{
-    Client, CommentOutcome, IfMissing, Marker, PullRequest, RetryPolicy, Runner,
+    ApiError, Client, CommentOutcome, IfMissing, Marker, PullRequest, RetryPolicy, Runner,
 };
 use spark_promote::promote::result::{
     Command, PromotionResult, PromotionStatus, RunResult, ServiceResult, ServiceStatus,
@@ -19,6 +19,8 @@ use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const USER: &str = "spark-bot";
+/// The comments of pull request 7.
+const COMMENTS: &str = "/repos/acme/pricing/issues/7/comments";
 const SHA: &str = "3f786850e387550fdab836ed7e6dc881de23001b";
 
 /// A GitHub API mock with helpers for the routes the comment uses.
@@ -52,11 +54,16 @@ impl GitHub {
             .await;
     }
 
+    /// `GET /user` refused, as for an installation token (the workflow's `GITHUB_TOKEN`).
+    async fn user_refused(&self) {
+        self.responds("GET", "/user", 403, not_accessible()).await;
+    }
+
     /// Serves `pages` of the comments of pull request 7 (page N at `page=N`).
     async fn comments(&self, pages: Vec<Vec<Value>>) {
         for (index, page) in pages.into_iter().enumerate() {
             Mock::given(method("GET"))
-                .and(path("/repos/acme/pricing/issues/7/comments"))
+                .and(path(COMMENTS))
                 .and(query_param("per_page", "100"))
                 .and(query_param("page", (index + 1).to_string()))
                 .respond_with(ResponseTemplate::new(200).set_body_json(page))
@@ -67,7 +74,7 @@ impl GitHub {
 
     async fn creates(&self, id: u64) {
         Mock::given(method("POST"))
-            .and(path("/repos/acme/pricing/issues/7/comments"))
+            .and(path(COMMENTS))
             .respond_with(
                 ResponseTemplate::new(201).set_body_json(comment_json(id, USER, "created")),
             )
@@ -85,10 +92,27 @@ impl GitHub {
             .await;
     }
 
+    /// An empty pull request whose comment create fails with `status` and `body`.
+    async fn create_fails(&self, status: u16, body: Value) {
+        self.comments(vec![vec![]]).await;
+        self.responds("POST", COMMENTS, status, body).await;
+    }
+
     async fn responds(&self, verb: &str, route: &str, status: u16, body: Value) {
         Mock::given(method(verb))
             .and(path(route))
             .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The first `times` `verb` requests to `route` get `response`; later ones fall through to the other mocks.
+    async fn fails_first(&self, times: u64, verb: &str, route: &str, response: ResponseTemplate) {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(response)
+            .up_to_n_times(times)
+            .with_priority(1)
             .mount(&self.server)
             .await;
     }
@@ -115,6 +139,10 @@ impl GitHub {
             })
             .collect()
     }
+}
+
+fn not_accessible() -> Value {
+    json!({ "message": "Resource not accessible by integration" })
 }
 
 fn comment_json(id: u64, login: &str, body: &str) -> Value {
@@ -158,6 +186,33 @@ fn list(page: usize) -> (String, Option<Value>) {
     ))
 }
 
+fn post(markdown: &str) -> (String, Option<Value>) {
+    (
+        "POST /repos/acme/pricing/issues/7/comments".to_string(),
+        Some(json!({ "body": body(markdown) })),
+    )
+}
+
+fn patch(id: u64, markdown: &str) -> (String, Option<Value>) {
+    (
+        format!("PATCH /repos/acme/pricing/issues/comments/{id}"),
+        Some(json!({ "body": body(markdown) })),
+    )
+}
+
+/// Upserts `markdown` on pull request 7 with the test marker.
+async fn try_upsert(
+    github: &GitHub,
+    markdown: &str,
+    if_missing: IfMissing,
+) -> Result<CommentOutcome, ApiError> {
+    comment::upsert(&github.client(), &pull(), &marker(), markdown, if_missing).await
+}
+
+async fn upsert(github: &GitHub, markdown: &str, if_missing: IfMissing) -> CommentOutcome {
+    try_upsert(github, markdown, if_missing).await.unwrap()
+}
+
 fn result(status: PromotionStatus) -> RunResult {
     RunResult {
         command: Command::Apply,
@@ -190,39 +245,21 @@ fn result(status: PromotionStatus) -> RunResult {
 async fn first_run_creates_the_comment_then_a_new_body_patches_it_then_the_same_body_writes_nothing()
  {
     let github = GitHub::start().await;
-    let client = github.client();
 
     // First run: no comment yet.
     github.user(USER).await;
     github.comments(vec![others(2)]).await;
     github.creates(555).await;
-    let outcome = comment::upsert(
-        &client,
-        &pull(),
-        &marker(),
-        "plan: 1 updated",
-        IfMissing::Create,
-    )
-    .await;
+    let outcome = upsert(&github, "plan: 1 updated", IfMissing::Create).await;
     assert_eq!(
-        outcome.unwrap(),
+        outcome,
         CommentOutcome::Created {
             id: 555,
             url: "https://github.com/acme/pricing/pull/7#issuecomment-555".to_string()
         }
     );
     let first = github.requests().await;
-    assert_eq!(
-        first,
-        [
-            get("/user"),
-            list(1),
-            (
-                "POST /repos/acme/pricing/issues/7/comments".to_string(),
-                Some(json!({ "body": body("plan: 1 updated") }))
-            ),
-        ]
-    );
+    assert_eq!(first, [get("/user"), list(1), post("plan: 1 updated"),]);
     let stored = first[2].1.as_ref().unwrap()["body"]
         .as_str()
         .unwrap()
@@ -235,28 +272,11 @@ async fn first_run_creates_the_comment_then_a_new_body_patches_it_then_the_same_
     page.push(comment_json(555, USER, &stored));
     github.comments(vec![page.clone()]).await;
     github.updates(555).await;
-    let outcome = comment::upsert(
-        &client,
-        &pull(),
-        &marker(),
-        "apply: 1 updated",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Updated { id: 555, .. }
-    ));
+    let outcome = upsert(&github, "apply: 1 updated", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Updated { id: 555, .. }));
     assert_eq!(
         github.requests().await,
-        [
-            get("/user"),
-            list(1),
-            (
-                "PATCH /repos/acme/pricing/issues/comments/555".to_string(),
-                Some(json!({ "body": body("apply: 1 updated") }))
-            ),
-        ]
+        [get("/user"), list(1), patch(555, "apply: 1 updated"),]
     );
 
     // Third run: nothing new to say, nothing written.
@@ -264,18 +284,8 @@ async fn first_run_creates_the_comment_then_a_new_body_patches_it_then_the_same_
     github.user(USER).await;
     page[2] = comment_json(555, USER, &body("apply: 1 updated"));
     github.comments(vec![page]).await;
-    let outcome = comment::upsert(
-        &client,
-        &pull(),
-        &marker(),
-        "apply: 1 updated",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Unchanged { id: 555, .. }
-    ));
+    let outcome = upsert(&github, "apply: 1 updated", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Unchanged { id: 555, .. }));
     assert_eq!(github.requests().await, [get("/user"), list(1)]);
 }
 
@@ -306,28 +316,11 @@ async fn marked_comments_by_other_users_are_ignored() {
         ]])
         .await;
     github.creates(3).await;
-    let outcome = comment::upsert(
-        &github.client(),
-        &pull(),
-        &marker(),
-        "fresh",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Created { id: 3, .. }
-    ));
+    let outcome = upsert(&github, "fresh", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Created { id: 3, .. }));
     assert_eq!(
         github.requests().await,
-        [
-            get("/user"),
-            list(1),
-            (
-                "POST /repos/acme/pricing/issues/7/comments".to_string(),
-                Some(json!({ "body": body("fresh") }))
-            ),
-        ]
+        [get("/user"), list(1), post("fresh"),]
     );
 }
 
@@ -339,12 +332,8 @@ async fn every_page_is_read_until_a_short_one_before_creating() {
         .comments(vec![others(PER_PAGE), others(PER_PAGE), others(3)])
         .await;
     github.creates(9).await;
-    let outcome =
-        comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Create).await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Created { id: 9, .. }
-    ));
+    let outcome = upsert(&github, "x", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Created { id: 9, .. }));
     let requests = github.requests().await;
     assert_eq!(requests[..4], [get("/user"), list(1), list(2), list(3)]);
     assert_eq!(requests.len(), 5);
@@ -358,43 +347,18 @@ async fn the_comment_on_the_second_page_is_updated() {
     second.insert(4, comment_json(77, USER, &body("old")));
     github.comments(vec![others(PER_PAGE), second]).await;
     github.updates(77).await;
-    let outcome = comment::upsert(
-        &github.client(),
-        &pull(),
-        &marker(),
-        "new",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Updated { id: 77, .. }
-    ));
+    let outcome = upsert(&github, "new", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Updated { id: 77, .. }));
     assert_eq!(
         github.requests().await,
-        [
-            get("/user"),
-            list(1),
-            list(2),
-            (
-                "PATCH /repos/acme/pricing/issues/comments/77".to_string(),
-                Some(json!({ "body": body("new") }))
-            ),
-        ]
+        [get("/user"), list(1), list(2), patch(77, "new"),]
     );
 }
 
 #[tokio::test]
 async fn an_installation_token_refused_get_user_matches_the_actions_bot() {
     let github = GitHub::start().await;
-    github
-        .responds(
-            "GET",
-            "/user",
-            403,
-            json!({ "message": "Resource not accessible by integration" }),
-        )
-        .await;
+    github.user_refused().await;
     github
         .comments(vec![vec![
             comment_json(1, USER, &body("by a personal token")),
@@ -402,18 +366,8 @@ async fn an_installation_token_refused_get_user_matches_the_actions_bot() {
         ]])
         .await;
     github.updates(2).await;
-    let outcome = comment::upsert(
-        &github.client(),
-        &pull(),
-        &marker(),
-        "new",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Updated { id: 2, .. }
-    ));
+    let outcome = upsert(&github, "new", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Updated { id: 2, .. }));
     let requests = github.requests().await;
     assert_eq!(requests[2].0, "PATCH /repos/acme/pricing/issues/comments/2");
 }
@@ -422,18 +376,9 @@ async fn an_installation_token_refused_get_user_matches_the_actions_bot() {
 async fn a_403_on_create_is_forbidden_and_not_retried() {
     let github = GitHub::start().await;
     github.user(USER).await;
-    github.comments(vec![vec![]]).await;
-    github
-        .responds(
-            "POST",
-            "/repos/acme/pricing/issues/7/comments",
-            403,
-            json!({ "message": "Resource not accessible by integration" }),
-        )
-        .await;
-    let outcome =
-        comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Create).await;
-    let CommentOutcome::Forbidden(message) = outcome.unwrap() else {
+    github.create_fails(403, not_accessible()).await;
+    let outcome = upsert(&github, "x", IfMissing::Create).await;
+    let CommentOutcome::Forbidden(message) = outcome else {
         panic!("expected Forbidden");
     };
     assert!(
@@ -450,16 +395,8 @@ async fn a_403_on_create_is_forbidden_and_not_retried() {
 async fn a_server_error_on_create_is_an_error_and_never_retried() {
     let github = GitHub::start().await;
     github.user(USER).await;
-    github.comments(vec![vec![]]).await;
-    github
-        .responds(
-            "POST",
-            "/repos/acme/pricing/issues/7/comments",
-            502,
-            json!({}),
-        )
-        .await;
-    let err = comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Create)
+    github.create_fails(502, json!({})).await;
+    let err = try_upsert(&github, "x", IfMissing::Create)
         .await
         .unwrap_err();
     assert_eq!(
@@ -479,40 +416,24 @@ async fn a_server_error_on_create_is_an_error_and_never_retried() {
 async fn server_errors_on_reads_and_updates_are_retried() {
     let github = GitHub::start().await;
     github.user(USER).await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/pricing/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&github.server)
+    github
+        .fails_first(2, "GET", COMMENTS, ResponseTemplate::new(503))
         .await;
     github
         .comments(vec![vec![comment_json(5, USER, &body("old"))]])
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/repos/acme/pricing/issues/comments/5"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&github.server)
+    github
+        .fails_first(
+            1,
+            "PATCH",
+            "/repos/acme/pricing/issues/comments/5",
+            ResponseTemplate::new(500),
+        )
         .await;
     github.updates(5).await;
-    let outcome = comment::upsert(
-        &github.client(),
-        &pull(),
-        &marker(),
-        "new",
-        IfMissing::Create,
-    )
-    .await;
-    assert!(matches!(
-        outcome.unwrap(),
-        CommentOutcome::Updated { id: 5, .. }
-    ));
-    let patch = (
-        "PATCH /repos/acme/pricing/issues/comments/5".to_string(),
-        Some(json!({ "body": body("new") })),
-    );
+    let outcome = upsert(&github, "new", IfMissing::Create).await;
+    assert!(matches!(outcome, CommentOutcome::Updated { id: 5, .. }));
+    let patch = patch(5, "new");
     assert_eq!(
         github.requests().await,
         [
@@ -530,33 +451,32 @@ async fn server_errors_on_reads_and_updates_are_retried() {
 async fn a_rate_limit_is_waited_out_within_the_bound_and_is_not_a_refusal_beyond_it() {
     let github = GitHub::start().await;
     github.user(USER).await;
-    Mock::given(method("GET"))
-        .and(path("/repos/acme/pricing/issues/7/comments"))
-        .respond_with(
+    github
+        .fails_first(
+            1,
+            "GET",
+            COMMENTS,
             ResponseTemplate::new(403)
                 .insert_header("retry-after", "1")
                 .insert_header("x-ratelimit-remaining", "0")
                 .set_body_json(json!({ "message": "API rate limit exceeded" })),
         )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&github.server)
         .await;
     github.comments(vec![vec![]]).await;
     let started = std::time::Instant::now();
-    let outcome = comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Skip).await;
-    assert_eq!(outcome.unwrap(), CommentOutcome::NotCreated);
+    let outcome = upsert(&github, "x", IfMissing::Skip).await;
+    assert_eq!(outcome, CommentOutcome::NotCreated);
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(github.requests().await, [get("/user"), list(1), list(1)]);
 
     github.server.reset().await;
     github.user(USER).await;
     Mock::given(method("GET"))
-        .and(path("/repos/acme/pricing/issues/7/comments"))
+        .and(path(COMMENTS))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
         .mount(&github.server)
         .await;
-    let err = comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Create)
+    let err = try_upsert(&github, "x", IfMissing::Create)
         .await
         .unwrap_err();
     assert!(
@@ -572,8 +492,8 @@ async fn a_no_op_run_in_auto_mode_does_not_create_a_comment() {
     let github = GitHub::start().await;
     github.user(USER).await;
     github.comments(vec![others(1)]).await;
-    let outcome = comment::upsert(&github.client(), &pull(), &marker(), "x", IfMissing::Skip).await;
-    assert_eq!(outcome.unwrap(), CommentOutcome::NotCreated);
+    let outcome = upsert(&github, "x", IfMissing::Skip).await;
+    assert_eq!(outcome, CommentOutcome::NotCreated);
     assert_eq!(github.requests().await, [get("/user"), list(1)]);
 }
 
@@ -666,10 +586,7 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
             get(&format!("/repos/acme/pricing/commits/{SHA}/pulls")),
             get("/user"),
             list(1),
-            (
-                "POST /repos/acme/pricing/issues/7/comments".to_string(),
-                Some(json!({ "body": body(&markdown) }))
-            ),
+            post(&markdown),
         ]
     );
     assert_eq!(captured.text(), "::add-mask::tok-123\n");
@@ -717,23 +634,8 @@ async fn a_forks_read_only_token_gets_a_warning_and_the_forbidden_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let payload = json!({ "pull_request": { "number": 7, "head": { "sha": SHA } } });
     let (mut runner, captured) = runner_for(&github, dir.path(), "pull_request", payload, &[]);
-    github
-        .responds(
-            "GET",
-            "/user",
-            403,
-            json!({ "message": "Resource not accessible by integration" }),
-        )
-        .await;
-    github.comments(vec![vec![]]).await;
-    github
-        .responds(
-            "POST",
-            "/repos/acme/pricing/issues/7/comments",
-            403,
-            json!({ "message": "Resource not accessible by integration" }),
-        )
-        .await;
+    github.user_refused().await;
+    github.create_fails(403, not_accessible()).await;
     let client = runner.comment_client().unwrap().unwrap();
     let outcome = runner
         .comment(&client, &result(PromotionStatus::Failed))
