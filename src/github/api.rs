@@ -233,14 +233,13 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok().map(str::trim)
 }
 
-/// GitHub's `message` from an error body, or the start of the body.
+/// GitHub's `message` from an error body, or the start of a body that is not GitHub's JSON.
 fn error_message(body: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        message: String,
-    }
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(parsed) => parsed.message,
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(json) => match json.get("message").and_then(|m| m.as_str()) {
+            Some(message) => message.to_string(),
+            None => "no message".to_string(),
+        },
         Err(_) if body.trim().is_empty() => "no message".to_string(),
         Err(_) => body.chars().take(200).collect(),
     }
@@ -310,6 +309,7 @@ mod tests {
             "Resource not accessible by integration"
         );
         assert_eq!(error_message(""), "no message");
+        assert_eq!(error_message("{}"), "no message");
         assert_eq!(
             error_message("<html>bad gateway</html>"),
             "<html>bad gateway</html>"

@@ -220,7 +220,38 @@ pub async fn upsert(
     markdown: &str,
     if_missing: IfMissing,
 ) -> Result<CommentOutcome, ApiError> {
-    match write(client, pull, marker, markdown, if_missing).await {
+    let written: Result<CommentOutcome, ApiError> = async {
+        let body = format!("{marker}\n{markdown}");
+        let login = token_login(client).await?;
+        let repo = format!("/repos/{}/{}", pull.owner, pull.repo);
+        match find(client, &repo, pull.number, &login, marker).await? {
+            Some(existing) if same_text(existing.body.as_deref().unwrap_or_default(), &body) => {
+                Ok(CommentOutcome::Unchanged {
+                    id: existing.id,
+                    url: existing.html_url,
+                })
+            }
+            Some(existing) => {
+                let path = format!("{repo}/issues/comments/{}", existing.id);
+                let updated = send(client, Method::PATCH, &path, &body, Retry::Idempotent).await?;
+                Ok(CommentOutcome::Updated {
+                    id: updated.id,
+                    url: updated.html_url,
+                })
+            }
+            None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
+            None => {
+                let path = format!("{repo}/issues/{}/comments", pull.number);
+                let created = send(client, Method::POST, &path, &body, Retry::Never).await?;
+                Ok(CommentOutcome::Created {
+                    id: created.id,
+                    url: created.html_url,
+                })
+            }
+        }
+    }
+    .await;
+    match written {
         Err(err) if err.is_refused() => Ok(CommentOutcome::Forbidden(format!(
             "cannot write the pull request comment: {err} (a pull request from a fork gets a read-only token; \
              the workflow needs `pull-requests: write`)"
@@ -229,55 +260,17 @@ pub async fn upsert(
     }
 }
 
-async fn write(
+/// Sends a comment body (create or update) and reads back the comment.
+async fn send(
     client: &Client,
-    pull: &PullRequest,
-    marker: &Marker,
-    markdown: &str,
-    if_missing: IfMissing,
-) -> Result<CommentOutcome, ApiError> {
-    let body = format!("{marker}\n{markdown}");
-    let login = token_login(client).await?;
-    let repo = format!("/repos/{}/{}", pull.owner, pull.repo);
-    match find(client, &repo, pull.number, &login, marker).await? {
-        Some(existing) if same_text(existing.body.as_deref().unwrap_or_default(), &body) => {
-            Ok(CommentOutcome::Unchanged {
-                id: existing.id,
-                url: existing.html_url,
-            })
-        }
-        Some(existing) => {
-            let path = format!("{repo}/issues/comments/{}", existing.id);
-            let updated: Comment = client
-                .json(
-                    Method::PATCH,
-                    &path,
-                    Some(&json!({ "body": body })),
-                    Retry::Idempotent,
-                )
-                .await?;
-            Ok(CommentOutcome::Updated {
-                id: updated.id,
-                url: updated.html_url,
-            })
-        }
-        None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
-        None => {
-            let path = format!("{repo}/issues/{}/comments", pull.number);
-            let created: Comment = client
-                .json(
-                    Method::POST,
-                    &path,
-                    Some(&json!({ "body": body })),
-                    Retry::Never,
-                )
-                .await?;
-            Ok(CommentOutcome::Created {
-                id: created.id,
-                url: created.html_url,
-            })
-        }
-    }
+    method: Method,
+    path: &str,
+    body: &str,
+    retry: Retry,
+) -> Result<Comment, ApiError> {
+    client
+        .json(method, path, Some(&json!({ "body": body })), retry)
+        .await
 }
 
 /// The login of the token's user; for the `GITHUB_TOKEN` (an installation token, refused `GET /user`

@@ -209,7 +209,6 @@ fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
     if plan {
         header.push("Next version");
     }
-    doc.text(table_header(&header));
     let rows = services
         .iter()
         .map(|service| {
@@ -230,13 +229,7 @@ fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
             table_row(&cells)
         })
         .collect();
-    doc.rows(Rows {
-        noun: "rows",
-        rows,
-        kind: RowsKind::Table {
-            columns: header.len(),
-        },
-    });
+    table(doc, &header, rows);
     doc.text("\n");
 }
 
@@ -274,7 +267,6 @@ fn versions(doc: &mut Document, versions: &[VersionResult]) {
     } else {
         doc.text("**Versions**\n\n");
     }
-    doc.text(table_header(&header));
     let rows = versions
         .iter()
         .map(|version| {
@@ -302,13 +294,7 @@ fn versions(doc: &mut Document, versions: &[VersionResult]) {
             ])
         })
         .collect();
-    doc.rows(Rows {
-        noun: "rows",
-        rows,
-        kind: RowsKind::Table {
-            columns: header.len(),
-        },
-    });
+    table(doc, &header, rows);
     doc.text(if folded { "\n</details>\n\n" } else { "\n" });
 }
 
@@ -325,12 +311,20 @@ fn messages(doc: &mut Document, title: &str, noun: &'static str, messages: &[Str
     doc.text("\n");
 }
 
-fn table_header(columns: &[&str]) -> String {
-    format!(
+/// A table: its header, then rows that may be cut to fit the budget.
+fn table(doc: &mut Document, header: &[&str], rows: Vec<String>) {
+    doc.text(format!(
         "| {} |\n|{}\n",
-        columns.join(" | "),
-        "---|".repeat(columns.len())
-    )
+        header.join(" | "),
+        "---|".repeat(header.len())
+    ));
+    doc.rows(Rows {
+        noun: "rows",
+        rows,
+        kind: RowsKind::Table {
+            columns: header.len(),
+        },
+    });
 }
 
 fn table_row(cells: &[String]) -> String {
