@@ -26,11 +26,19 @@ pub const TENANT_HEADER: &str = "x-tenant-name";
 const API_KEY_HEADER: &str = "x-synthetic-key";
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// Checks the request's credentials and that they belong to `tenant`.
-pub fn authenticate(state: &SandboxState, headers: &HeaderMap, tenant: &str) -> Result<Caller, ApiError> {
+pub fn authenticate(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    tenant: &str,
+) -> Result<Caller, ApiError> {
     same_tenant(identify(state, headers)?, tenant)
 }
 
@@ -47,8 +55,11 @@ fn same_tenant(caller: Caller, tenant: &str) -> Result<Caller, ApiError> {
 /// Checks the credentials of a v1 route, whose tenant is in `x-tenant-name`.
 pub fn authenticate_v1(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let caller = identify(state, headers)?;
-    let tenant = header(headers, TENANT_HEADER)
-        .ok_or_else(|| ApiError::bad_request(format!("the {TENANT_HEADER} header is required on v1 routes")))?;
+    let tenant = header(headers, TENANT_HEADER).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "the {TENANT_HEADER} header is required on v1 routes"
+        ))
+    })?;
     same_tenant(caller, tenant)
 }
 
@@ -58,7 +69,9 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
-            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be 'Bearer {token}'"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be 'Bearer {token}'")
+            })?;
         return bearer(state, token);
     }
     if let Some(key) = header(headers, API_KEY_HEADER) {
@@ -68,50 +81,98 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
             .iter()
             .find(|t| t.api_keys.iter().any(|k| k == key))
             .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
-        return Ok(Caller { tenant: tenant.name.clone(), user: format!("api-key@{}", tenant.name) });
+        return Ok(Caller {
+            tenant: tenant.name.clone(),
+            user: format!("api-key@{}", tenant.name),
+        });
     }
-    Err(ApiError::unauthorized("missing credentials: send Authorization: Bearer {token} or x-synthetic-key"))
+    Err(ApiError::unauthorized(
+        "missing credentials: send Authorization: Bearer {token} or x-synthetic-key",
+    ))
 }
 
 fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
-    if let Some(tenant) = state.seed().tenants.iter().find(|t| t.bearer_tokens.iter().any(|b| b == token)) {
-        return Ok(Caller { tenant: tenant.name.clone(), user: format!("user@{}", tenant.name) });
+    if let Some(tenant) = state
+        .seed()
+        .tenants
+        .iter()
+        .find(|t| t.bearer_tokens.iter().any(|b| b == token))
+    {
+        return Ok(Caller {
+            tenant: tenant.name.clone(),
+            user: format!("user@{}", tenant.name),
+        });
     }
     let issued = state.lock().tokens.get(token).cloned();
     match issued {
-        Some(issued) if issued.expires > Instant::now() => {
-            Ok(Caller { tenant: issued.tenant, user: format!("service-account-{}", issued.client_id) })
-        }
+        Some(issued) if issued.expires > Instant::now() => Ok(Caller {
+            tenant: issued.tenant,
+            user: format!("service-account-{}", issued.client_id),
+        }),
         Some(_) => Err(ApiError::unauthorized("the access token has expired")),
         None => Err(ApiError::unauthorized("unknown bearer token")),
     }
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
 }
 
 /// `POST /auth/realms/{tenant}/protocol/openid-connect/token` (form: grant_type=client_credentials,
 /// client_id, client_secret), answering like Keycloak.
-pub async fn token(State(state): State<SandboxState>, Path(tenant): Path<String>, body: String) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+pub async fn token(
+    State(state): State<SandboxState>,
+    Path(tenant): Path<String>,
+    body: String,
+) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
     let Some(realm) = state.seed().tenants.iter().find(|t| t.name == tenant) else {
-        return oauth_error(StatusCode::NOT_FOUND, "realm_not_found", &format!("realm '{tenant}' does not exist"));
+        return oauth_error(
+            StatusCode::NOT_FOUND,
+            "realm_not_found",
+            &format!("realm '{tenant}' does not exist"),
+        );
     };
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type must be client_credentials");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        );
     }
     let (Some(id), Some(secret)) = (form.get("client_id"), form.get("client_secret")) else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client_id and client_secret are required");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_id and client_secret are required",
+        );
     };
-    if !realm.clients.iter().any(|c| &c.id == id && &c.secret == secret) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "invalid client credentials");
+    if !realm
+        .clients
+        .iter()
+        .any(|c| &c.id == id && &c.secret == secret)
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "invalid client credentials",
+        );
     }
     let lifetime = state.settings().token_lifetime;
     let access_token = hex::encode(rand::rng().random::<[u8; 24]>());
     state.lock().tokens.insert(
         access_token.clone(),
-        IssuedToken { tenant: tenant.clone(), client_id: id.clone(), expires: Instant::now() + lifetime },
+        IssuedToken {
+            tenant: tenant.clone(),
+            client_id: id.clone(),
+            expires: Instant::now() + lifetime,
+        },
     );
     Json(json!({
         "access_token": access_token,

@@ -15,7 +15,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a status and a message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), details: Map::new() }
+        ApiError {
+            status,
+            message: message.into(),
+            details: Map::new(),
+        }
     }
 
     /// 400 Bad Request.
@@ -40,8 +44,11 @@ impl ApiError {
 
     /// 413 Payload Too Large.
     pub fn too_large(limit: u64) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the package exceeds the upload limit of {limit} bytes"))
-            .with("limit_bytes", json!(limit))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the package exceeds the upload limit of {limit} bytes"),
+        )
+        .with("limit_bytes", json!(limit))
     }
 
     /// Adds a detail field to the body.
@@ -55,12 +62,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = Map::new();
         body.insert("status".into(), json!(self.status.as_u16()));
-        body.insert("error".into(), json!(self.status.canonical_reason().unwrap_or("Error")));
+        body.insert(
+            "error".into(),
+            json!(self.status.canonical_reason().unwrap_or("Error")),
+        );
         body.insert("message".into(), json!(self.message));
         body.extend(self.details);
         let mut response = (self.status, Json(Value::Object(body))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

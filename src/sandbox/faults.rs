@@ -23,28 +23,63 @@ use super::state::SandboxState;
 
 /// The names of the routes that faults can target, with their method and path.
 pub const ROUTES: &[(&str, &str, &str)] = &[
-    ("token", "POST", "/auth/realms/{tenant}/protocol/openid-connect/token"),
+    (
+        "token",
+        "POST",
+        "/auth/realms/{tenant}/protocol/openid-connect/token",
+    ),
     ("import", "POST", "/{tenant}/api/v4/import"),
-    ("import_status", "GET", "/{tenant}/api/v4/import/{job}/status"),
+    (
+        "import_status",
+        "GET",
+        "/{tenant}/api/v4/import/{job}/status",
+    ),
     ("import_cancel", "PATCH", "/{tenant}/api/v4/import/{job}"),
     ("imports", "GET", "/{tenant}/api/v4/import/status"),
     ("export", "POST", "/{tenant}/api/v4/export"),
-    ("export_status", "GET", "/{tenant}/api/v4/export/{job}/status"),
+    (
+        "export_status",
+        "GET",
+        "/{tenant}/api/v4/export/{job}/status",
+    ),
     ("export_cancel", "PATCH", "/{tenant}/api/v4/export/{job}"),
     ("exports", "GET", "/{tenant}/api/v4/export/status"),
-    ("download", "GET", "/docstore/api/v1/documents/versions/tokens/{token}/package.zip"),
-    ("exists", "GET", "/{tenant}/api/v3/folders/{folder}/services/{service}/exists"),
-    ("isproductexists", "POST", "/api/v1/product/isproductexists/{folder}"),
-    ("getversions", "GET", "/api/v1/product/{folder}/engines/getversions/{service}"),
+    (
+        "download",
+        "GET",
+        "/docstore/api/v1/documents/versions/tokens/{token}/package.zip",
+    ),
+    (
+        "exists",
+        "GET",
+        "/{tenant}/api/v3/folders/{folder}/services/{service}/exists",
+    ),
+    (
+        "isproductexists",
+        "POST",
+        "/api/v1/product/isproductexists/{folder}",
+    ),
+    (
+        "getversions",
+        "GET",
+        "/api/v1/product/{folder}/engines/getversions/{service}",
+    ),
 ];
 
 /// The path of a named route.
 pub fn path(name: &str) -> &'static str {
-    ROUTES.iter().find(|(n, _, _)| *n == name).map(|(_, _, p)| *p).expect("a known route name")
+    ROUTES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, p)| *p)
+        .expect("a known route name")
 }
 
 fn route_name(method: &Method, path: &str) -> Option<&'static str> {
-    ROUTES.iter().find(|(_, m, p)| *m == method.as_str() && *p == path).map(|(n, _, _)| *n)
+    ROUTES
+        .iter()
+        .find(|(_, m, p)| *m == method.as_str() && *p == path)
+        .map(|(n, _, _)| *n)
 }
 
 /// An armed fault.
@@ -69,7 +104,9 @@ pub struct Faults {
 impl Faults {
     fn take(&mut self, route: &str, method: &Method) -> Option<Fault> {
         let index = self.rules.iter().position(|f| {
-            (f.route == "*" || f.route == route) && f.method.as_ref().is_none_or(|m| m == method) && f.remaining > 0
+            (f.route == "*" || f.route == route)
+                && f.method.as_ref().is_none_or(|m| m == method)
+                && f.remaining > 0
         })?;
         let rule = &mut self.rules[index];
         rule.remaining -= 1;
@@ -92,7 +129,16 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
     let fields = Fields::object(
         &value,
         "fault",
-        &["route", "method", "count", "status", "retry_after", "stall_ms", "drop", "fail_next_job"],
+        &[
+            "route",
+            "method",
+            "count",
+            "status",
+            "retry_after",
+            "stall_ms",
+            "drop",
+            "fail_next_job",
+        ],
     )?;
     let mut armed = Vec::new();
     if let Some(message) = fields.opt::<String>("fail_next_job")? {
@@ -102,7 +148,10 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
     if let Some(route) = fields.opt::<String>("route")? {
         if route != "*" && !ROUTES.iter().any(|(n, _, _)| *n == route) {
             let names: Vec<_> = ROUTES.iter().map(|(n, _, _)| *n).collect();
-            return Err(ApiError::bad_request(format!("fault.route: unknown route '{route}', expected * or one of {}", names.join(", "))));
+            return Err(ApiError::bad_request(format!(
+                "fault.route: unknown route '{route}', expected * or one of {}",
+                names.join(", ")
+            )));
         }
         let method = fields
             .opt::<String>("method")?
@@ -124,13 +173,17 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
             drop: fields.opt("drop")?.unwrap_or(false),
         };
         if fault.status.is_none() && fault.stall.is_none() && !fault.drop {
-            return Err(ApiError::bad_request("fault: give status, stall_ms or drop"));
+            return Err(ApiError::bad_request(
+                "fault: give status, stall_ms or drop",
+            ));
         }
         state.lock().faults.rules.push(fault);
         armed.push("route");
     }
     if armed.is_empty() {
-        return Err(ApiError::bad_request("fault: give route (with status, stall_ms or drop) or fail_next_job"));
+        return Err(ApiError::bad_request(
+            "fault: give route (with status, stall_ms or drop) or fail_next_job",
+        ));
     }
     Ok(Json(json!({ "armed": armed })))
 }
@@ -161,7 +214,11 @@ pub async fn inject(State(state): State<SandboxState>, request: Request, next: N
     let Some(status) = fault.status else {
         return next.run(request).await;
     };
-    let mut response = ApiError::new(status, format!("injected fault on route {}", route.unwrap_or_default())).into_response();
+    let mut response = ApiError::new(
+        status,
+        format!("injected fault on route {}", route.unwrap_or_default()),
+    )
+    .into_response();
     if let Some(seconds) = fault.retry_after {
         let value = HeaderValue::from(seconds);
         response.headers_mut().insert("retry-after", value.clone());

@@ -23,7 +23,10 @@ impl<'a> Fields<'a> {
             ))
             .with("field", format!("{path}.{unknown}").into()));
         }
-        Ok(Fields { path: path.to_owned(), map })
+        Ok(Fields {
+            path: path.to_owned(),
+            map,
+        })
     }
 
     /// The field's path.
@@ -35,10 +38,12 @@ impl<'a> Fields<'a> {
     pub fn opt<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, ApiError> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => serde_json::from_value(value.clone()).map(Some).map_err(|e| {
-                let path = self.path_of(key);
-                ApiError::bad_request(format!("{path}: {e}")).with("field", path.into())
-            }),
+            Some(value) => serde_json::from_value(value.clone())
+                .map(Some)
+                .map_err(|e| {
+                    let path = self.path_of(key);
+                    ApiError::bad_request(format!("{path}: {e}")).with("field", path.into())
+                }),
         }
     }
 
@@ -50,6 +55,7 @@ impl<'a> Fields<'a> {
 
 /// Parses a JSON text, naming what it is on error.
 pub fn parse_json(text: &str, what: &str) -> Result<Value, ApiError> {
-    serde_json::from_str(text)
-        .map_err(|e| ApiError::bad_request(format!("{what} is not valid JSON: {e}")).with("field", what.into()))
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::bad_request(format!("{what} is not valid JSON: {e}")).with("field", what.into())
+    })
 }

@@ -32,25 +32,51 @@ pub async fn post(
     let caller = authenticate(&state, &headers, &tenant)?;
     jobs::check_idle(&state.lock(), &tenant)?;
     let limit = state.settings().max_upload_bytes;
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit + FRAMING_SLACK) {
         return Err(ApiError::too_large(limit));
     }
-    let mut multipart = multipart.map_err(|e| ApiError::bad_request(format!("malformed multipart body: {}", e.body_text())))?;
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(format!("malformed multipart body: {}", e.body_text()))
+    })?;
     let mut package = None;
     let mut entity = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| malformed(e.status(), e.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| malformed(e.status(), e.body_text()))?
+    {
         match field.name() {
             Some("file") => package = Some(receive(field, &state, limit).await?),
             Some("importRequestEntity") => entity = Some(read_entity(field).await?),
             other => tracing::debug!(field = ?other, "ignoring an unknown multipart field"),
         }
     }
-    let package = package.ok_or_else(|| ApiError::bad_request("multipart field 'file' (the package) is required"))?;
+    let package = package
+        .ok_or_else(|| ApiError::bad_request("multipart field 'file' (the package) is required"))?;
     let request = parse_entity(entity.as_deref())?;
-    let tags = (request.source_system.clone(), request.correlation_id.clone());
-    let path = package.keep().map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("failed to keep the upload: {e}")))?;
-    let job = Job::new(Kind::Import, &caller, jobs::origin(&headers), tags, Work::Import { request, package: path.clone() });
+    let tags = (
+        request.source_system.clone(),
+        request.correlation_id.clone(),
+    );
+    let path = package.keep().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed to keep the upload: {e}"),
+        )
+    })?;
+    let job = Job::new(
+        Kind::Import,
+        &caller,
+        jobs::origin(&headers),
+        tags,
+        Work::Import {
+            request,
+            package: path.clone(),
+        },
+    );
     jobs::start(&state, job).map(Json).inspect_err(|_| {
         let _ = std::fs::remove_file(&path);
     })
@@ -64,8 +90,17 @@ fn malformed(status: StatusCode, text: String) -> ApiError {
 }
 
 /// Streams the `file` part to a temporary file in the uploads directory, counting bytes against the limit.
-async fn receive(mut field: Field<'_>, state: &SandboxState, limit: u64) -> Result<tempfile::TempPath, ApiError> {
-    let internal = |e: std::io::Error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("failed to store the upload: {e}"));
+async fn receive(
+    mut field: Field<'_>,
+    state: &SandboxState,
+    limit: u64,
+) -> Result<tempfile::TempPath, ApiError> {
+    let internal = |e: std::io::Error| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("failed to store the upload: {e}"),
+        )
+    };
     let (file, path) = tempfile::Builder::new()
         .prefix("upload-")
         .tempfile_in(state.uploads_dir())
@@ -73,7 +108,11 @@ async fn receive(mut field: Field<'_>, state: &SandboxState, limit: u64) -> Resu
         .into_parts();
     let mut file = tokio::fs::File::from_std(file);
     let mut received = 0u64;
-    while let Some(chunk) = field.chunk().await.map_err(|e| malformed(e.status(), e.body_text()))? {
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| malformed(e.status(), e.body_text()))?
+    {
         received += chunk.len() as u64;
         if received > limit {
             return Err(ApiError::too_large(limit));
@@ -87,13 +126,20 @@ async fn receive(mut field: Field<'_>, state: &SandboxState, limit: u64) -> Resu
 
 async fn read_entity(mut field: Field<'_>) -> Result<String, ApiError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|e| malformed(e.status(), e.body_text()))? {
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| malformed(e.status(), e.body_text()))?
+    {
         bytes.extend_from_slice(&chunk);
         if bytes.len() > MAX_ENTITY_BYTES {
-            return Err(ApiError::bad_request("importRequestEntity is larger than 1 MiB"));
+            return Err(ApiError::bad_request(
+                "importRequestEntity is larger than 1 MiB",
+            ));
         }
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::bad_request("importRequestEntity is not UTF-8 text"))
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("importRequestEntity is not UTF-8 text"))
 }
 
 /// Parses the `importRequestEntity` JSON; absent or empty gives the defaults.
@@ -103,7 +149,16 @@ pub fn parse_entity(text: Option<&str>) -> Result<ImportRequest, ApiError> {
     };
     const ROOT: &str = "importRequestEntity";
     let value = parse_json(text, ROOT)?;
-    let fields = Fields::object(&value, ROOT, &["inputs", "services_existing", "source_system", "correlation_id"])?;
+    let fields = Fields::object(
+        &value,
+        ROOT,
+        &[
+            "inputs",
+            "services_existing",
+            "source_system",
+            "correlation_id",
+        ],
+    )?;
     let mut request = ImportRequest {
         services_modify: vec![],
         services_existing: fields.opt("services_existing")?.unwrap_or_default(),
@@ -118,21 +173,35 @@ pub fn parse_entity(text: Option<&str>) -> Result<ImportRequest, ApiError> {
         return Ok(request);
     };
     let path = inputs.path_of("services_modify");
-    let items = list.as_array().ok_or_else(|| ApiError::bad_request(format!("{path}: expected an array")))?;
+    let items = list
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request(format!("{path}: expected an array")))?;
     for (index, item) in items.iter().enumerate() {
         let item_path = format!("{path}[{index}]");
-        let item = Fields::object(item, &item_path, &["service_uri_source", "service_uri_destination", "update_version_type"])?;
+        let item = Fields::object(
+            item,
+            &item_path,
+            &[
+                "service_uri_source",
+                "service_uri_destination",
+                "update_version_type",
+            ],
+        )?;
         let uri = |key: &str| -> Result<Option<(String, String)>, ApiError> {
             item.opt::<String>(key)?
                 .map(|text| {
                     split_uri(&text).ok_or_else(|| {
-                        ApiError::bad_request(format!("{}: expected folder/service, got '{text}'", item.path_of(key)))
+                        ApiError::bad_request(format!(
+                            "{}: expected folder/service, got '{text}'",
+                            item.path_of(key)
+                        ))
                     })
                 })
                 .transpose()
         };
-        let source = uri("service_uri_source")?
-            .ok_or_else(|| ApiError::bad_request(format!("{item_path}.service_uri_source is required")))?;
+        let source = uri("service_uri_source")?.ok_or_else(|| {
+            ApiError::bad_request(format!("{item_path}.service_uri_source is required"))
+        })?;
         let destination = uri("service_uri_destination")?.unwrap_or_else(|| source.clone());
         request.services_modify.push(ServiceModify {
             source: format!("{}/{}", source.0, source.1),
@@ -149,7 +218,9 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
     let Some((tenant, request, path)) = ({
         let mut inner = state.lock();
         inner.job_mut(id).and_then(|job| match &job.work {
-            Work::Import { request, package } => Some((job.tenant.clone(), request.clone(), package.clone())),
+            Work::Import { request, package } => {
+                Some((job.tenant.clone(), request.clone(), package.clone()))
+            }
             Work::Export { .. } => None,
         })
     }) else {
@@ -175,8 +246,15 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
         };
         match plan {
             Ok(plan) if running => {
-                let outputs = json!({ "services": plan.services, "service_versions": plan.versions });
-                plan.apply(inner.world.tenants.get_mut(&tenant).expect("planned against this tenant"));
+                let outputs =
+                    json!({ "services": plan.services, "service_versions": plan.versions });
+                plan.apply(
+                    inner
+                        .world
+                        .tenants
+                        .get_mut(&tenant)
+                        .expect("planned against this tenant"),
+                );
                 inner.finish(id, Ok(outputs));
                 state.save(&inner);
                 true
@@ -197,16 +275,29 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
 }
 
 /// `GET /{tenant}/api/v4/import/{id}/status`.
-pub async fn status(State(state): State<SandboxState>, Path(path): JobPath, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn status(
+    State(state): State<SandboxState>,
+    Path(path): JobPath,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     jobs::status(&state, &headers, path, Kind::Import).await
 }
 
 /// `PATCH /{tenant}/api/v4/import/{id}`.
-pub async fn cancel(State(state): State<SandboxState>, Path(path): JobPath, headers: HeaderMap, body: String) -> Result<Json<Value>, ApiError> {
+pub async fn cancel(
+    State(state): State<SandboxState>,
+    Path(path): JobPath,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
     jobs::cancel(&state, &headers, path, Kind::Import, &body).await
 }
 
 /// `GET /{tenant}/api/v4/import/status`.
-pub async fn listing(State(state): State<SandboxState>, Path(tenant): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn listing(
+    State(state): State<SandboxState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     jobs::listing(&state, &headers, tenant, Kind::Import).await
 }

@@ -59,7 +59,10 @@ impl Status {
 #[derive(Debug)]
 pub enum Work {
     /// Import the uploaded package (a file in the uploads directory).
-    Import { request: ImportRequest, package: PathBuf },
+    Import {
+        request: ImportRequest,
+        package: PathBuf,
+    },
     /// Export the selection.
     Export { request: ExportRequest },
 }
@@ -91,13 +94,22 @@ fn timestamp(time: SystemTime) -> String {
 
 /// `http://{Host}` of a request.
 pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }
 
 impl Job {
     /// A new job in state `created`.
-    pub fn new(kind: Kind, caller: &Caller, origin: String, tags: (Option<String>, Option<String>), work: Work) -> Job {
+    pub fn new(
+        kind: Kind,
+        caller: &Caller,
+        origin: String,
+        tags: (Option<String>, Option<String>),
+        work: Work,
+    ) -> Job {
         let now = SystemTime::now();
         Job {
             id: Uuid::new_v4(),
@@ -125,7 +137,9 @@ impl Job {
 
     fn process_time(&self) -> u128 {
         let end = self.finished.unwrap_or_else(SystemTime::now);
-        end.duration_since(self.created).unwrap_or_default().as_millis()
+        end.duration_since(self.created)
+            .unwrap_or_default()
+            .as_millis()
     }
 
     /// The job status document.
@@ -181,7 +195,9 @@ impl Job {
 impl Inner {
     /// The tenant's running job, if any.
     pub fn running_job(&self, tenant: &str) -> Option<&Job> {
-        self.jobs.iter().find(|j| j.tenant == tenant && j.is_running())
+        self.jobs
+            .iter()
+            .find(|j| j.tenant == tenant && j.is_running())
     }
 
     /// A job by id.
@@ -201,7 +217,12 @@ impl Inner {
             Ok(outputs) => (job.status, job.outputs) = (Status::Completed, outputs),
             Err(errors) => {
                 job.status = Status::Failed;
-                job.errors = Some(errors.into_iter().map(|message| json!({ "message": message })).collect());
+                job.errors = Some(
+                    errors
+                        .into_iter()
+                        .map(|message| json!({ "message": message }))
+                        .collect(),
+                );
             }
         }
         true
@@ -243,7 +264,11 @@ async fn lifecycle(state: SandboxState, id: Uuid) {
     let duration = state.settings().job_duration;
     run(&state, id, duration).await;
     let mut inner = state.lock();
-    if let Some(Job { work: Work::Import { package, .. }, .. }) = inner.job_mut(id) {
+    if let Some(Job {
+        work: Work::Import { package, .. },
+        ..
+    }) = inner.job_mut(id)
+    {
         let _ = std::fs::remove_file(&*package);
     }
 }
@@ -269,14 +294,33 @@ async fn run(state: &SandboxState, id: Uuid, duration: Duration) {
     }
 }
 
-fn find<'a>(inner: &'a mut Inner, tenant: &str, kind: Kind, id: &str) -> Result<&'a mut Job, ApiError> {
-    let not_found = || ApiError::not_found(format!("no {} job {id} in tenant '{tenant}'", kind.as_str()));
+fn find<'a>(
+    inner: &'a mut Inner,
+    tenant: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<&'a mut Job, ApiError> {
+    let not_found = || {
+        ApiError::not_found(format!(
+            "no {} job {id} in tenant '{tenant}'",
+            kind.as_str()
+        ))
+    };
     let id: Uuid = id.parse().map_err(|_| not_found())?;
-    inner.jobs.iter_mut().find(|j| j.id == id && j.tenant == tenant && j.kind == kind).ok_or_else(not_found)
+    inner
+        .jobs
+        .iter_mut()
+        .find(|j| j.id == id && j.tenant == tenant && j.kind == kind)
+        .ok_or_else(not_found)
 }
 
 /// `GET /{tenant}/api/v4/{kind}/{id}/status`.
-pub async fn status(state: &SandboxState, headers: &HeaderMap, (tenant, id): (String, String), kind: Kind) -> Result<Json<Value>, ApiError> {
+pub async fn status(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    (tenant, id): (String, String),
+    kind: Kind,
+) -> Result<Json<Value>, ApiError> {
     authenticate(state, headers, &tenant)?;
     let mut inner = state.lock();
     Ok(Json(find(&mut inner, &tenant, kind, &id)?.status_json()))
@@ -284,14 +328,25 @@ pub async fn status(state: &SandboxState, headers: &HeaderMap, (tenant, id): (St
 
 /// `PATCH /{tenant}/api/v4/{kind}/{id}` with `{"{kind}_status": "cancelled"}`. A job that already ended is
 /// left as it is; the reply shows its state.
-pub async fn cancel(state: &SandboxState, headers: &HeaderMap, (tenant, id): (String, String), kind: Kind, body: &str) -> Result<Json<Value>, ApiError> {
+pub async fn cancel(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    (tenant, id): (String, String),
+    kind: Kind,
+    body: &str,
+) -> Result<Json<Value>, ApiError> {
     authenticate(state, headers, &tenant)?;
     let field = format!("{}_status", kind.as_str());
     let value = parse_json(body, "body")?;
     let fields = Fields::object(&value, "body", &[field.as_str()])?;
     match fields.opt::<String>(&field)?.as_deref() {
         Some("cancelled") => {}
-        _ => return Err(ApiError::bad_request(format!("body.{field}: expected \"cancelled\"")).with("field", json!(field))),
+        _ => {
+            return Err(
+                ApiError::bad_request(format!("body.{field}: expected \"cancelled\""))
+                    .with("field", json!(field)),
+            );
+        }
     }
     let mut inner = state.lock();
     let job = find(&mut inner, &tenant, kind, &id)?;
@@ -305,12 +360,25 @@ pub async fn cancel(state: &SandboxState, headers: &HeaderMap, (tenant, id): (St
 
 /// `GET /{tenant}/api/v4/{kind}/status`: running jobs and those that ended within the last hour. Every job
 /// of the tenant is listed (the sandbox treats every caller as a supervisor).
-pub async fn listing(state: &SandboxState, headers: &HeaderMap, tenant: String, kind: Kind) -> Result<Json<Value>, ApiError> {
+pub async fn listing(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    tenant: String,
+    kind: Kind,
+) -> Result<Json<Value>, ApiError> {
     authenticate(state, headers, &tenant)?;
     let inner = state.lock();
     let hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    let jobs = || inner.jobs.iter().filter(|j| j.tenant == tenant && j.kind == kind);
-    let running: Vec<Value> = jobs().filter(|j| j.is_running()).map(Job::listing_json).collect();
+    let jobs = || {
+        inner
+            .jobs
+            .iter()
+            .filter(|j| j.tenant == tenant && j.kind == kind)
+    };
+    let running: Vec<Value> = jobs()
+        .filter(|j| j.is_running())
+        .map(Job::listing_json)
+        .collect();
     let recent: Vec<Value> = jobs()
         .filter(|j| j.finished.is_some_and(|f| f >= hour_ago))
         .map(Job::listing_json)
@@ -328,7 +396,9 @@ pub async fn listing(state: &SandboxState, headers: &HeaderMap, tenant: String, 
 
 /// `GET /_sandbox/jobs`: every job ever created.
 pub async fn all(State(state): State<SandboxState>) -> Json<Value> {
-    Json(Value::Array(state.lock().jobs.iter().map(Job::admin_json).collect()))
+    Json(Value::Array(
+        state.lock().jobs.iter().map(Job::admin_json).collect(),
+    ))
 }
 
 /// Path of a job route: `(tenant, id)`.

@@ -107,10 +107,12 @@ impl Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(Duration::from_secs(5), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
         }
     }
 }
@@ -138,7 +140,9 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("failed to listen on {}", config.listen))?;
-    let addr = listener.local_addr().context("failed to read the sandbox's address")?;
+    let addr = listener
+        .local_addr()
+        .context("failed to read the sandbox's address")?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
@@ -148,7 +152,12 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
             })
             .await
     });
-    Ok(Running { addr, state, stop: Some(stop), task: Some(task) })
+    Ok(Running {
+        addr,
+        state,
+        stop: Some(stop),
+        task: Some(task),
+    })
 }
 
 /// Serves the sandbox until ctrl-c, after logging each tenant's URL and (fake) credentials.
@@ -156,7 +165,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let running = start(config).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
     for tenant in &running.state().seed().tenants {
-        let clients: Vec<String> = tenant.clients.iter().map(|c| format!("{}:{}", c.id, c.secret)).collect();
+        let clients: Vec<String> = tenant
+            .clients
+            .iter()
+            .map(|c| format!("{}:{}", c.id, c.secret))
+            .collect();
         tracing::info!(
             "tenant {}: url {} bearer {:?} api_key {:?} client {:?} token_url http://{}/auth/realms/{}/protocol/openid-connect/token",
             tenant.name,
@@ -168,7 +181,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tenant.name,
         );
     }
-    tokio::signal::ctrl_c().await.context("failed to wait for ctrl-c")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("failed to wait for ctrl-c")?;
     tracing::info!("sandbox stopping");
     running.shutdown().await;
     Ok(())

@@ -91,33 +91,51 @@ pub fn read(path: &Path, blobs: &Path, max_entry: u64) -> Result<Vec<PackageServ
     result
 }
 
-fn read_into(path: &Path, blobs: &Path, max_entry: u64, extracted: &mut Vec<String>) -> Result<Vec<PackageService>, String> {
+fn read_into(
+    path: &Path,
+    blobs: &Path,
+    max_entry: u64,
+    extracted: &mut Vec<String>,
+) -> Result<Vec<PackageService>, String> {
     let file = File::open(path).map_err(|e| format!("failed to open the uploaded package: {e}"))?;
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| format!("the package is not a valid ZIP archive: {e}"))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| format!("the package is not a valid ZIP archive: {e}"))?;
     let manifest: Manifest = {
-        let entry = archive
-            .by_name(MANIFEST)
-            .map_err(|_| format!("the package has no {MANIFEST}: it is not a package exported by this sandbox"))?;
+        let entry = archive.by_name(MANIFEST).map_err(|_| {
+            format!("the package has no {MANIFEST}: it is not a package exported by this sandbox")
+        })?;
         let mut text = Vec::new();
-        capped_copy(entry, &mut text, MAX_MANIFEST_BYTES).map_err(|e| format!("failed to read {MANIFEST}: {e}"))?;
+        capped_copy(entry, &mut text, MAX_MANIFEST_BYTES)
+            .map_err(|e| format!("failed to read {MANIFEST}: {e}"))?;
         serde_json::from_slice(&text).map_err(|e| format!("{MANIFEST} is invalid: {e}"))?
     };
     if manifest.format != FORMAT {
-        return Err(format!("unsupported package format '{}' (expected '{FORMAT}')", manifest.format));
+        return Err(format!(
+            "unsupported package format '{}' (expected '{FORMAT}')",
+            manifest.format
+        ));
     }
     let mut services = Vec::new();
     for service in manifest.services {
         let mut versions = Vec::new();
         for version in service.versions {
-            let entry = archive
-                .by_name(&version.file)
-                .map_err(|e| format!("the package lacks {} listed in {MANIFEST}: {e}", version.file))?;
+            let entry = archive.by_name(&version.file).map_err(|e| {
+                format!(
+                    "the package lacks {} listed in {MANIFEST}: {e}",
+                    version.file
+                )
+            })?;
             let blob = Uuid::new_v4().to_string();
-            let mut out = File::create(blobs.join(&blob)).map_err(|e| format!("failed to store a version file: {e}"))?;
+            let mut out = File::create(blobs.join(&blob))
+                .map_err(|e| format!("failed to store a version file: {e}"))?;
             extracted.push(blob.clone());
-            capped_copy(entry, &mut out, max_entry).map_err(|e| format!("failed to read {}: {e}", version.file))?;
-            versions.push(PackageVersion { version: version.version, version_id: version.version_id, blob });
+            capped_copy(entry, &mut out, max_entry)
+                .map_err(|e| format!("failed to read {}: {e}", version.file))?;
+            versions.push(PackageVersion {
+                version: version.version,
+                version_id: version.version_id,
+                blob,
+            });
         }
         services.push(PackageService {
             folder: service.folder,
@@ -133,19 +151,32 @@ fn read_into(path: &Path, blobs: &Path, max_entry: u64, extracted: &mut Vec<Stri
 fn capped_copy(reader: impl Read, writer: &mut impl Write, cap: u64) -> io::Result<u64> {
     let copied = io::copy(&mut reader.take(cap + 1), writer)?;
     if copied > cap {
-        return Err(io::Error::other(format!("entry exceeds the limit of {cap} bytes")));
+        return Err(io::Error::other(format!(
+            "entry exceeds the limit of {cap} bytes"
+        )));
     }
     Ok(copied)
 }
 
 /// Writes a package to `path` and returns its sha256 (hex).
-pub fn write(path: &Path, source_tenant: &str, file_filter: &str, services: Vec<ExportService>) -> anyhow::Result<String> {
+pub fn write(
+    path: &Path,
+    source_tenant: &str,
+    file_filter: &str,
+    services: Vec<ExportService>,
+) -> anyhow::Result<String> {
     use anyhow::Context;
-    let file = File::create(path).with_context(|| format!("failed to create {}", path.display()))?;
+    let file =
+        File::create(path).with_context(|| format!("failed to create {}", path.display()))?;
     let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut manifest =
-        Manifest { format: FORMAT.into(), source_tenant: source_tenant.into(), file_filter: file_filter.into(), services: vec![] };
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut manifest = Manifest {
+        format: FORMAT.into(),
+        source_tenant: source_tenant.into(),
+        file_filter: file_filter.into(),
+        services: vec![],
+    };
     for service in services {
         let mut versions = Vec::new();
         for (version, version_id, content) in service.versions {
@@ -153,12 +184,17 @@ pub fn write(path: &Path, source_tenant: &str, file_filter: &str, services: Vec<
             zip.start_file(name.as_str(), options)?;
             match content {
                 Content::Blob(blob) => {
-                    let mut input = File::open(&blob).with_context(|| format!("failed to open {}", blob.display()))?;
+                    let mut input = File::open(&blob)
+                        .with_context(|| format!("failed to open {}", blob.display()))?;
                     io::copy(&mut input, &mut zip)?;
                 }
                 Content::Generated(text) => zip.write_all(text.as_bytes())?,
             }
-            versions.push(ManifestVersion { version, version_id, file: name });
+            versions.push(ManifestVersion {
+                version,
+                version_id,
+                file: name,
+            });
         }
         manifest.services.push(ManifestService {
             folder: service.folder,

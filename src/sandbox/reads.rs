@@ -16,7 +16,11 @@ pub async fn exists(
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers, &tenant)?;
     let inner = state.lock();
-    let found = inner.world.tenants.get(&tenant).and_then(|t| t.service(&folder, &service));
+    let found = inner
+        .world
+        .tenants
+        .get(&tenant)
+        .and_then(|t| t.service(&folder, &service));
     let latest = found.and_then(|s| s.latest());
     Ok(Json(json!({
         "status": "Success",
@@ -36,11 +40,21 @@ pub async fn exists(
 }
 
 /// `POST /api/v1/product/isproductexists/{folder}` (tenant in `x-tenant-name`).
-pub async fn is_product_exists(State(state): State<SandboxState>, Path(folder): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn is_product_exists(
+    State(state): State<SandboxState>,
+    Path(folder): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let caller = authenticate_v1(&state, &headers)?;
     let inner = state.lock();
-    let exists = inner.world.tenants.get(&caller.tenant).is_some_and(|t| t.folders.contains_key(&folder));
-    Ok(Json(json!({ "status": "Success", "data": exists, "message": null, "errorCode": null })))
+    let exists = inner
+        .world
+        .tenants
+        .get(&caller.tenant)
+        .is_some_and(|t| t.folders.contains_key(&folder));
+    Ok(Json(
+        json!({ "status": "Success", "data": exists, "message": null, "errorCode": null }),
+    ))
 }
 
 /// `GET /api/v1/product/{folder}/engines/getversions/{service}` (tenant in `x-tenant-name`): newest first.
@@ -56,12 +70,19 @@ pub async fn get_versions(
         .tenants
         .get(&caller.tenant)
         .and_then(|t| t.service(&folder, &service))
-        .ok_or_else(|| ApiError::not_found(format!("service {folder}/{service} does not exist in tenant '{}'", caller.tenant)))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "service {folder}/{service} does not exist in tenant '{}'",
+                caller.tenant
+            ))
+        })?;
     let versions: Vec<Value> = found
         .versions
         .iter()
         .rev()
         .map(|v| json!({ "id": v.id, "revision": v.version, "serviceId": found.id }))
         .collect();
-    Ok(Json(json!({ "status": "Success", "data": versions, "message": null, "errorCode": null })))
+    Ok(Json(
+        json!({ "status": "Success", "data": versions, "message": null, "errorCode": null }),
+    ))
 }

@@ -19,7 +19,10 @@ use super::{auth, export, import, jobs, reads};
 pub fn router(state: SandboxState) -> Router {
     let api = Router::new()
         .route(path("token"), post(auth::token))
-        .route(path("import"), post(import::post).layer(DefaultBodyLimit::disable()))
+        .route(
+            path("import"),
+            post(import::post).layer(DefaultBodyLimit::disable()),
+        )
         .route(path("import_status"), get(import::status))
         .route(path("import_cancel"), patch(import::cancel))
         .route(path("imports"), get(import::listing))
@@ -52,7 +55,10 @@ async fn request_id(request: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .cloned()
-        .unwrap_or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).expect("a uuid is a header value"));
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .expect("a uuid is a header value")
+        });
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let mut response = next.run(request).await;
     tracing::debug!(%method, %path, status = response.status().as_u16(), request_id = id.to_str().unwrap_or_default(), "sandbox request");

@@ -54,7 +54,12 @@ impl Plan {
     /// Writes the planned services into the tenant.
     pub fn apply(self, tenant: &mut TenantData) {
         for (folder, name, service) in self.writes {
-            tenant.folders.entry(folder).or_default().services.insert(name, service);
+            tenant
+                .folders
+                .entry(folder)
+                .or_default()
+                .services
+                .insert(name, service);
         }
     }
 }
@@ -62,7 +67,8 @@ impl Plan {
 /// Splits `folder/service` (a leading `/` is tolerated).
 pub fn split_uri(uri: &str) -> Option<(String, String)> {
     let (folder, service) = uri.trim_start_matches('/').split_once('/')?;
-    (!folder.is_empty() && !service.is_empty() && !service.contains('/')).then(|| (folder.to_owned(), service.to_owned()))
+    (!folder.is_empty() && !service.is_empty() && !service.contains('/'))
+        .then(|| (folder.to_owned(), service.to_owned()))
 }
 
 struct Target<'a> {
@@ -73,14 +79,25 @@ struct Target<'a> {
 }
 
 /// Plans an import of `package` into `tenant` (named `tenant_name` in messages).
-pub fn plan(tenant_name: &str, tenant: &TenantData, package: &[PackageService], request: &ImportRequest) -> Result<Plan, Vec<String>> {
+pub fn plan(
+    tenant_name: &str,
+    tenant: &TenantData,
+    package: &[PackageService],
+    request: &ImportRequest,
+) -> Result<Plan, Vec<String>> {
     let mut errors = Vec::new();
     let mut sources: Vec<&PackageService> = package.iter().collect();
     sources.sort_by(|a, b| (&a.folder, &a.service).cmp(&(&b.folder, &b.service)));
 
     for modify in &request.services_modify {
-        if !sources.iter().any(|s| format!("{}/{}", s.folder, s.service) == modify.source) {
-            errors.push(format!("services_modify names {} which is not in the package", modify.source));
+        if !sources
+            .iter()
+            .any(|s| format!("{}/{}", s.folder, s.service) == modify.source)
+        {
+            errors.push(format!(
+                "services_modify names {} which is not in the package",
+                modify.source
+            ));
         }
     }
 
@@ -96,14 +113,25 @@ pub fn plan(tenant_name: &str, tenant: &TenantData, package: &[PackageService], 
             errors.push(format!("{other} and {uri} both map to {folder}/{service}"));
         }
         if !tenant.folders.contains_key(&folder) {
-            errors.push(format!("destination folder '{folder}' does not exist in tenant '{tenant_name}'"));
+            errors.push(format!(
+                "destination folder '{folder}' does not exist in tenant '{tenant_name}'"
+            ));
         }
-        targets.push(Target { source, folder, service, bump: modify.map_or(Bump::Minor, |m| m.bump) });
+        targets.push(Target {
+            source,
+            folder,
+            service,
+            bump: modify.map_or(Bump::Minor, |m| m.bump),
+        });
     }
 
     let mut used = tenant.version_ids();
     let mut used_services = tenant.service_ids();
-    let mut plan = Plan { services: vec![], versions: vec![], writes: vec![] };
+    let mut plan = Plan {
+        services: vec![],
+        versions: vec![],
+        writes: vec![],
+    };
     for target in &targets {
         let existing = tenant.service(&target.folder, &target.service);
         let result = match (existing, request.services_existing) {
@@ -112,13 +140,18 @@ pub fn plan(tenant_name: &str, tenant: &TenantData, package: &[PackageService], 
                 "service {}/{} already exists in tenant '{tenant_name}' and services_existing is abort",
                 target.folder, target.service
             )),
-            (Some(existing), ServicesExisting::Replace) => Ok(replace_service(target, existing, &mut used)),
-            (Some(existing), ServicesExisting::AddVersion) => add_versions(target, existing, &mut used),
+            (Some(existing), ServicesExisting::Replace) => {
+                Ok(replace_service(target, existing, &mut used))
+            }
+            (Some(existing), ServicesExisting::AddVersion) => {
+                add_versions(target, existing, &mut used)
+            }
         };
         match result {
             Ok((status, service, version_statuses)) => {
                 record(&mut plan, target, status, &service, &version_statuses);
-                plan.writes.push((target.folder.clone(), target.service.clone(), service));
+                plan.writes
+                    .push((target.folder.clone(), target.service.clone(), service));
             }
             Err(error) => errors.push(error),
         }
@@ -126,7 +159,7 @@ pub fn plan(tenant_name: &str, tenant: &TenantData, package: &[PackageService], 
     if !errors.is_empty() {
         return Err(errors);
     }
-    plan.versions.sort_by(|a, b| version_key(a).cmp(&version_key(b)));
+    plan.versions.sort_by_key(version_key);
     Ok(plan)
 }
 
@@ -136,17 +169,29 @@ type VersionOutcome = (SemVer, Uuid, Uuid, &'static str);
 type Planned = (&'static str, Service, Vec<VersionOutcome>);
 
 fn migrate(id: Uuid, used: &mut HashSet<Uuid>) -> Uuid {
-    let id = if used.contains(&id) { Uuid::new_v4() } else { id };
+    let id = if used.contains(&id) {
+        Uuid::new_v4()
+    } else {
+        id
+    };
     used.insert(id);
     id
 }
 
-fn add_service(target: &Target, used: &mut HashSet<Uuid>, used_services: &mut HashSet<Uuid>) -> Planned {
+fn add_service(
+    target: &Target,
+    used: &mut HashSet<Uuid>,
+    used_services: &mut HashSet<Uuid>,
+) -> Planned {
     let mut versions = Vec::new();
     let mut statuses = Vec::new();
     for v in &target.source.versions {
         let id = migrate(v.version_id, used);
-        versions.push(Version { version: v.version, id, blob: Some(v.blob.clone()) });
+        versions.push(Version {
+            version: v.version,
+            id,
+            blob: Some(v.blob.clone()),
+        });
         statuses.push((v.version, v.version_id, id, "added"));
     }
     versions.sort_by_key(|v| v.version);
@@ -158,7 +203,13 @@ fn replace_service(target: &Target, existing: &Service, used: &mut HashSet<Uuid>
     for old in &existing.versions {
         used.remove(&old.id);
     }
-    let kept = |version: SemVer| existing.versions.iter().find(|old| old.version == version).map(|old| old.id);
+    let kept = |version: SemVer| {
+        existing
+            .versions
+            .iter()
+            .find(|old| old.version == version)
+            .map(|old| old.id)
+    };
     for v in &target.source.versions {
         if let Some(id) = kept(v.version) {
             used.insert(id);
@@ -171,17 +222,39 @@ fn replace_service(target: &Target, existing: &Service, used: &mut HashSet<Uuid>
             Some(id) => (id, "replaced"),
             None => (migrate(v.version_id, used), "added"),
         };
-        versions.push(Version { version: v.version, id, blob: Some(v.blob.clone()) });
+        versions.push(Version {
+            version: v.version,
+            id,
+            blob: Some(v.blob.clone()),
+        });
         statuses.push((v.version, v.version_id, id, status));
     }
     versions.sort_by_key(|v| v.version);
-    ("replaced", Service { id: existing.id, versions }, statuses)
+    (
+        "replaced",
+        Service {
+            id: existing.id,
+            versions,
+        },
+        statuses,
+    )
 }
 
-fn add_versions(target: &Target, existing: &Service, used: &mut HashSet<Uuid>) -> Result<Planned, String> {
+fn add_versions(
+    target: &Target,
+    existing: &Service,
+    used: &mut HashSet<Uuid>,
+) -> Result<Planned, String> {
     let mut service = existing.clone();
     let mut statuses = Vec::new();
-    let mut latest = existing.latest().map_or(SemVer { major: 0, minor: 0, patch: 0 }, |v| v.version);
+    let mut latest = existing.latest().map_or(
+        SemVer {
+            major: 0,
+            minor: 0,
+            patch: 0,
+        },
+        |v| v.version,
+    );
     let mut sources: Vec<_> = target.source.versions.iter().collect();
     sources.sort_by_key(|v| v.version);
     for v in sources {
@@ -201,14 +274,24 @@ fn add_versions(target: &Target, existing: &Service, used: &mut HashSet<Uuid>) -
             }
         };
         let id = migrate(v.version_id, used);
-        service.versions.push(Version { version, id, blob: Some(v.blob.clone()) });
+        service.versions.push(Version {
+            version,
+            id,
+            blob: Some(v.blob.clone()),
+        });
         statuses.push((v.version, v.version_id, id, "added"));
     }
     service.versions.sort_by_key(|v| v.version);
     Ok(("updated", service, statuses))
 }
 
-fn record(plan: &mut Plan, target: &Target, status: &str, service: &Service, versions: &[VersionOutcome]) {
+fn record(
+    plan: &mut Plan,
+    target: &Target,
+    status: &str,
+    service: &Service,
+    versions: &[VersionOutcome],
+) {
     let source = target.source;
     let (folder, name) = (&target.folder, &target.service);
     plan.services.push(json!({
@@ -223,7 +306,11 @@ fn record(plan: &mut Plan, target: &Target, status: &str, service: &Service, ver
         "status": status,
     }));
     for (version_source, version_id_source, id, status) in versions {
-        let destination = service.versions.iter().find(|v| v.id == *id).map_or(*version_source, |v| v.version);
+        let destination = service
+            .versions
+            .iter()
+            .find(|v| v.id == *id)
+            .map_or(*version_source, |v| v.version);
         plan.versions.push(json!({
             "service_uri_source": format!("{}/{}[{version_source}]", source.folder, source.service),
             "folder_source": source.folder,
@@ -245,5 +332,9 @@ fn record(plan: &mut Plan, target: &Target, status: &str, service: &Service, ver
 
 fn version_key(row: &Value) -> (String, String, Option<SemVer>) {
     let text = |k: &str| row[k].as_str().unwrap_or_default().to_owned();
-    (text("folder_source"), text("service_source"), text("version_source").parse().ok())
+    (
+        text("folder_source"),
+        text("service_source"),
+        text("version_source").parse().ok(),
+    )
 }

@@ -99,9 +99,15 @@ impl Seed {
     fn check(&self) -> anyhow::Result<()> {
         let mut names = std::collections::BTreeSet::new();
         for tenant in &self.tenants {
-            anyhow::ensure!(names.insert(tenant.name.as_str()), "tenant '{}' appears twice", tenant.name);
             anyhow::ensure!(
-                !tenant.name.is_empty() && !tenant.name.contains('/') && !tenant.name.starts_with('_'),
+                names.insert(tenant.name.as_str()),
+                "tenant '{}' appears twice",
+                tenant.name
+            );
+            anyhow::ensure!(
+                !tenant.name.is_empty()
+                    && !tenant.name.contains('/')
+                    && !tenant.name.starts_with('_'),
                 "invalid tenant name '{}'",
                 tenant.name
             );
@@ -119,7 +125,11 @@ mod tests {
         let seed = Seed::demo();
         assert_eq!(seed.tenants.len(), 2);
         for tenant in &seed.tenants {
-            assert!(!tenant.bearer_tokens.is_empty() && !tenant.api_keys.is_empty() && !tenant.clients.is_empty());
+            assert!(
+                !tenant.bearer_tokens.is_empty()
+                    && !tenant.api_keys.is_empty()
+                    && !tenant.clients.is_empty()
+            );
         }
     }
 

@@ -27,9 +27,20 @@ impl SemVer {
     /// The next version after `self` for a bump (`copy` returns `self`).
     pub fn bump(self, bump: Bump) -> SemVer {
         match bump {
-            Bump::Major => SemVer { major: self.major + 1, minor: 0, patch: 0 },
-            Bump::Minor => SemVer { major: self.major, minor: self.minor + 1, patch: 0 },
-            Bump::Patch => SemVer { patch: self.patch + 1, ..self },
+            Bump::Major => SemVer {
+                major: self.major + 1,
+                minor: 0,
+                patch: 0,
+            },
+            Bump::Minor => SemVer {
+                major: self.major,
+                minor: self.minor + 1,
+                patch: 0,
+            },
+            Bump::Patch => SemVer {
+                patch: self.patch + 1,
+                ..self
+            },
             Bump::Copy => self,
         }
     }
@@ -51,10 +62,19 @@ impl FromStr for SemVer {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = s.trim().split('.').collect();
-        let number = |p: &str| p.parse::<u64>().map_err(|_| format!("invalid semantic version '{s}'"));
+        let number = |p: &str| {
+            p.parse::<u64>()
+                .map_err(|_| format!("invalid semantic version '{s}'"))
+        };
         match parts.as_slice() {
-            [major, minor, patch] => Ok(SemVer { major: number(major)?, minor: number(minor)?, patch: number(patch)? }),
-            _ => Err(format!("invalid semantic version '{s}' (expected major.minor.patch)")),
+            [major, minor, patch] => Ok(SemVer {
+                major: number(major)?,
+                minor: number(minor)?,
+                patch: number(patch)?,
+            }),
+            _ => Err(format!(
+                "invalid semantic version '{s}' (expected major.minor.patch)"
+            )),
         }
     }
 }
@@ -73,7 +93,9 @@ impl Serialize for SemVer {
 
 impl<'de> Deserialize<'de> for SemVer {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

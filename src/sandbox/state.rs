@@ -73,32 +73,55 @@ impl SandboxState {
     pub fn new(seed: Seed, settings: Settings, state_dir: Option<&Path>) -> anyhow::Result<Self> {
         let (storage, world) = match state_dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("failed to create {}", dir.display()))?;
                 let file = dir.join(STATE_FILE);
                 let mut world = if file.exists() {
-                    let text = std::fs::read(&file).with_context(|| format!("failed to read {}", file.display()))?;
-                    serde_json::from_slice(&text).with_context(|| format!("invalid sandbox state {}", file.display()))?
+                    let text = std::fs::read(&file)
+                        .with_context(|| format!("failed to read {}", file.display()))?;
+                    serde_json::from_slice(&text)
+                        .with_context(|| format!("invalid sandbox state {}", file.display()))?
                 } else {
                     World::default()
                 };
                 world.add_missing_tenants(&seed);
-                (Storage { root: dir.to_owned(), persistent: true, _temp: None }, world)
+                (
+                    Storage {
+                        root: dir.to_owned(),
+                        persistent: true,
+                        _temp: None,
+                    },
+                    world,
+                )
             }
             None => {
                 let temp = tempfile::Builder::new()
                     .prefix("spark-promote-sandbox-")
                     .tempdir()
                     .context("failed to create the sandbox's temporary directory")?;
-                let storage = Storage { root: temp.path().to_owned(), persistent: false, _temp: Some(temp) };
+                let storage = Storage {
+                    root: temp.path().to_owned(),
+                    persistent: false,
+                    _temp: Some(temp),
+                };
                 (storage, World::from_seed(&seed))
             }
         };
         for dir in ["uploads", "blobs", "exports"] {
             let path = storage.root.join(dir);
-            std::fs::create_dir_all(&path).with_context(|| format!("failed to create {}", path.display()))?;
+            std::fs::create_dir_all(&path)
+                .with_context(|| format!("failed to create {}", path.display()))?;
         }
         let state = SandboxState {
-            shared: Arc::new(Shared { settings, seed, storage, inner: Mutex::new(Inner { world, ..Inner::default() }) }),
+            shared: Arc::new(Shared {
+                settings,
+                seed,
+                storage,
+                inner: Mutex::new(Inner {
+                    world,
+                    ..Inner::default()
+                }),
+            }),
         };
         state.save(&state.lock());
         Ok(state)
@@ -116,7 +139,10 @@ impl SandboxState {
 
     /// Locks the changing state. Never held across an await.
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.shared.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Directory of uploads being received.
@@ -147,7 +173,10 @@ impl SandboxState {
             .and_then(|bytes| Ok(std::fs::write(&temp, bytes)?))
             .and_then(|()| Ok(std::fs::rename(&temp, &file)?));
         if let Err(error) = result {
-            tracing::warn!("failed to save the sandbox state to {}: {error:#}", file.display());
+            tracing::warn!(
+                "failed to save the sandbox state to {}: {error:#}",
+                file.display()
+            );
         }
     }
 }

@@ -69,16 +69,27 @@ impl World {
                             let mut versions: Vec<Version> = service
                                 .versions
                                 .iter()
-                                .map(|&version| Version { version, id: Uuid::new_v4(), blob: None })
+                                .map(|&version| Version {
+                                    version,
+                                    id: Uuid::new_v4(),
+                                    blob: None,
+                                })
                                 .collect();
                             versions.sort_by_key(|v| v.version);
-                            (service.name.clone(), Service { id: Uuid::new_v4(), versions })
+                            (
+                                service.name.clone(),
+                                Service {
+                                    id: Uuid::new_v4(),
+                                    versions,
+                                },
+                            )
                         })
                         .collect();
                     (folder.name.clone(), Folder { services })
                 })
                 .collect();
-            self.tenants.insert(tenant.name.clone(), TenantData { folders });
+            self.tenants
+                .insert(tenant.name.clone(), TenantData { folders });
         }
     }
 }
@@ -91,7 +102,9 @@ impl TenantData {
 
     /// Every version id in use in the tenant.
     pub fn version_ids(&self) -> HashSet<Uuid> {
-        self.services().flat_map(|(_, _, s)| s.versions.iter().map(|v| v.id)).collect()
+        self.services()
+            .flat_map(|(_, _, s)| s.versions.iter().map(|v| v.id))
+            .collect()
     }
 
     /// Every service id in use in the tenant.
@@ -102,7 +115,9 @@ impl TenantData {
     /// Every service with its folder and name, in folder then service order.
     pub fn services(&self) -> impl Iterator<Item = (&str, &str, &Service)> {
         self.folders.iter().flat_map(|(folder, f)| {
-            f.services.iter().map(move |(name, service)| (folder.as_str(), name.as_str(), service))
+            f.services
+                .iter()
+                .map(move |(name, service)| (folder.as_str(), name.as_str(), service))
         })
     }
 }

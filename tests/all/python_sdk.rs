@@ -12,21 +12,40 @@ async fn sdk_round_trip(auth: &str) {
     let running = start_demo().await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/sdk_roundtrip.py");
     let mut command = tokio::process::Command::new(python);
-    command.arg(script).arg(root(&running)).arg("acme-uat").arg("acme-prod").arg(auth);
+    command
+        .arg(script)
+        .arg(root(&running))
+        .arg("acme-uat")
+        .arg("acme-prod")
+        .arg(auth);
     let seed = Seed::demo();
-    for (prefix, tenant) in [("SANDBOX_SRC", &seed.tenants[0]), ("SANDBOX_DST", &seed.tenants[1])] {
+    for (prefix, tenant) in [
+        ("SANDBOX_SRC", &seed.tenants[0]),
+        ("SANDBOX_DST", &seed.tenants[1]),
+    ] {
         command
             .env(format!("{prefix}_TOKEN"), &tenant.bearer_tokens[0])
             .env(format!("{prefix}_API_KEY"), &tenant.api_keys[0])
             .env(format!("{prefix}_CLIENT_ID"), &tenant.clients[0].id)
             .env(format!("{prefix}_CLIENT_SECRET"), &tenant.clients[0].secret);
     }
-    for var in ["CSPARK_BASE_URL", "CSPARK_BEARER_TOKEN", "CSPARK_API_KEY", "CSPARK_CLIENT_ID", "CSPARK_CLIENT_SECRET", "CSPARK_OAUTH_PATH"] {
+    for var in [
+        "CSPARK_BASE_URL",
+        "CSPARK_BEARER_TOKEN",
+        "CSPARK_API_KEY",
+        "CSPARK_CLIENT_ID",
+        "CSPARK_CLIENT_SECRET",
+        "CSPARK_OAUTH_PATH",
+    ] {
         command.env_remove(var);
     }
     let output = command.output().await.expect("python runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "sdk_roundtrip.py failed\nstdout: {stdout}\nstderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "sdk_roundtrip.py failed\nstdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");
     assert_eq!(summary["versions"], serde_json::json!(["1.1.0", "1.2.0"]));
 }

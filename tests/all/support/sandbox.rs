@@ -9,7 +9,11 @@ pub const JOB_DURATION: Duration = Duration::from_millis(200);
 
 /// A config for tests: a free port on loopback and short jobs.
 pub fn config() -> Config {
-    Config { listen: "127.0.0.1:0".parse().unwrap(), job_duration: JOB_DURATION, ..Config::default() }
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        job_duration: JOB_DURATION,
+        ..Config::default()
+    }
 }
 
 /// A sandbox with the demo's tenants (`acme-uat`, `acme-prod`).
@@ -24,7 +28,9 @@ pub async fn start_seed(yaml: &str) -> Running {
 
 /// A sandbox with a given config and seed.
 pub async fn start(config: Config, seed: Seed) -> Running {
-    sandbox::start_with_seed(config, seed).await.expect("the sandbox starts")
+    sandbox::start_with_seed(config, seed)
+        .await
+        .expect("the sandbox starts")
 }
 
 /// The sandbox's root URL (`http://127.0.0.1:PORT`).
@@ -34,7 +40,11 @@ pub fn root(running: &Running) -> String {
 
 /// `GET /_sandbox/jobs`: every job the sandbox has created.
 pub async fn jobs(running: &Running) -> Vec<Value> {
-    admin_get(running, "jobs").await.as_array().cloned().expect("a JSON array of jobs")
+    admin_get(running, "jobs")
+        .await
+        .as_array()
+        .cloned()
+        .expect("a JSON array of jobs")
 }
 
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.
