@@ -1438,3 +1438,74 @@ async fn state_dir_keeps_the_content_across_restarts() {
         .await;
     assert!(!again.is_empty());
 }
+
+// ---------------------------------------------------------------- memory
+
+/// Peak resident memory (VmHWM) of a process, in kB.
+#[cfg(target_os = "linux")]
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+#[allow(clippy::print_stderr)]
+async fn a_200_mb_upload_completes_with_the_sandbox_under_64_mb_resident() {
+    use tokio::io::AsyncBufReadExt;
+    const SIZE: u64 = 200 << 20;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spark-promote"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--job-duration",
+            "100ms",
+            "--max-upload-mb",
+            "256",
+        ])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let root = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the sandbox logs its address");
+        if let Some(url) = line.split("listening on ").nth(1) {
+            break url.trim().to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let chunks = futures_util::stream::iter(
+        (0..SIZE >> 20).map(|_| Ok::<_, std::io::Error>(vec![7u8; 1 << 20])),
+    );
+    let part =
+        Part::stream_with_length(reqwest::Body::wrap_stream(chunks), SIZE).file_name("package.zip");
+    let response = reqwest::Client::new()
+        .post(format!("{root}/acme-prod/api/v4/import"))
+        .bearer_auth("tok-acme-prod")
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let peak = peak_rss_kb(child.id().unwrap());
+    eprintln!(
+        "sandbox peak resident memory after a 200 MiB upload: {} kB ({:.1} MiB)",
+        peak,
+        peak as f64 / 1024.0
+    );
+    assert!(peak < 64 * 1024, "peak RSS {peak} kB");
+    child.kill().await.unwrap();
+}
