@@ -72,7 +72,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
     match runner.comment_client() {
         Ok(Some(client)) => match runner.comment(&client, &result).await {
             Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
-            Err(err) => warn(&mut runner, &format!("the pull-request comment was not written: {err:#}"))?,
+            Err(err) => warn(
+                &mut runner,
+                &format!("the pull-request comment was not written: {err:#}"),
+            )?,
         },
         Ok(None) => {}
         Err(err) => warn(&mut runner, &format!("no pull-request comment: {err:#}"))?,
@@ -133,16 +136,30 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
             promotion.job_id.as_deref().unwrap_or("none"),
             promotion.correlation_id
         )];
+        lines.extend(promotion.services.iter().map(|service| {
+            format!(
+                "{} → {}: {:?}",
+                service.source, service.destination, service.status
+            )
+        }));
         lines.extend(
             promotion
-                .services
+                .errors
                 .iter()
-                .map(|service| format!("{} → {}: {:?}", service.source, service.destination, service.status)),
+                .map(|error| format!("error: {error}")),
         );
-        lines.extend(promotion.errors.iter().map(|error| format!("error: {error}")));
-        lines.extend(promotion.warnings.iter().map(|warning| format!("warning: {warning}")));
+        lines.extend(
+            promotion
+                .warnings
+                .iter()
+                .map(|warning| format!("warning: {warning}")),
+        );
         let mut commands = runner.commands();
-        commands.group(&format!("{}: {}", promotion.name, report::status_label(promotion.status)))?;
+        commands.group(&format!(
+            "{}: {}",
+            promotion.name,
+            report::status_label(promotion.status)
+        ))?;
         drop(commands);
         let mut text = String::new();
         for line in lines {
