@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module drives the real binary or library over real HTTP.
 mod support;
 
+mod action;
 mod container;
 mod github;
 mod manifest;
