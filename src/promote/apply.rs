@@ -1,43 +1,22 @@
 //! Apply one promotion: get the package (a file, or an export of the source environment), then import it
 //! idempotently into the target and report what Spark did.
-use std::time::Instant;
-
-use anyhow::Context as _;
-
 use super::context::Context;
-use super::correlation::{self, Content, Identity};
-use super::export::{self, ExportIndex, ExportJob};
 use super::jobs::{self, JobRun, Kind, Watched};
 use super::messages;
 use super::outputs;
-use super::package::{self, Package};
 use super::progress::Transfer;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus};
-use crate::manifest::{Promotion, Source};
+use super::source;
+use crate::manifest::Promotion;
 use crate::spark::JobStatus;
 
 /// Applies one promotion. Failures are part of the result, never an `Err`.
 pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let mut result = PromotionResult::begin(promotion);
-    if let Err(err) = run(ctx, promotion, &mut result).await {
-        result.status = if ctx.options.cancel.is_cancelled() {
-            PromotionStatus::Cancelled
-        } else {
-            PromotionStatus::Failed
-        };
-        result.errors.push(format!("{err:#}"));
-    }
-    result.duration_ms = started.elapsed().as_millis() as u64;
-    result
-}
-
-/// A package ready to import, with what identifies its content.
-pub(crate) struct Prepared {
-    pub package: Package,
-    pub content: Content,
-    pub index: Option<ExportIndex>,
+    let outcome = run(ctx, promotion, &mut result).await;
+    super::run::finish(ctx, result, started, outcome, None)
 }
 
 async fn run(
@@ -45,28 +24,15 @@ async fn run(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<()> {
-    let prepared = prepare(ctx, promotion, result).await?;
-    let entity = request::import_entity(
+    let prepared = source::prepare(ctx, promotion, result).await?;
+    let (mut entity, correlation_id) = request::import_request(
+        ctx,
         promotion,
         prepared.index.as_ref(),
-        &ctx.options.source_system,
+        Some(&prepared.content),
         &mut result.warnings,
-    );
-    let target = ctx
-        .manifest
-        .environments
-        .get(&promotion.to)
-        .context("unknown target")?;
-    let correlation_id = match &promotion.correlation_id {
-        Some(given) => given.clone(),
-        None => correlation::correlation_id(&Identity {
-            content: &prepared.content,
-            request: &request::identity_json(&entity)?,
-            target: target.url.as_str(),
-        }),
-    };
+    )?;
     result.correlation_id = correlation_id.clone();
-    let mut entity = entity;
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
@@ -153,123 +119,4 @@ fn record(result: &mut PromotionResult, status: &JobStatus) {
     result.service_versions = outputs::versions(&status.outputs);
     result.errors.extend(messages::texts(&status.errors));
     result.warnings.extend(messages::texts(&status.warnings));
-}
-
-/// The package of a promotion: checked from a file, or exported from the source environment.
-pub(crate) async fn prepare(
-    ctx: &Context,
-    promotion: &Promotion,
-    result: &mut PromotionResult,
-) -> anyhow::Result<Prepared> {
-    match &promotion.source {
-        Source::Package { path, display } => {
-            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
-            let index = ExportIndex::load_beside(path)?;
-            Ok(Prepared {
-                content: Content::PackageSha256(package.sha256.clone()),
-                package,
-                index,
-            })
-        }
-        Source::Environment { environment, .. } => {
-            let client = ctx.client(environment)?;
-            let destination = ctx.work_dir().join(format!("{}.zip", promotion.name));
-            let exported = export::run(
-                ExportJob {
-                    client,
-                    request: request::export_request(promotion, &ctx.options.source_system)
-                        .context("not an environment source")?,
-                    label: &promotion.name,
-                    wait: ctx.options.wait_timeout,
-                    cancel: &ctx.options.cancel,
-                    progress: &ctx.options.progress,
-                },
-                Some(&destination),
-            )
-            .await
-            .with_context(|| format!("export from {environment} failed"))?;
-            result.export_job_id = Some(exported.index.export_job_id.clone());
-            let package = exported.package.context("the export was not downloaded")?;
-            Ok(Prepared {
-                content: exported.index.content(),
-                package,
-                index: Some(exported.index),
-            })
-        }
-    }
-}
-
-/// What a plan knows of a promotion's package without importing it.
-pub(crate) struct Listing {
-    pub services: Vec<super::plan::Listed>,
-    pub content: Option<Content>,
-    pub index: Option<ExportIndex>,
-}
-
-/// The services a promotion would import: from the package's export index or the manifest's `services:`
-/// (the package is checked too), or from an export listing of the source environment (not downloaded).
-pub(crate) async fn prepare_listing(
-    ctx: &Context,
-    promotion: &Promotion,
-    result: &mut PromotionResult,
-) -> anyhow::Result<Listing> {
-    let (index, content) = match &promotion.source {
-        Source::Package { path, display } => {
-            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
-            (
-                ExportIndex::load_beside(path)?,
-                Some(Content::PackageSha256(package.sha256)),
-            )
-        }
-        Source::Environment { environment, .. } => {
-            let exported = export::run(
-                ExportJob {
-                    client: ctx.client(environment)?,
-                    request: request::export_request(promotion, &ctx.options.source_system)
-                        .context("not an environment source")?,
-                    label: &promotion.name,
-                    wait: ctx.options.wait_timeout,
-                    cancel: &ctx.options.cancel,
-                    progress: &ctx.options.progress,
-                },
-                None,
-            )
-            .await
-            .with_context(|| format!("export listing from {environment} failed"))?;
-            result.export_job_id = Some(exported.index.export_job_id.clone());
-            let content = exported.index.content();
-            (Some(exported.index), Some(content))
-        }
-    };
-    let services = match &index {
-        Some(index) => index
-            .services
-            .iter()
-            .map(|service| super::plan::Listed {
-                uri: service.service_uri_source.clone(),
-                versions: index
-                    .service_versions
-                    .iter()
-                    .filter(|version| {
-                        super::outputs::service_uri(&version.service_uri_source)
-                            == super::outputs::service_uri(&service.service_uri_source)
-                    })
-                    .filter_map(|version| version.version_source.clone())
-                    .collect(),
-            })
-            .collect(),
-        None => promotion
-            .services
-            .iter()
-            .map(|mapping| super::plan::Listed {
-                uri: mapping.source.clone(),
-                versions: Vec::new(),
-            })
-            .collect(),
-    };
-    Ok(Listing {
-        services,
-        content,
-        index,
-    })
 }

@@ -18,6 +18,7 @@ mod request;
 pub mod result;
 mod run;
 pub mod schedule;
+mod source;
 pub mod version;
 
 pub use context::RunOptions;

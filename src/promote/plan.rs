@@ -2,39 +2,30 @@
 //! version, or would fail and why). The services come from the manifest's `services:`, from the package's
 //! export index, or, for an environment source, from an export listing (an export job, not downloaded).
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::apply::prepare_listing;
 use super::context::Context;
-use super::correlation::{self, Identity};
 use super::outputs::service_uri;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus, ServiceResult, ServiceStatus};
+use super::source::{self, Listed};
 use super::version::{Bump, SemVer};
 use crate::manifest::{Promotion, ServicesExisting, UpdateVersionType};
 use crate::spark::Client;
 
 /// Plans one promotion. Failures to plan are part of the result.
 pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let mut result = PromotionResult::begin(promotion);
-    match run(ctx, promotion, &mut result).await {
-        Ok(()) => result.status = PromotionStatus::Planned,
-        Err(err) => {
-            result.status = PromotionStatus::Failed;
-            result.errors.push(format!("{err:#}"));
-        }
-    }
-    result.duration_ms = started.elapsed().as_millis() as u64;
-    result
-}
-
-/// A source service and its versions (when known).
-pub(crate) struct Listed {
-    pub uri: String,
-    pub versions: Vec<String>,
+    let outcome = run(ctx, promotion, &mut result).await;
+    super::run::finish(
+        ctx,
+        result,
+        started,
+        outcome,
+        Some(PromotionStatus::Planned),
+    )
 }
 
 async fn run(
@@ -42,27 +33,15 @@ async fn run(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<()> {
-    let listing = prepare_listing(ctx, promotion, result).await?;
-    let entity = request::import_entity(
+    let listing = source::prepare_listing(ctx, promotion, result).await?;
+    let (_, correlation_id) = request::import_request(
+        ctx,
         promotion,
         listing.index.as_ref(),
-        &ctx.options.source_system,
+        listing.content.as_ref(),
         &mut result.warnings,
-    );
-    let target = ctx
-        .manifest
-        .environments
-        .get(&promotion.to)
-        .context("unknown target")?;
-    result.correlation_id = match (&promotion.correlation_id, &listing.content) {
-        (Some(given), _) => given.clone(),
-        (None, Some(content)) => correlation::correlation_id(&Identity {
-            content,
-            request: &request::identity_json(&entity)?,
-            target: target.url.as_str(),
-        }),
-        (None, None) => String::new(),
-    };
+    )?;
+    result.correlation_id = correlation_id;
     let client = ctx.client(&promotion.to)?;
     let mut folders: BTreeMap<String, bool> = BTreeMap::new();
     for listed in &listing.services {

@@ -2,6 +2,10 @@
 use crate::manifest::{self, Promotion, Source};
 use crate::spark;
 
+use anyhow::Context as _;
+
+use super::context::Context;
+use super::correlation::{self, Content, Identity};
 use super::export::ExportIndex;
 
 fn services_existing(value: manifest::ServicesExisting) -> spark::ServicesExisting {
@@ -129,4 +133,31 @@ pub fn export_request(
         ),
         correlation_id: None,
     })
+}
+
+/// The import request of a promotion and its correlation id: the manifest's, or derived from the content
+/// (when known: a plan of an unlisted package has none), the request and the target.
+pub fn import_request(
+    ctx: &Context,
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    content: Option<&Content>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(spark::ImportRequestEntity, String)> {
+    let entity = import_entity(promotion, index, &ctx.options.source_system, warnings);
+    let target = ctx
+        .manifest
+        .environments
+        .get(&promotion.to)
+        .with_context(|| format!("environment {} is not in the manifest", promotion.to))?;
+    let correlation_id = match (&promotion.correlation_id, content) {
+        (Some(given), _) => given.clone(),
+        (None, Some(content)) => correlation::correlation_id(&Identity {
+            content,
+            request: &identity_json(&entity)?,
+            target: target.url.as_str(),
+        }),
+        (None, None) => String::new(),
+    };
+    Ok((entity, correlation_id))
 }

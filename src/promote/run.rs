@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use super::context::{Context, RunOptions};
-use super::result::{Command, PromotionStatus, RunResult};
+use super::result::{Command, PromotionResult, PromotionStatus, RunResult};
 use super::{apply, plan, schedule};
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::Manifest;
@@ -66,4 +66,33 @@ impl RunResult {
             Outcome::Failed
         }
     }
+}
+
+/// Ends one promotion's result: its duration, and the body's outcome. An error fails the promotion (or
+/// cancels it, when the run was cancelled); success sets `on_success` (a plan's `planned`), or leaves the
+/// status the body set.
+pub(crate) fn finish(
+    ctx: &Context,
+    mut result: PromotionResult,
+    started: std::time::Instant,
+    outcome: anyhow::Result<()>,
+    on_success: Option<PromotionStatus>,
+) -> PromotionResult {
+    match outcome {
+        Ok(()) => {
+            if let Some(status) = on_success {
+                result.status = status;
+            }
+        }
+        Err(err) => {
+            result.status = if ctx.options.cancel.is_cancelled() {
+                PromotionStatus::Cancelled
+            } else {
+                PromotionStatus::Failed
+            };
+            result.errors.push(format!("{err:#}"));
+        }
+    }
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
 }
