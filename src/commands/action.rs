@@ -154,13 +154,11 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
                 .iter()
                 .map(|warning| format!("warning: {warning}")),
         );
-        let mut commands = runner.commands();
-        commands.group(&format!(
+        runner.commands().group(&format!(
             "{}: {}",
             promotion.name,
             report::status_label(promotion.status)
         ))?;
-        drop(commands);
         let mut text = String::new();
         for line in lines {
             text.push_str(&neutralize(&line));
