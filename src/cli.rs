@@ -25,7 +25,7 @@ pub struct Cli {
 enum Command {
     /// Check the manifest offline: syntax, secrets present, packages readable.
     Validate(ManifestArgs),
-    /// Show what apply would do, with read-only calls.
+    /// Show what apply would do: reads the target (an environment source is exported to list it; nothing is imported).
     Plan(RunArgs),
     /// Run the promotions: export where needed, then import.
     Apply(ApplyArgs),

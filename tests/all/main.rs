@@ -2,6 +2,7 @@
 mod support;
 
 mod action;
+mod cli;
 mod container;
 mod github;
 mod manifest;

@@ -1,0 +1,69 @@
+//! What a person at a terminal sees: `--help` of every command and the messages of common mistakes,
+//! reviewed as snapshots.
+use std::process::Command;
+
+fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spark-promote"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("CSPARK_BASE_URL")
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_of_every_command_is_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = String::new();
+    for command in [
+        vec!["--help"],
+        vec!["validate", "--help"],
+        vec!["plan", "--help"],
+        vec!["apply", "--help"],
+        vec!["export", "--help"],
+        vec!["status", "--help"],
+        vec!["cancel", "--help"],
+        vec!["sandbox", "--help"],
+    ] {
+        let (code, stdout, _) = run(&command, dir.path());
+        assert_eq!(code, 0);
+        all.push_str(&format!(
+            "$ spark-promote {}\n{stdout}\n",
+            command.join(" ")
+        ));
+    }
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn common_mistakes_get_a_clear_message_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spark-promote.yaml"),
+        "version: 1\nenvironments:\n  prod:\n    url: https://excel.prod.us.coherent.global/acme\n    auth: { bearer: \"${SPARK_PROD_TOKEN_UNSET}\" }\npromotions:\n  - name: p\n    from: { package: missing.zip }\n    to: prod\n",
+    )
+    .unwrap();
+    let mut all = String::new();
+    for command in [
+        vec!["validate", "-m", "nowhere.yaml"],
+        vec!["validate"],
+        vec!["apply", "-p", "nope"],
+        vec!["export", "-o", "out.zip"],
+        vec!["status", "some-job"],
+    ] {
+        let (code, stdout, stderr) = run(&command, dir.path());
+        assert_eq!(code, 2, "{command:?}: {stderr}");
+        assert!(stdout.is_empty(), "{command:?} printed data: {stdout}");
+        all.push_str(&format!(
+            "$ spark-promote {}\n{stderr}\n",
+            command.join(" ")
+        ));
+    }
+    insta::assert_snapshot!(all);
+}
