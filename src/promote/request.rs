@@ -81,12 +81,7 @@ pub fn import_entity(
     spark::ImportRequestEntity {
         inputs: spark::ImportInputs { services_modify },
         services_existing: Some(services_existing(promotion.services_existing)),
-        source_system: Some(
-            promotion
-                .source_system
-                .clone()
-                .unwrap_or_else(|| default_source_system.to_string()),
-        ),
+        source_system: Some(source_system(promotion, default_source_system)),
         correlation_id: None,
     }
 }
@@ -125,12 +120,7 @@ pub fn export_request(
             manifest::VersionFilter::Latest => spark::VersionFilter::Latest,
             manifest::VersionFilter::All => spark::VersionFilter::All,
         }),
-        source_system: Some(
-            promotion
-                .source_system
-                .clone()
-                .unwrap_or_else(|| default_source_system.to_string()),
-        ),
+        source_system: Some(source_system(promotion, default_source_system)),
         correlation_id: None,
     })
 }
@@ -160,4 +150,12 @@ pub fn import_request(
         (None, None) => String::new(),
     };
     Ok((entity, correlation_id))
+}
+
+/// The promotion's `source_system` tag, or the run's default.
+fn source_system(promotion: &Promotion, default: &str) -> String {
+    promotion
+        .source_system
+        .clone()
+        .unwrap_or_else(|| default.to_string())
 }

@@ -270,17 +270,7 @@ async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
     std::fs::create_dir_all(world.path("packages")).unwrap();
     std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
     // Someone else's export occupies acme-prod.
-    let busy: Value = reqwest::Client::new()
-        .post(format!("{}/acme-prod/api/v4/export", world.url()))
-        .bearer_auth("tok-acme-prod")
-        .json(&json!({"inputs": {"folders": ["pricing"]}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let busy_id = busy["id"].as_str().unwrap().to_string();
+    let busy_id = world.occupy_prod().await;
     world.manifest(
         "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
     );
@@ -396,17 +386,8 @@ async fn an_invalid_manifest_exits_2_with_its_location() {
 #[tokio::test(flavor = "multi_thread")]
 async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() {
     let world = World::start(Duration::from_secs(20)).await;
-    let job: Value = reqwest::Client::new()
-        .post(format!("{}/acme-prod/api/v4/export", world.url()))
-        .bearer_auth("tok-acme-prod")
-        .json(&json!({"inputs": {"folders": ["pricing"]}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = job["id"].as_str().unwrap();
+    let id = world.occupy_prod().await;
+    let id = id.as_str();
     let base = format!("{}/acme-prod", world.url());
     let env = [
         ("CSPARK_BASE_URL", base.as_str()),

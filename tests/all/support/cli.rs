@@ -181,6 +181,22 @@ impl World {
         );
     }
 
+    /// Starts someone else's export on acme-prod (it occupies the tenant's slot); returns its job id.
+    pub async fn occupy_prod(&self) -> String {
+        let job: Value = self
+            .http
+            .post(format!("{}/acme-prod/api/v4/export", self.url()))
+            .bearer_auth("tok-acme-prod")
+            .json(&serde_json::json!({"inputs": {"folders": ["pricing"]}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        job["id"].as_str().expect("an export job id").to_string()
+    }
+
     /// Exports `args` from acme-uat with the binary into `name` (and `name.json`), returning its path.
     pub async fn export_package(&self, name: &str, args: &[&str]) -> PathBuf {
         let mut all = vec!["export", "--env", "uat", "-o", name];
