@@ -24,7 +24,7 @@ impl Diagnostic {
             file: file.to_owned(),
             line: location.line() as usize,
             column: location.column() as usize,
-            message: message.into(),
+            message: super::flow::restore(&message.into()).into_owned(),
         }
     }
 

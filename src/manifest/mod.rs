@@ -25,6 +25,7 @@
 //! value) → [`Manifest`].
 mod diagnostic;
 mod environment;
+mod flow;
 pub mod hosts;
 mod parse;
 mod promotion;

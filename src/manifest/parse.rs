@@ -40,7 +40,7 @@ fn check_size(len: usize) -> Result<(), String> {
 pub(crate) fn raw(text: &str, file_name: &str) -> Result<RawManifest, ManifestError> {
     check_size(text.len())
         .map_err(|message| ManifestError::one(Diagnostic::whole_file(file_name, message)))?;
-    serde_saphyr::from_str_with_options(text, options())
+    serde_saphyr::from_str_with_options(&super::flow::protect(text), options())
         .map_err(|error| ManifestError::one(diagnostic::from_yaml(file_name, text, &error)))
 }
 

@@ -9,9 +9,15 @@ use secrecy::SecretString;
 /// process environment; the binary passes `|name| std::env::var(name).ok()`.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The variable name in `text` when it is exactly one well-formed `${NAME}` reference.
+/// The variable name in `text` when it is exactly one well-formed `${NAME}` reference (also as protected in a
+/// flow collection, see `flow`).
 pub(crate) fn reference(text: &str) -> Option<&str> {
-    let name = text.strip_prefix("${")?.strip_suffix('}')?;
+    let name = text
+        .strip_prefix("${")
+        .or_else(|| text.strip_prefix(super::flow::PROTECTED_OPEN))?;
+    let name = name
+        .strip_suffix('}')
+        .or_else(|| name.strip_suffix(super::flow::PROTECTED_CLOSE))?;
     is_variable_name(name).then_some(name)
 }
 

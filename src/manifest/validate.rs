@@ -465,7 +465,7 @@ impl Checker<'_> {
         let Some(value) = value else {
             return Some(None);
         };
-        let text = value.value;
+        let text = super::flow::restore(&value.value).into_owned();
         let checked = if text.trim().is_empty() {
             Err(format!("`{field}` must not be empty"))
         } else if text.chars().count() > MAX_TAG_CHARS || text.chars().any(char::is_control) {

@@ -374,14 +374,38 @@ fn missing_or_empty_variable_is_named() {
 }
 
 #[test]
-fn unquoted_reference_in_braces_gets_a_hint() {
-    assert_error_snapshot!(
-        "unquoted_reference_in_flow",
-        &base_with(
-            "bearer: ${SPARK_PROD_TOKEN}",
-            "{ bearer: ${SPARK_PROD_TOKEN} }"
-        )
-        .replacen("auth:\n      {", "auth: {", 1)
+fn unquoted_references_in_braces_are_read_as_design_md_writes_them() {
+    use secrecy::ExposeSecret;
+    let text = r#"version: 1
+environments:
+  uat:
+    url: https://excel.uat.us.coherent.global/acme-uat
+    auth:
+      oauth2: { client_id: ${SPARK_UAT_CLIENT_ID}, client_secret: ${SPARK_UAT_CLIENT_SECRET} }
+  prod:
+    url: https://excel.prod.us.coherent.global/acme
+    auth: { bearer: ${SPARK_PROD_TOKEN} }
+promotions:
+  - { name: p, from: { environment: uat, services: [pricing/quote] }, to: prod, source_system: "${NOT_SECRET}" }
+"#;
+    let manifest = parse(text).expect("the design's syntax parses");
+    let secrets: Vec<String> = manifest
+        .secret_values()
+        .iter()
+        .map(|secret| secret.expose_secret().to_owned())
+        .collect();
+    for name in ["SPARK_UAT_CLIENT_SECRET", "SPARK_PROD_TOKEN"] {
+        let value = env(name).unwrap();
+        assert!(secrets.contains(&value), "{name} was not resolved");
+    }
+    assert_eq!(
+        manifest.promotions[0].source_system.as_deref(),
+        Some("${NOT_SECRET}")
+    );
+    let missing = parse(&text.replace("${SPARK_PROD_TOKEN}", "${SPARK_UNSET_TOKEN}")).unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "spark-promote.yaml:9:21: environment variable SPARK_UNSET_TOKEN is not set (needed by `bearer`)"
     );
 }
 
