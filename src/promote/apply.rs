@@ -94,10 +94,16 @@ async fn run(
                 Watched::TimedOut(_) => {
                     result.status = PromotionStatus::Failed;
                     result.errors.push(format!(
-                        "import job {id} did not end within {}; it is still running (a re-run attaches to it; \
-                         see `spark-promote status --env {} {id}`)",
+                        "import job {id} did not end within {}; it is still running {}",
                         humantime::format_duration(ctx.options.wait_timeout),
-                        promotion.to
+                        reattach_hint(promotion, &id)
+                    ));
+                }
+                Watched::Lost(err) => {
+                    result.status = PromotionStatus::Failed;
+                    result.errors.push(format!(
+                        "{err:#}; the job may still be running {}",
+                        reattach_hint(promotion, &id)
                     ));
                 }
             }
@@ -111,6 +117,14 @@ async fn run(
         }
     }
     Ok(())
+}
+
+/// How to find a job this run stopped watching.
+fn reattach_hint(promotion: &Promotion, id: &str) -> String {
+    format!(
+        "(a re-run attaches to it; see `spark-promote status --env {} {id}`)",
+        promotion.to
+    )
 }
 
 /// Records a job's outputs, errors and warnings in the result.

@@ -38,6 +38,19 @@ impl Cancel {
         self.token.cancelled().await
     }
 
+    /// Runs `work` to its end unless the run is cancelled first: then `work` is dropped (a stalled request
+    /// is abandoned, a partial download deleted) and the error says what was cancelled.
+    pub async fn unless<T>(
+        &self,
+        what: &str,
+        work: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        tokio::select! {
+            result = work => result,
+            _ = self.cancelled() => Err(anyhow::anyhow!("cancelled while {what}")),
+        }
+    }
+
     /// A cancellation triggered by SIGINT or SIGTERM for the rest of the process's life.
     pub fn on_signals() -> std::io::Result<Cancel> {
         use tokio::signal::unix::{SignalKind, signal};
@@ -81,5 +94,19 @@ mod tests {
         waiter.await.unwrap();
         assert!(cancel.is_cancelled());
         assert_eq!(cancel.signal(), Some(Signal::Interrupt));
+    }
+
+    #[tokio::test]
+    async fn unless_abandons_work_that_outlives_the_cancellation() {
+        let cancel = Cancel::new();
+        let done = cancel.unless("working", async { Ok(1) }).await.unwrap();
+        assert_eq!(done, 1);
+        let trigger = cancel.clone();
+        tokio::spawn(async move { trigger.trigger(Signal::Terminate) });
+        let err = cancel
+            .unless("stalled", std::future::pending::<anyhow::Result<()>>())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "cancelled while stalled");
     }
 }

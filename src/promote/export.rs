@@ -144,6 +144,10 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
             watched: Watched::Cancelled(_),
             id,
         } => bail!("export job {id} was cancelled"),
+        JobRun::Ran {
+            watched: Watched::Lost(err),
+            ..
+        } => return Err(err),
         JobRun::CancelledBeforeStart { .. } => bail!("the export was cancelled before it started"),
     };
     if !status.succeeded() {
@@ -176,10 +180,14 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
     let progress = job.progress.clone();
     let report =
         move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
-    client
-        .download(&url, destination, Some(&report))
-        .await
-        .with_context(|| format!("failed to download the package of export job {}", status.id))?;
+    let download = async {
+        client
+            .download(&url, destination, Some(&report))
+            .await
+            .with_context(|| format!("failed to download the package of export job {}", status.id))
+    };
+    let what = format!("downloading the package of export job {}", status.id);
+    job.cancel.unless(&what, download).await?;
     let package =
         package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
     index.save_beside(destination)?;

@@ -110,10 +110,12 @@ pub async fn wait_for_slot(
     loop {
         let mut running: Vec<(Kind, TenantJob)> = Vec::new();
         for listed in [Kind::Import, Kind::Export] {
-            let jobs = listed
-                .list(client)
-                .await
-                .with_context(|| format!("failed to list the tenant's {} jobs", listed.as_str()))?;
+            let list = async {
+                listed.list(client).await.with_context(|| {
+                    format!("failed to list the tenant's {} jobs", listed.as_str())
+                })
+            };
+            let jobs = cancel.unless("waiting for the tenant", list).await?;
             running.extend(jobs.in_progress.into_iter().map(|job| (listed, job)));
         }
         if let Some((_, ours)) = running.iter().find(|(listed, job)| {
@@ -165,6 +167,8 @@ pub enum Watched {
     Cancelled(Option<JobStatus>),
     /// It did not end before the deadline (it is left running; a re-run attaches to it).
     TimedOut(Option<JobStatus>),
+    /// Its status could not be read, even with retries (it may still be running; a re-run attaches to it).
+    Lost(anyhow::Error),
 }
 
 /// How long to wait for the server to confirm a cancellation.
@@ -184,10 +188,19 @@ pub async fn watch(
         if cancel.is_cancelled() {
             return Ok(Watched::Cancelled(cancel_job(client, kind, id).await));
         }
-        let status = kind
-            .status(client, id)
-            .await
-            .with_context(|| format!("failed to read the status of {} job {id}", kind.as_str()))?;
+        let status = tokio::select! {
+            status = kind.status(client, id) => status,
+            _ = cancel.cancelled() => continue,
+        };
+        let status = match status {
+            Ok(status) => status,
+            Err(err) => {
+                return Ok(Watched::Lost(anyhow::Error::new(err).context(format!(
+                    "failed to read the status of {} job {id}",
+                    kind.as_str()
+                ))));
+            }
+        };
         if last_state.as_ref() != Some(&status.status) {
             tracing::info!("{} job {id}: {}", kind.as_str(), status.status.as_str());
             last_state = Some(status.status.clone());
@@ -271,56 +284,35 @@ where
     Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
 {
     let name = kind.as_str();
-    if let Some(found) = find_ours(client, kind, correlation_id).await? {
-        if !found.state.is_terminal() {
-            tracing::info!(
-                "{name} job {} with our correlation id is running: attaching to it",
-                found.id
-            );
-            let watched = watch(client, kind, &found.id, Instant::now() + wait, cancel).await?;
-            return Ok(JobRun::Ran {
-                id: found.id,
-                watched,
-            });
-        }
-        let status = kind.status(client, &found.id).await?;
-        if status.succeeded() && reuse_completed {
-            tracing::info!(
-                "{name} job {} with our correlation id already completed",
-                found.id
-            );
-            return Ok(JobRun::AlreadyDone {
-                id: found.id,
-                status,
-            });
-        }
-        tracing::debug!(
-            "an earlier {name} job {} with our correlation id ended {}: starting a new one",
-            found.id,
-            status.status.as_str()
-        );
-    }
+    let look = || {
+        cancel.unless(
+            "looking for an earlier job",
+            earlier(client, kind, correlation_id, reuse_completed),
+        )
+    };
     let slot_deadline = Instant::now() + wait;
     let mut resends = 0;
+    let mut earlier_job = look().await?;
     let id = 'started: loop {
+        match earlier_job {
+            Earlier::Running(id) => break id,
+            Earlier::Done(run) => return Ok(run),
+            Earlier::None => {}
+        }
         if let Slot::Ours(id) =
             wait_for_slot(client, kind, correlation_id, slot_deadline, cancel).await?
         {
             tracing::info!("{name} job {id} with our correlation id is running: attaching to it");
             break id;
         }
+        // The slot is free, but while we waited a run like ours may have started and ended its job.
+        earlier_job = look().await?;
+        if !matches!(earlier_job, Earlier::None) {
+            continue;
+        }
         let posted = tokio::select! {
             posted = post() => posted,
-            _ = cancel.cancelled() => {
-                let id = match find_ours(client, kind, correlation_id).await {
-                    Ok(Some(found)) => {
-                        cancel_job(client, kind, &found.id).await;
-                        Some(found.id)
-                    }
-                    _ => None,
-                };
-                return Ok(JobRun::CancelledBeforeStart { id });
-            }
+            _ = cancel.cancelled() => return Ok(abandon(client, kind, correlation_id).await),
         };
         match posted {
             Ok(job) => {
@@ -336,7 +328,10 @@ where
             Err(err) if err.is_ambiguous() => {
                 tracing::warn!("{err}; looking for the job before sending again");
                 for _ in 0..AMBIGUOUS_LOOKUPS {
-                    tokio::time::sleep(AMBIGUOUS_PAUSE).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(AMBIGUOUS_PAUSE) => {}
+                        _ = cancel.cancelled() => return Ok(abandon(client, kind, correlation_id).await),
+                    }
                     if let Ok(Some(found)) = find_ours(client, kind, correlation_id).await {
                         tracing::info!("found {name} job {} with our correlation id", found.id);
                         break 'started found.id;
@@ -355,4 +350,62 @@ where
     };
     let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
     Ok(JobRun::Ran { id, watched })
+}
+
+/// A job of ours from an earlier (or a concurrent) run.
+enum Earlier {
+    /// None, or one that failed or was cancelled (or an export, which is run afresh): start one.
+    None,
+    /// One is running: attach to it.
+    Running(String),
+    /// One completed: nothing to start.
+    Done(JobRun),
+}
+
+async fn earlier(
+    client: &Client,
+    kind: Kind,
+    correlation_id: &str,
+    reuse_completed: bool,
+) -> anyhow::Result<Earlier> {
+    let name = kind.as_str();
+    let Some(found) = find_ours(client, kind, correlation_id).await? else {
+        return Ok(Earlier::None);
+    };
+    if !found.state.is_terminal() {
+        tracing::info!(
+            "{name} job {} with our correlation id is running: attaching to it",
+            found.id
+        );
+        return Ok(Earlier::Running(found.id));
+    }
+    let status = kind.status(client, &found.id).await?;
+    if status.succeeded() && reuse_completed {
+        tracing::info!(
+            "{name} job {} with our correlation id already completed",
+            found.id
+        );
+        return Ok(Earlier::Done(JobRun::AlreadyDone {
+            id: found.id,
+            status,
+        }));
+    }
+    tracing::debug!(
+        "an earlier {name} job {} with our correlation id ended {}: starting a new one",
+        found.id,
+        status.status.as_str()
+    );
+    Ok(Earlier::None)
+}
+
+/// The run was cancelled while a POST was in flight or its outcome unknown: a job it created is cancelled.
+async fn abandon(client: &Client, kind: Kind, correlation_id: &str) -> JobRun {
+    let id = match find_ours(client, kind, correlation_id).await {
+        Ok(Some(found)) => {
+            cancel_job(client, kind, &found.id).await;
+            Some(found.id)
+        }
+        _ => None,
+    };
+    JobRun::CancelledBeforeStart { id }
 }

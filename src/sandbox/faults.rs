@@ -4,7 +4,9 @@
 //! Body: `{"route": "import_status", "method": "GET", "count": 2, "status": 503, "retry_after": 2}`, or with
 //! `"stall_ms": 500` (delay, then answer normally or with `status`), or `"drop": true` (close the connection
 //! without any response: the request's task unwinds with `resume_unwind`, which skips the panic hook, so
-//! the server drops the socket), or `{"fail_next_job": "message"}` (the next job created fails with it).
+//! the server drops the socket), or `"drop_response": true` (handle the request, then close the connection
+//! instead of answering: the work is done but the client cannot know), or `{"fail_next_job": "message"}`
+//! (the next job created fails with it).
 //!
 //! Route names: see [`ROUTES`]; `*` matches every API route. `count` defaults to 1.
 use std::collections::VecDeque;
@@ -92,6 +94,7 @@ struct Fault {
     retry_after: Option<u64>,
     stall: Option<Duration>,
     drop: bool,
+    drop_response: bool,
 }
 
 /// The armed faults.
@@ -137,6 +140,7 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
             "retry_after",
             "stall_ms",
             "drop",
+            "drop_response",
             "fail_next_job",
         ],
     )?;
@@ -171,10 +175,11 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
             retry_after: fields.opt("retry_after")?,
             stall: fields.opt::<u64>("stall_ms")?.map(Duration::from_millis),
             drop: fields.opt("drop")?.unwrap_or(false),
+            drop_response: fields.opt("drop_response")?.unwrap_or(false),
         };
-        if fault.status.is_none() && fault.stall.is_none() && !fault.drop {
+        if fault.status.is_none() && fault.stall.is_none() && !fault.drop && !fault.drop_response {
             return Err(ApiError::bad_request(
-                "fault: give status, stall_ms or drop",
+                "fault: give status, stall_ms, drop or drop_response",
             ));
         }
         state.lock().faults.rules.push(fault);
@@ -182,7 +187,7 @@ pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json
     }
     if armed.is_empty() {
         return Err(ApiError::bad_request(
-            "fault: give route (with status, stall_ms or drop) or fail_next_job",
+            "fault: give route (with status, stall_ms, drop or drop_response) or fail_next_job",
         ));
     }
     Ok(Json(json!({ "armed": armed })))
@@ -207,6 +212,10 @@ pub async fn inject(State(state): State<SandboxState>, request: Request, next: N
     tracing::debug!(route = route.unwrap_or_default(), "injecting fault");
     if let Some(stall) = fault.stall {
         tokio::time::sleep(stall).await;
+    }
+    if fault.drop_response {
+        let _handled = next.run(request).await;
+        std::panic::resume_unwind(Box::new("sandbox fault: drop the response"));
     }
     if fault.drop {
         std::panic::resume_unwind(Box::new("sandbox fault: drop the connection"));

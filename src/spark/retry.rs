@@ -91,9 +91,10 @@ where
     }
 }
 
-/// Statuses worth another attempt of an idempotent call.
+/// Statuses worth another attempt of an idempotent call. A 500 is among them: a status read that fails once
+/// must not make a run give up on a job that goes on running (the result would be lost).
 pub(crate) fn is_transient(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// The wait a server asks for, from `Retry-After` or `x-retry-after` (seconds).

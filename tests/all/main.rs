@@ -8,5 +8,6 @@ mod github;
 mod manifest;
 mod promote;
 mod python_sdk;
+mod reliability;
 mod sandbox;
 mod spark_client;

@@ -1,10 +1,12 @@
 //! A sandbox on 127.0.0.1:0 with the demo seed, a work directory, and the real binary run against them.
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use spark_promote::sandbox::{self, Running};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Every secret of the demo seed that tests hand to the binary; none may appear in any output.
 pub const SECRETS: &[(&str, &str)] = &[
@@ -50,18 +52,8 @@ impl Output {
 
     /// Panics if any secret value appears in stdout or stderr.
     pub fn assert_no_secret(&self) {
-        for (name, value) in SECRETS {
-            assert!(
-                !self.stdout.contains(value),
-                "{name} leaked to stdout:\n{}",
-                self.stdout
-            );
-            assert!(
-                !self.stderr.contains(value),
-                "{name} leaked to stderr:\n{}",
-                self.stderr
-            );
-        }
+        assert_no_secret_in("stdout", &self.stdout);
+        assert_no_secret_in("stderr", &self.stderr);
     }
 }
 
@@ -75,10 +67,18 @@ pub struct World {
 impl World {
     /// The demo seed with jobs of `job_duration`.
     pub async fn start(job_duration: Duration) -> World {
-        let sandbox = sandbox::start(sandbox::Config {
-            listen: ([127, 0, 0, 1], 0).into(),
+        World::start_config(sandbox::Config {
             job_duration,
             ..sandbox::Config::default()
+        })
+        .await
+    }
+
+    /// The demo seed with a given config, listening on a free port of 127.0.0.1.
+    pub async fn start_config(config: sandbox::Config) -> World {
+        let sandbox = sandbox::start(sandbox::Config {
+            listen: ([127, 0, 0, 1], 0).into(),
+            ..config
         })
         .await
         .expect("sandbox starts");
@@ -209,6 +209,166 @@ impl World {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// Starts the binary and reads its stderr as it comes, so a test can act when a phase begins.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Spawned {
+        let mut child = self.command(args, env).spawn().expect("binary runs");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = stderr.clone();
+        let reader = tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Spawned {
+            child,
+            stderr,
+            reader,
+        }
+    }
+
+    /// Runs `spark-promote action` as GitHub's runner would on a `workflow_dispatch` event (no pull request,
+    /// no comment), with the runner's files in the work directory; `env` adds or overrides variables
+    /// (`INPUT_*`, `GITHUB_EVENT_NAME`, ...).
+    pub async fn action(&self, env: &[(&str, &str)]) -> ActionRun {
+        let outputs = self.write("github_output", "");
+        let summary = self.write("github_step_summary", "");
+        let event = self.write("event.json", "{}");
+        let workspace = self.dir.path().display().to_string();
+        let (outputs_path, summary_path, event_path) = (
+            outputs.display().to_string(),
+            summary.display().to_string(),
+            event.display().to_string(),
+        );
+        let mut all = vec![
+            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+            ("GITHUB_EVENT_PATH", event_path.as_str()),
+            ("GITHUB_REPOSITORY", "acme/pricing"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            // Nothing listens there: no test of this kind may reach GitHub.
+            ("GITHUB_API_URL", "http://127.0.0.1:9"),
+            ("GITHUB_RUN_ID", "4242"),
+            ("GITHUB_WORKSPACE", workspace.as_str()),
+            ("GITHUB_OUTPUT", outputs_path.as_str()),
+            ("GITHUB_STEP_SUMMARY", summary_path.as_str()),
+            ("INPUT_GITHUB-TOKEN", GITHUB_TOKEN),
+            ("INPUT_MANIFEST", "spark-promote.yaml"),
+            ("INPUT_COMMENT", "never"),
+        ];
+        all.extend_from_slice(env);
+        let output = self.cli_with(&["action"], &all).await;
+        let optional = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
+        ActionRun {
+            outputs: read(&outputs),
+            summary: read(&summary),
+            result: optional(".spark-promote/result.json"),
+            summary_file: optional(".spark-promote/summary.md"),
+            output,
+        }
+    }
+}
+
+/// The GitHub token the action gets in tests; like the Spark secrets, it may appear nowhere.
+pub const GITHUB_TOKEN: &str = "ghs_reliability_token";
+
+/// Panics if any secret value (or the GitHub token) appears in `text`.
+pub fn assert_no_secret_in(what: &str, text: &str) {
+    for (name, value) in SECRETS
+        .iter()
+        .chain([("INPUT_GITHUB-TOKEN", GITHUB_TOKEN)].iter())
+    {
+        assert!(!text.contains(value), "{name} leaked to {what}:\n{text}");
+    }
+}
+
+/// A run of the binary that is still going (see [`World::spawn`]).
+pub struct Spawned {
+    child: tokio::process::Child,
+    stderr: Arc<Mutex<String>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Spawned {
+    /// Waits until stderr has a line with every one of `markers` (the run reached a phase).
+    pub async fn wait_for_stderr(&self, markers: &[&str], within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let reached = self
+                .stderr
+                .lock()
+                .unwrap()
+                .lines()
+                .any(|line| markers.iter().all(|marker| line.contains(marker)));
+            if reached {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no stderr line with {markers:?} within {within:?}:\n{}",
+                self.stderr.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sends a signal (`INT`, `TERM`) to the process.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("still running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-s", name, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {name} {pid}");
+    }
+
+    /// Waits for the process to end; the second value is how long that took.
+    pub async fn finish(self) -> (Output, Duration) {
+        let started = Instant::now();
+        let output = self.child.wait_with_output().await.unwrap();
+        let took = started.elapsed();
+        self.reader.await.unwrap();
+        let stderr = self.stderr.lock().unwrap().clone();
+        let output = Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+        };
+        (output, took)
+    }
+}
+
+/// What `spark-promote action` printed and wrote.
+#[derive(Debug)]
+pub struct ActionRun {
+    pub output: Output,
+    /// `$GITHUB_OUTPUT`.
+    pub outputs: String,
+    /// `$GITHUB_STEP_SUMMARY`.
+    pub summary: String,
+    /// The result JSON and summary files (empty when not written).
+    pub result: String,
+    pub summary_file: String,
+}
+
+impl ActionRun {
+    /// Panics if a secret appears anywhere the action wrote, `::add-mask::` lines excepted.
+    pub fn assert_no_secret(&self) {
+        let stdout: Vec<&str> = self
+            .output
+            .stdout
+            .lines()
+            .filter(|line| !line.starts_with("::add-mask::"))
+            .collect();
+        assert_no_secret_in("stdout", &stdout.join("\n"));
+        assert_no_secret_in("stderr", &self.output.stderr);
+        assert_no_secret_in("the outputs", &self.outputs);
+        assert_no_secret_in("the step summary", &self.summary);
+        assert_no_secret_in("the result JSON", &self.result);
+        assert_no_secret_in("the summary file", &self.summary_file);
     }
 }
 
