@@ -296,7 +296,7 @@ where
     let id = 'started: loop {
         match earlier_job {
             Earlier::Running(id) => break id,
-            Earlier::Done(run) => return Ok(run),
+            Earlier::Done(run) => return Ok(*run),
             Earlier::None => {}
         }
         if let Slot::Ours(id) =
@@ -359,7 +359,7 @@ enum Earlier {
     /// One is running: attach to it.
     Running(String),
     /// One completed: nothing to start.
-    Done(JobRun),
+    Done(Box<JobRun>),
 }
 
 async fn earlier(
@@ -385,10 +385,10 @@ async fn earlier(
             "{name} job {} with our correlation id already completed",
             found.id
         );
-        return Ok(Earlier::Done(JobRun::AlreadyDone {
+        return Ok(Earlier::Done(Box::new(JobRun::AlreadyDone {
             id: found.id,
             status,
-        }));
+        })));
     }
     tracing::debug!(
         "an earlier {name} job {} with our correlation id ended {}: starting a new one",

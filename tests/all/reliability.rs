@@ -83,6 +83,10 @@ fn partial_downloads(world: &World) -> Vec<String> {
 
 /// The rows of scenarios run together, after failing with every scenario that went wrong (not just the
 /// first). Rows are printed: they are the tables of docs/reliability.md (shown with `--no-capture`).
+#[allow(
+    clippy::print_stdout,
+    reason = "the table is for the reader of --no-capture"
+)]
 fn rows(results: Vec<Result<String, String>>) -> Vec<String> {
     let (rows, failures): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     let failures: Vec<String> = failures.into_iter().filter_map(Result::err).collect();

@@ -26,6 +26,8 @@ struct Case {
     config: Option<Config>,
     expect: Expect,
     imports: usize,
+    /// A stderr line (of the `-v` debug log) that must appear more than once.
+    repeated: Option<&'static str>,
 }
 
 fn case(name: &'static str, faults: Vec<Value>, expect: Expect, imports: usize) -> Case {
@@ -37,6 +39,7 @@ fn case(name: &'static str, faults: Vec<Value>, expect: Expect, imports: usize) 
         config: None,
         expect,
         imports,
+        repeated: None,
     }
 }
 
@@ -53,6 +56,12 @@ fn cases() -> Vec<Case> {
             "500 on a status poll",
             vec![json!({"route": "import_status", "status": 500})],
             Completed,
+            1,
+        ),
+        case(
+            "503 on every status poll, beyond the retries",
+            vec![json!({"route": "import_status", "status": 503, "retry_after": 0, "count": 10})],
+            Failed("may still be running (a re-run attaches to it"),
             1,
         ),
         case(
@@ -125,6 +134,7 @@ fn cases() -> Vec<Case> {
                 job_duration: Duration::from_secs(3),
                 ..Config::default()
             }),
+            repeated: Some("requesting a client-credentials token"),
             ..case("token expiry mid-poll", vec![], Completed, 1)
         },
         case(
@@ -174,7 +184,8 @@ async fn run(case: Case) -> Result<String, String> {
     for fault in &case.faults {
         world.fault(fault.clone()).await;
     }
-    let output = world.cli(&["apply", "--json"]).await;
+    // With the debug log: no secret may appear in it either.
+    let output = world.cli(&["-v", "apply", "--json"]).await;
     let result = promotion(&output);
     let imports = world.jobs_of("import").await.len();
     let (code, status, text) = match case.expect {
@@ -182,7 +193,14 @@ async fn run(case: Case) -> Result<String, String> {
         Expect::Failed(text) => (1, "failed", text),
     };
     let said = errors(&result);
-    if imports != case.imports
+    // A job that was created is named in the result, whatever happened after.
+    let named = result["job_id"].is_string() == (imports > 0);
+    let repeated = case
+        .repeated
+        .is_none_or(|line| output.stderr.matches(line).count() > 1);
+    if !named
+        || !repeated
+        || imports != case.imports
         || output.code != code
         || result["status"] != status
         || !said.contains(text)

