@@ -17,6 +17,17 @@ use crate::support::package;
 /// Sandbox jobs that end quickly.
 const QUICK: Duration = Duration::from_millis(300);
 
+/// `export` of pricing/quote from uat into `out.zip`.
+const EXPORT_QUOTE: &[&str] = &[
+    "export",
+    "--env",
+    "uat",
+    "--service",
+    "pricing/quote",
+    "-o",
+    "out.zip",
+];
+
 /// Where a promotion's package comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum From {

@@ -46,7 +46,7 @@ async fn set_up(world: &World, phase: Phase) -> (Vec<&'static str>, Vec<&'static
         }
         Phase::Slot => {
             promote(world, From::Package, "prod");
-            occupy_prod(world).await;
+            world.occupy_prod().await;
             (apply, vec!["waiting for it to end"])
         }
         Phase::Polling => {
@@ -61,31 +61,10 @@ async fn set_up(world: &World, phase: Phase) -> (Vec<&'static str>, Vec<&'static
         Phase::ExportCommand => {
             world.manifest("promotions: []\n");
             world.fault(stall("download")).await;
-            let export = vec![
-                "-v",
-                "export",
-                "--env",
-                "uat",
-                "--service",
-                "pricing/quote",
-                "-o",
-                "out.zip",
-            ];
+            let export = [&["-v"], super::EXPORT_QUOTE].concat();
             (export, vec!["downloading"])
         }
     }
-}
-
-/// Someone else's export job on acme-prod.
-async fn occupy_prod(world: &World) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/acme-prod/api/v4/export", world.url()))
-        .bearer_auth("tok-acme-prod")
-        .json(&json!({"inputs": {"folders": ["pricing"]}}))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success());
 }
 
 /// Runs one phase with one signal; `json` chooses `--json` or the markdown summary on stdout. Returns the

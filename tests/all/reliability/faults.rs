@@ -231,17 +231,7 @@ async fn an_export_whose_download_fails_leaves_no_file_behind() {
     world
         .fault(json!({"route": "download", "status": 403}))
         .await;
-    let output = world
-        .cli(&[
-            "export",
-            "--env",
-            "uat",
-            "--service",
-            "pricing/quote",
-            "-o",
-            "out.zip",
-        ])
-        .await;
+    let output = world.cli(super::EXPORT_QUOTE).await;
     assert_eq!(output.code, 1, "{output:?}");
     output.assert_no_secret();
     assert!(output.stdout.is_empty(), "{output:?}");
@@ -255,16 +245,7 @@ async fn an_export_whose_download_fails_leaves_no_file_behind() {
 async fn a_stall_beyond_the_call_timeout_is_cut_and_the_poll_retried() {
     use spark_promote::spark::{Auth, Client, ClientOptions};
     let world = World::start(QUICK).await;
-    let job: Value = reqwest::Client::new()
-        .post(format!("{}/acme-prod/api/v4/export", world.url()))
-        .bearer_auth("tok-acme-prod")
-        .json(&json!({"inputs": {"folders": ["pricing"]}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let id = world.occupy_prod().await;
     world
         .fault(json!({"route": "export_status", "stall_ms": 3000}))
         .await;
@@ -278,11 +259,8 @@ async fn a_stall_beyond_the_call_timeout_is_cut_and_the_poll_retried() {
     )
     .unwrap();
     let started = std::time::Instant::now();
-    let status = client
-        .export_status(job["id"].as_str().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(status.id, job["id"].as_str().unwrap());
+    let status = client.export_status(&id).await.unwrap();
+    assert_eq!(status.id, id);
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "the stalled call was waited out: {:?}",
