@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::exit::Outcome;
+use crate::exit::{InvalidInput, Outcome};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command};
 use crate::report::{self, RenderOptions};
 
@@ -22,6 +22,15 @@ pub struct RunRequest {
 pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
     let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    // A committed package that is missing, empty, not a ZIP or too large is the caller's to fix (exit 2),
+    // found before any call.
+    let selected = manifest
+        .select(&request.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let problems = super::validate::package_problems(&selected).await;
+    if !problems.is_empty() {
+        return Err(InvalidInput::msg(problems.join("\n")).into());
+    }
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let options = RunOptions {
         wait_timeout: request.wait_timeout,

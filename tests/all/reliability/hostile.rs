@@ -219,3 +219,46 @@ async fn workflow_commands_in_spark_errors_are_not_executed() {
     );
     run.assert_no_secret();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_package_is_refused_before_any_call() {
+    let world = World::start(QUICK).await;
+    std::fs::create_dir_all(world.path("packages")).unwrap();
+    let limit = spark_promote::promote::package::DEFAULT_MAX_BYTES;
+    let cases: [(&str, Option<&dyn Fn(&std::path::Path)>, &str); 4] = [
+        ("missing", None, "cannot open it"),
+        (
+            "empty",
+            Some(&|path| std::fs::write(path, b"").unwrap()),
+            "is empty",
+        ),
+        (
+            "not a ZIP",
+            Some(&|path| std::fs::write(path, b"<html>not a package</html>").unwrap()),
+            "ZIP",
+        ),
+        (
+            "over the limit",
+            Some(&|path| {
+                let file = std::fs::File::create(path).unwrap();
+                file.set_len(limit + 1).unwrap();
+            }),
+            "over the tenant's upload limit",
+        ),
+    ];
+    for (case, write, why) in cases {
+        let path = world.path("packages/p.zip");
+        let _ = std::fs::remove_file(&path);
+        if let Some(write) = write {
+            write(&path);
+        }
+        world.manifest(
+            "promotions:\n  - name: p\n    from: { package: packages/p.zip }\n    to: prod\n",
+        );
+        for command in ["validate", "apply"] {
+            let output = world.cli(&[command]).await;
+            refused(&output, why, &format!("{case} ({command})"));
+        }
+    }
+    assert!(world.jobs().await.is_empty());
+}
