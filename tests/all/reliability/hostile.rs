@@ -225,32 +225,34 @@ async fn a_bad_package_is_refused_before_any_call() {
     let world = World::start(QUICK).await;
     std::fs::create_dir_all(world.path("packages")).unwrap();
     let limit = spark_promote::promote::package::DEFAULT_MAX_BYTES;
-    let cases: [(&str, Option<&dyn Fn(&std::path::Path)>, &str); 4] = [
-        ("missing", None, "cannot open it"),
-        (
-            "empty",
-            Some(&|path| std::fs::write(path, b"").unwrap()),
-            "is empty",
-        ),
+    /// What is at the package's path.
+    enum Bad {
+        Missing,
+        Bytes(&'static [u8]),
+        /// A sparse file of this size.
+        Size(u64),
+    }
+    let cases = [
+        ("missing", Bad::Missing, "cannot open it"),
+        ("empty", Bad::Bytes(b""), "is empty"),
         (
             "not a ZIP",
-            Some(&|path| std::fs::write(path, b"<html>not a package</html>").unwrap()),
+            Bad::Bytes(b"<html>not a package</html>"),
             "ZIP",
         ),
         (
             "over the limit",
-            Some(&|path| {
-                let file = std::fs::File::create(path).unwrap();
-                file.set_len(limit + 1).unwrap();
-            }),
+            Bad::Size(limit + 1),
             "over the tenant's upload limit",
         ),
     ];
-    for (case, write, why) in cases {
+    for (case, bad, why) in cases {
         let path = world.path("packages/p.zip");
         let _ = std::fs::remove_file(&path);
-        if let Some(write) = write {
-            write(&path);
+        match bad {
+            Bad::Missing => {}
+            Bad::Bytes(bytes) => std::fs::write(&path, bytes).unwrap(),
+            Bad::Size(size) => std::fs::File::create(&path).unwrap().set_len(size).unwrap(),
         }
         world.manifest(
             "promotions:\n  - name: p\n    from: { package: packages/p.zip }\n    to: prod\n",
