@@ -145,6 +145,15 @@ struct SandboxArgs {
 }
 
 impl Cli {
+    /// Installs the stderr logs: for `action`, through the writer that keeps log text from starting a
+    /// workflow command.
+    pub fn init_logging(&self) {
+        match self.command {
+            Command::Action => crate::logging::init_for_action(self.verbosity()),
+            _ => crate::logging::init(self.verbosity()),
+        }
+    }
+
     /// The default log filter for the verbosity flags.
     pub fn verbosity(&self) -> &'static str {
         match (self.quiet, self.verbose) {
