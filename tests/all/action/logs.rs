@@ -1,0 +1,140 @@
+//! The step's log as the runner reads it for workflow commands: masks first, one group per promotion,
+//! and nothing from the Spark API able to start a command.
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::fake_github::FakeGitHub;
+use super::runner::{GITHUB_TOKEN, Step, Trigger, UAT_TO_PROD, run_step};
+use crate::support::cli::{SECRETS, World, read};
+
+const JOB: Duration = Duration::from_millis(200);
+
+/// Whether the runner reads `line` as a workflow command (`::name ...::` after leading whitespace, or the
+/// legacy `##[name]` anywhere in the line).
+fn is_workflow_command(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    (trimmed.starts_with("::") && trimmed[2..].contains("::")) || line.contains("##[")
+}
+
+/// Every secret value the step knows: the manifest's and the GitHub token.
+fn secrets() -> Vec<&'static str> {
+    SECRETS
+        .iter()
+        .map(|(_, value)| *value)
+        .chain([GITHUB_TOKEN])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_secret_is_masked_before_any_other_line_and_appears_nowhere_else() {
+    let world = World::start(JOB).await;
+    // Both prod environments, so that every secret is resolved.
+    world.manifest(&format!(
+        "{UAT_TO_PROD}  - name: rates\n    from: {{ environment: uat, services: [pricing/quote] }}\n    to: prodkey\n    services_existing: add_version\n"
+    ));
+    let github = FakeGitHub::start(Vec::new()).await;
+    let step = run_step(&world, &github.uri(), &Trigger::push_after_merge(), &[]).await;
+    assert_eq!(step.code, 0, "{}", step.log);
+    let lines: Vec<&str> = step.lines().collect();
+    let masks = lines
+        .iter()
+        .take_while(|line| line.starts_with("::add-mask::"))
+        .count();
+    for secret in secrets() {
+        let mask = format!("::add-mask::{secret}");
+        assert!(
+            lines[..masks].contains(&mask.as_str()),
+            "{secret} is not masked before the first other line:\n{}",
+            step.log
+        );
+    }
+    let result = read(&world.path(".spark-promote/result.json"));
+    let comments = github.comments().to_vec();
+    for secret in secrets() {
+        for line in &lines[masks..] {
+            assert!(!line.contains(secret), "{secret} in the log: {line}");
+        }
+        for (what, text) in [
+            ("outputs", step.output_file.as_str()),
+            ("summary", step.summary.as_str()),
+            ("result", result.as_str()),
+        ] {
+            assert!(!text.contains(secret), "{secret} in the {what}");
+        }
+        assert!(!json!(comments).to_string().contains(secret));
+    }
+}
+
+/// The log lines between `::group::{title}` and the next `::endgroup::`.
+fn group<'s>(step: &'s Step, title: &str) -> Vec<&'s str> {
+    let start = format!("::group::{title}");
+    step.lines()
+        .skip_while(|line| *line != start)
+        .skip(1)
+        .take_while(|line| *line != "::endgroup::")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_promotion_is_logged_in_its_own_group() {
+    let world = World::start(JOB).await;
+    world.manifest(&format!(
+        "{UAT_TO_PROD}  - name: rates\n    from: {{ environment: uat, services: [pricing/quote] }}\n    to: prodkey\n    services_existing: add_version\n"
+    ));
+    let github = FakeGitHub::start(Vec::new()).await;
+    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
+    assert_eq!(step.code, 0, "{}", step.log);
+    let groups: Vec<&str> = step
+        .lines()
+        .filter(|line| line.starts_with("::group::"))
+        .collect();
+    assert_eq!(
+        groups,
+        ["::group::pricing: planned", "::group::rates: planned"]
+    );
+    assert_eq!(
+        step.lines().filter(|line| *line == "::endgroup::").count(),
+        2
+    );
+    let pricing = group(&step, "pricing: planned");
+    assert!(pricing[0].starts_with("uat → prod: planned"), "{pricing:?}");
+    assert!(
+        pricing
+            .iter()
+            .any(|line| line.starts_with("pricing/quote → pricing/quote")),
+        "{pricing:?}"
+    );
+    assert!(group(&step, "rates: planned")[0].starts_with("uat → prodkey: planned"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
+    let world = World::start(JOB).await;
+    world.manifest(UAT_TO_PROD);
+    let hostile = "workbook is locked\n::error::pwned\n  ::add-mask::pwned\r::set-output name=status::pwned\nsee ##[error]pwned";
+    world.fault(json!({ "fail_next_job": hostile })).await;
+    let github = FakeGitHub::start(Vec::new()).await;
+    let step = run_step(
+        &world,
+        &github.uri(),
+        &Trigger::push_after_merge(),
+        &[("RUST_LOG", "debug")],
+    )
+    .await;
+    assert_eq!(step.code, 1, "{}", step.log);
+    assert_eq!(step.outputs["status"], "failed");
+    assert!(
+        step.log.matches("pwned").count() >= 4,
+        "the job's message is not in the log: {}",
+        step.log
+    );
+    for line in step.lines().filter(|line| line.contains("pwned")) {
+        assert!(
+            !is_workflow_command(line),
+            "a command from Spark's text: {line:?}"
+        );
+    }
+    assert!(!step.log.contains("##["), "{}", step.log);
+    assert!(step.summary.contains("pwned"), "{}", step.summary);
+}
