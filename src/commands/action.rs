@@ -119,7 +119,7 @@ fn annotate(runner: &mut Runner, err: &ManifestError) -> anyhow::Result<()> {
         };
         runner
             .commands()
-            .error(&diagnostic.message, &at)
+            .error(&neutralize(&diagnostic.message), &at)
             .context("failed to write a workflow command")?;
     }
     Ok(())

@@ -119,7 +119,7 @@ async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
         &world,
         &github.uri(),
         &Trigger::push_after_merge(),
-        &[("RUST_LOG", "debug")],
+        &[("RUST_LOG", "spark_promote=debug")],
     )
     .await;
     assert_eq!(step.code, 1, "{}", step.log);
@@ -137,4 +137,28 @@ async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
     }
     assert!(!step.log.contains("##["), "{}", step.log);
     assert!(step.summary.contains("pwned"), "{}", step.summary);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manifest_key_cannot_start_a_workflow_command_from_the_error_log() {
+    let world = World::start(JOB).await;
+    world.manifest(&format!(
+        "{UAT_TO_PROD}    \"x ##[error]pwned ::error::y\": 1\n"
+    ));
+    let github = FakeGitHub::start(Vec::new()).await;
+    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
+    assert_eq!(step.code, 2, "{}", step.log);
+    let mentions: Vec<&str> = step.lines().filter(|line| line.contains("pwned")).collect();
+    assert!(
+        mentions.len() >= 2,
+        "the error is not both annotated and logged: {}",
+        step.log
+    );
+    assert!(mentions[0].starts_with("::error file=spark-promote.yaml"));
+    for line in mentions {
+        assert!(
+            !line.contains("##["),
+            "a legacy command from the manifest: {line:?}"
+        );
+    }
 }
