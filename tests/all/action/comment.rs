@@ -5,18 +5,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
-use super::fake_github::{BOT, FakeGitHub, comment_json, lines};
-use super::runner::{PULL, REPOSITORY, Trigger, UAT_TO_PROD, run_step};
-use crate::support::cli::World;
-
-const JOB: Duration = Duration::from_millis(200);
+use super::fake_github::{BOT, comment_json, lines};
+use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_changed() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
     // Someone quoted the marker of another manifest, and a reviewer commented: neither is ours.
-    let github = FakeGitHub::start(vec![
+    let scene = Scene::with_comments(vec![
         comment_json(1, "octocat", "LGTM"),
         comment_json(
             2,
@@ -25,10 +20,10 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
         ),
     ])
     .await;
+    let (world, github) = (&scene.world, &scene.github);
     let mut trigger = Trigger::pull_request();
 
-    let first = run_step(&world, &github.uri(), &trigger, &[]).await;
-    assert_eq!(first.code, 0, "{}", first.log);
+    scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
         github.take_lines(),
         [lines::user(), lines::list(1), lines::create()]
@@ -40,8 +35,7 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
     // A new commit on the pull request changes what the plan says.
     world.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
     trigger.run_id += 1;
-    let second = run_step(&world, &github.uri(), &trigger, &[]).await;
-    assert_eq!(second.code, 0, "{}", second.log);
+    scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
         github.take_lines(),
         [lines::user(), lines::list(1), lines::update(id)]
@@ -51,8 +45,7 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
 
     // Another run (a new run id, so a new run link) with nothing new to say writes nothing.
     trigger.run_id += 1;
-    let third = run_step(&world, &github.uri(), &trigger, &[]).await;
-    assert_eq!(third.code, 0, "{}", third.log);
+    scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
         github.take_lines(),
         [lines::user(), lines::list(1)],
@@ -65,14 +58,12 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
     let others = (1..=150)
         .map(|id| comment_json(id, "octocat", "a review comment"))
         .collect();
-    let github = FakeGitHub::start(others).await;
-    let first = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(first.code, 0, "{}", first.log);
+    let scene = Scene::with_comments(others).await;
+    let github = &scene.github;
+    scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     assert_eq!(
         github.take_lines(),
         [
@@ -83,8 +74,9 @@ async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
         ]
     );
     let id = github.comments()[150]["id"].as_u64().unwrap();
-    let apply = run_step(&world, &github.uri(), &Trigger::push_after_merge(), &[]).await;
-    assert_eq!(apply.code, 0, "{}", apply.log);
+    scene
+        .run_expecting(0, &Trigger::push_after_merge(), &[])
+        .await;
     let requests = github.take_lines();
     assert_eq!(
         requests[2..],
@@ -102,9 +94,8 @@ fn refused() -> ResponseTemplate {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit_code() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
     let create = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
     github.answer_first(2, "POST", &create, refused()).await;
     let warned = |log: &str| {
@@ -112,8 +103,7 @@ async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit
             .any(|line| line.starts_with("::warning::cannot write the pull request comment"))
     };
 
-    let plan = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(plan.code, 0, "{}", plan.log);
+    let plan = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     assert!(warned(&plan.log), "{}", plan.log);
     assert_eq!(plan.outputs["status"], "planned");
     assert_eq!(
@@ -125,14 +115,9 @@ async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit
     world
         .fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
         .await;
-    let apply = run_step(
-        &world,
-        &github.uri(),
-        &Trigger::pull_request(),
-        &[("INPUT_COMMAND", "apply")],
-    )
-    .await;
-    assert_eq!(apply.code, 1, "{}", apply.log);
+    let apply = scene
+        .run_expecting(1, &Trigger::pull_request(), &[("INPUT_COMMAND", "apply")])
+        .await;
     assert!(warned(&apply.log), "{}", apply.log);
     assert_eq!(apply.outputs["status"], "failed");
     assert!(github.comments().is_empty());
@@ -147,9 +132,8 @@ fn epoch_in(ahead: Duration) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
+    let scene = Scene::start().await;
+    let github = &scene.github;
     let comments = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
     // The primary limit on the list (no requests left until the reset), a secondary one on the create.
     let primary = ResponseTemplate::new(403)
@@ -162,8 +146,7 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
     github.answer_first(1, "GET", &comments, primary).await;
     github.answer_first(1, "POST", &comments, secondary).await;
 
-    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
+    let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     assert!(!step.log.contains("::warning::"), "{}", step.log);
     let seen = github.seen();
     let order: Vec<&str> = seen.iter().map(|s| s.line.as_str()).collect();

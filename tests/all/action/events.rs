@@ -1,15 +1,10 @@
 //! Each event a promotion workflow runs on: what the action runs, what it writes, which GitHub requests it
 //! makes.
-use std::time::Duration;
-
 use serde_json::Value;
 
-use super::fake_github::{FakeGitHub, lines};
-use super::runner::{MERGE_SHA, Step, Trigger, UAT_TO_PROD, assert_summary_snapshot, run_step};
+use super::fake_github::lines;
+use super::runner::{MERGE_SHA, Scene, Step, Trigger, assert_summary_snapshot};
 use crate::support::cli::{World, read};
-
-/// Jobs short enough for fast tests.
-const JOB: Duration = Duration::from_millis(200);
 
 /// The marker line (the first) of a comment body.
 fn marker_of(body: &Value) -> String {
@@ -43,12 +38,10 @@ fn assert_outputs(world: &World, step: &Step, status: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
-    let result = assert_outputs(&world, &step, "planned");
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    let result = assert_outputs(world, &step, "planned");
     assert_eq!(result["command"], "plan");
     assert_eq!(step.outputs["job-ids"], "");
     assert!(world.jobs_of("import").await.is_empty(), "plan imported");
@@ -66,18 +59,17 @@ async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
-    let plan = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(plan.code, 0, "{}", plan.log);
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     github.take_lines();
     let created = github.comments()[0].clone();
     let id = created["id"].as_u64().unwrap();
 
-    let apply = run_step(&world, &github.uri(), &Trigger::push_after_merge(), &[]).await;
-    assert_eq!(apply.code, 0, "{}", apply.log);
-    let result = assert_outputs(&world, &apply, "completed");
+    let apply = scene
+        .run_expecting(0, &Trigger::push_after_merge(), &[])
+        .await;
+    let result = assert_outputs(world, &apply, "completed");
     assert_eq!(result["command"], "apply");
     let imports = world.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
@@ -100,12 +92,10 @@ async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tag_push_applies_and_makes_no_comment_request() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::tag(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
-    assert_outputs(&world, &step, "completed");
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    assert_outputs(world, &step, "completed");
     assert_eq!(world.jobs_of("import").await.len(), 1);
     assert!(
         github.take_lines().is_empty(),
@@ -120,20 +110,17 @@ async fn a_tag_push_applies_and_makes_no_comment_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_schedule_applies_with_a_summary_only() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::schedule(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
-    assert_outputs(&world, &step, "completed");
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let step = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_outputs(world, &step, "completed");
     assert_eq!(world.jobs_of("import").await.len(), 1);
     assert!(github.take_lines().is_empty());
     assert!(step.summary.contains("pricing/quote"), "{}", step.summary);
 
     // The next night finds the same content applied: skipped, with the earlier job's id.
-    let again = run_step(&world, &github.uri(), &Trigger::schedule(), &[]).await;
-    assert_eq!(again.code, 0, "{}", again.log);
-    assert_outputs(&world, &again, "skipped");
+    let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_outputs(world, &again, "skipped");
     assert_eq!(world.jobs_of("import").await.len(), 1);
     assert_eq!(
         again.outputs["correlation-ids"],
@@ -143,13 +130,12 @@ async fn a_schedule_applies_with_a_summary_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_call() {
-    let world = World::start(JOB).await;
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
     world.manifest(
         "promotions:\n  - name: x\n    from: { environment: uat, services: [a/b] }\n    to: nowhere\n",
     );
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(step.code, 2, "{}", step.log);
+    let step = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;
     assert!(
         step.lines().any(|line| line.starts_with(
             "::error file=spark-promote.yaml,line=16,col=9,title=spark-promote manifest::"

@@ -1,14 +1,17 @@
 //! The step's log as the runner reads it for workflow commands: masks first, one group per promotion,
 //! and nothing from the Spark API able to start a command.
-use std::time::Duration;
-
 use serde_json::json;
 
-use super::fake_github::FakeGitHub;
-use super::runner::{GITHUB_TOKEN, Step, Trigger, UAT_TO_PROD, run_step};
-use crate::support::cli::{SECRETS, World, read};
+use super::runner::{GITHUB_TOKEN, Scene, Step, Trigger, UAT_TO_PROD};
+use crate::support::cli::{SECRETS, read};
 
-const JOB: Duration = Duration::from_millis(200);
+/// Two promotions: into prod by bearer token and into prod by API key, so that every secret is resolved.
+fn two_promotions() -> String {
+    format!(
+        "{UAT_TO_PROD}  - name: rates\n    from: {{ environment: uat, services: [pricing/quote] }}\n    \
+         to: prodkey\n    services_existing: add_version\n"
+    )
+}
 
 /// Whether the runner reads `line` as a workflow command (`::name ...::` after leading whitespace, or the
 /// legacy `##[name]` anywhere in the line).
@@ -28,14 +31,12 @@ fn secrets() -> Vec<&'static str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_secret_is_masked_before_any_other_line_and_appears_nowhere_else() {
-    let world = World::start(JOB).await;
-    // Both prod environments, so that every secret is resolved.
-    world.manifest(&format!(
-        "{UAT_TO_PROD}  - name: rates\n    from: {{ environment: uat, services: [pricing/quote] }}\n    to: prodkey\n    services_existing: add_version\n"
-    ));
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::push_after_merge(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    world.manifest(&two_promotions());
+    let step = scene
+        .run_expecting(0, &Trigger::push_after_merge(), &[])
+        .await;
     let lines: Vec<&str> = step.lines().collect();
     let masks = lines
         .iter()
@@ -78,13 +79,9 @@ fn group<'s>(step: &'s Step, title: &str) -> Vec<&'s str> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_promotion_is_logged_in_its_own_group() {
-    let world = World::start(JOB).await;
-    world.manifest(&format!(
-        "{UAT_TO_PROD}  - name: rates\n    from: {{ environment: uat, services: [pricing/quote] }}\n    to: prodkey\n    services_existing: add_version\n"
-    ));
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(step.code, 0, "{}", step.log);
+    let scene = Scene::start().await;
+    scene.world.manifest(&two_promotions());
+    let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     let groups: Vec<&str> = step
         .lines()
         .filter(|line| line.starts_with("::group::"))
@@ -110,19 +107,13 @@ async fn each_promotion_is_logged_in_its_own_group() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
-    let world = World::start(JOB).await;
-    world.manifest(UAT_TO_PROD);
+    let scene = Scene::start().await;
     let hostile = "workbook is locked\n::error::pwned\n  ::add-mask::pwned\r::set-output name=status::pwned\nsee ##[error]pwned";
-    world.fault(json!({ "fail_next_job": hostile })).await;
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(
-        &world,
-        &github.uri(),
-        &Trigger::push_after_merge(),
-        &[("RUST_LOG", "spark_promote=debug")],
-    )
-    .await;
-    assert_eq!(step.code, 1, "{}", step.log);
+    scene.world.fault(json!({ "fail_next_job": hostile })).await;
+    let debug = [("RUST_LOG", "spark_promote=debug")];
+    let step = scene
+        .run_expecting(1, &Trigger::push_after_merge(), &debug)
+        .await;
     assert_eq!(step.outputs["status"], "failed");
     assert!(
         step.log.matches("pwned").count() >= 4,
@@ -141,13 +132,11 @@ async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manifest_key_cannot_start_a_workflow_command_from_the_error_log() {
-    let world = World::start(JOB).await;
-    world.manifest(&format!(
+    let scene = Scene::start().await;
+    scene.world.manifest(&format!(
         "{UAT_TO_PROD}    \"x ##[error]pwned ::error::y\": 1\n"
     ));
-    let github = FakeGitHub::start(Vec::new()).await;
-    let step = run_step(&world, &github.uri(), &Trigger::pull_request(), &[]).await;
-    assert_eq!(step.code, 2, "{}", step.log);
+    let step = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;
     let mentions: Vec<&str> = step.lines().filter(|line| line.contains("pwned")).collect();
     assert!(
         mentions.len() >= 2,

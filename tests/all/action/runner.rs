@@ -8,6 +8,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
+use super::fake_github::FakeGitHub;
 use crate::support::cli::{World, read};
 
 /// The repository the workflow runs in.
@@ -108,6 +109,48 @@ impl Trigger {
             sha: MERGE_SHA,
             run_id: 4500,
         }
+    }
+}
+
+/// Jobs short enough for fast tests.
+pub const JOB: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// A sandbox with the [`UAT_TO_PROD`] manifest in its workspace and a fake GitHub API.
+pub struct Scene {
+    pub world: World,
+    pub github: FakeGitHub,
+}
+
+impl Scene {
+    pub async fn start() -> Scene {
+        Scene::with_comments(Vec::new()).await
+    }
+
+    /// As [`Scene::start`], with pull request 7 holding `comments` already.
+    pub async fn with_comments(comments: Vec<Value>) -> Scene {
+        let world = World::start(JOB).await;
+        world.manifest(UAT_TO_PROD);
+        Scene {
+            world,
+            github: FakeGitHub::start(comments).await,
+        }
+    }
+
+    /// Runs the step for `trigger` with `inputs`.
+    pub async fn run(&self, trigger: &Trigger, inputs: &[(&str, &str)]) -> Step {
+        run_step(&self.world, &self.github.uri(), trigger, inputs).await
+    }
+
+    /// Runs the step and checks that it exited with `code`.
+    pub async fn run_expecting(
+        &self,
+        code: i32,
+        trigger: &Trigger,
+        inputs: &[(&str, &str)],
+    ) -> Step {
+        let step = self.run(trigger, inputs).await;
+        assert_eq!(step.code, code, "{}", step.log);
+        step
     }
 }
 
