@@ -53,7 +53,8 @@ struct ManifestArgs {
     /// Only these promotions (by name); repeat for several. Default: all.
     #[arg(short, long = "promotion", value_name = "NAME")]
     promotions: Vec<String>,
-    /// Also allow credentials to be sent to this host (besides https://*.coherent.global and loopback).
+    /// Also allow credentials to be sent to this host over https (besides https://*.coherent.global and
+    /// loopback): a host or *.domain; http://HOST also allows plain http to that one host.
     #[arg(long = "allow-host", value_name = "HOST")]
     allowed_hosts: Vec<String>,
 }

@@ -154,8 +154,8 @@ pub fn content_key(result: &RunResult) -> String {
     hex::encode(&digest[..8])
 }
 
-/// The hidden line that carries a comment's [`content_key`].
-fn content_line(key: &str) -> String {
+/// The hidden line that carries a comment's [`content_key`], after the marker.
+pub fn content_line(key: &str) -> String {
     format!("<!-- spark-promote-content:{key} -->")
 }
 

@@ -157,10 +157,9 @@ impl HostPolicy {
                 return Ok(());
             }
             return Err(format!(
-                "refusing to send credentials over plain http to {name}: http is only allowed for \
-                 loopback hosts (localhost, 127.0.0.1, ::1) and hosts the workflow allows as \
-                 `http://HOST`; use https, or allow it with --allow-host http://{name} (action input \
-                 `allowed-hosts`)"
+                "refusing to send credentials over plain http to {name}: use https (plain http is \
+                 only for loopback hosts, and for a host the caller allows as http://HOST with \
+                 --allow-host or the action input `allowed-hosts`)"
             ));
         }
         if is_subdomain(&name, COHERENT_DOMAIN) || self.allowed.iter().any(|p| p.matches(&name)) {
@@ -256,7 +255,7 @@ mod tests {
             "http://excel.uat.coherent.global/acme",
         ] {
             let err = check(&p, url).unwrap_err();
-            assert!(err.contains("--allow-host http://"), "{url}: {err}");
+            assert!(err.contains("plain http"), "{url}: {err}");
         }
         // An https allowance is not a plain-http one.
         assert!(check(&policy(&["172.17.0.1"]), "http://172.17.0.1/acme").is_err());
