@@ -191,6 +191,29 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
 }
 
 #[test]
+fn action_yml_status_describes_every_value_the_action_writes() {
+    use spark_promote::promote::result::PromotionStatus::{self, *};
+    // A new status must be described: this match stops compiling without it.
+    let described = |status: PromotionStatus| match status {
+        Completed | Skipped | Planned | Failed | Cancelled => {
+            spark_promote::report::status_label(status)
+        }
+    };
+    let action = action_metadata();
+    let description = action["outputs"]["status"]["description"].as_str().unwrap();
+    let written = [Completed, Skipped, Planned, Failed, Cancelled]
+        .map(described)
+        .into_iter()
+        .chain(["valid", "invalid"]);
+    for status in written {
+        assert!(
+            description.contains(&format!("`{status}`")),
+            "action.yml's status output does not describe `{status}`: {description}"
+        );
+    }
+}
+
+#[test]
 fn container_validate_of_a_good_manifest_matches_the_bare_binary() {
     let Some(image) = image() else { return };
     let (contained, bare) = run_action_both_ways(&image, &Step::validate(GOOD_MANIFEST, &SECRETS));
