@@ -241,10 +241,11 @@ version: 1
 environments:
   uat:
     url: https://excel.uat.us.coherent.global/acme-uat
-    auth: { bearer: ${SPARK_UAT_TOKEN} }
+    auth:
+      bearer: ${SPARK_UAT_TOKEN}
   prod:
     url: https://excel.prod.us.coherent.global/acme
-    auth: { bearer: ${SPARK_PROD_TOKEN} }
+    auth: { bearer: \"${SPARK_PROD_TOKEN}\" }
 promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/quote] }
