@@ -284,6 +284,8 @@ async fn container_plan_against_a_sandbox_on_the_host_matches_the_bare_binary() 
     assert_eq!(bare.outputs["status"], "planned");
     assert!(bare.summary.contains("pricing/quote"), "{}", bare.summary);
     assert_same_run(&contained, &bare);
+    // The container has no /tmp: its work directory was in .spark-promote, and is gone.
+    assert_eq!(contained.left_in_workspace, ["result.json", "summary.md"]);
     assert_eq!(
         world.jobs_of("import").await.len(),
         0,
@@ -321,6 +323,8 @@ struct ActionRun {
     outputs: BTreeMap<String, String>,
     /// The job summary, with what differs between two runs (ids of the jobs, durations) replaced.
     summary: String,
+    /// What the run left in the workspace's `.spark-promote` directory.
+    left_in_workspace: Vec<String>,
 }
 
 fn assert_same_run(contained: &ActionRun, bare: &ActionRun) {
@@ -331,6 +335,7 @@ fn assert_same_run(contained: &ActionRun, bare: &ActionRun) {
     );
     assert_eq!(contained.outputs, bare.outputs, "outputs differ");
     assert_eq!(contained.summary, bare.summary, "step summaries differ");
+    assert_eq!(contained.left_in_workspace, bare.left_in_workspace);
 }
 
 /// Runs `action` once in the container and once as the bare binary, each in fresh runner directories.
@@ -401,6 +406,15 @@ impl RunnerDirs {
             stderr: text(&output.stderr),
             outputs,
             summary: stable(&read(SUMMARY_FILE)),
+            left_in_workspace: std::fs::read_dir(self.root.path().join("workspace/.spark-promote"))
+                .map(|entries| {
+                    let mut names: Vec<String> = entries
+                        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                        .collect();
+                    names.sort();
+                    names
+                })
+                .unwrap_or_default(),
         }
     }
 }
