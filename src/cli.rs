@@ -53,7 +53,8 @@ struct ManifestArgs {
     /// Only these promotions (by name); repeat for several. Default: all.
     #[arg(short, long = "promotion", value_name = "NAME")]
     promotions: Vec<String>,
-    /// Also allow credentials to be sent to this host (besides https://*.coherent.global and loopback).
+    /// Also allow credentials to be sent to this host over https (besides https://*.coherent.global and
+    /// loopback): a host or *.domain; http://HOST also allows plain http to that one host.
     #[arg(long = "allow-host", value_name = "HOST")]
     allowed_hosts: Vec<String>,
 }
@@ -145,6 +146,15 @@ struct SandboxArgs {
 }
 
 impl Cli {
+    /// Installs the stderr logs: for `action`, through the writer that keeps log text from starting a
+    /// workflow command.
+    pub fn init_logging(&self) {
+        match self.command {
+            Command::Action => crate::logging::init_for_action(self.verbosity()),
+            _ => crate::logging::init(self.verbosity()),
+        }
+    }
+
     /// The default log filter for the verbosity flags.
     pub fn verbosity(&self) -> &'static str {
         match (self.quiet, self.verbose) {

@@ -6,7 +6,7 @@ use spark_promote::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    spark_promote::logging::init(cli.verbosity());
+    cli.init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -43,11 +43,15 @@ pub async fn action() -> anyhow::Result<Outcome> {
         ActionCommand::Plan => Command::Plan,
         ActionCommand::Apply => Command::Apply,
     };
+    let dir = result_dir(&runner);
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
         cancel: cancel.clone(),
         progress: crate::progress::for_stderr(),
         source_system: source_system(&runner),
+        work_dir: Some(work_dir.path().to_path_buf()),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {
@@ -56,9 +60,8 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let promotions = runner.inputs.promotions.clone();
     let result = promote::run(command, std::sync::Arc::new(manifest), &promotions, options).await?;
     log_groups(&mut runner, &result)?;
+    drop(work_dir);
     let summary = runner.summary_markdown(&result);
-    let dir = result_dir(&runner);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
     let result_path = dir.join("result.json");
     let summary_path = dir.join("summary.md");
     promote::files::write_atomic(&result_path, report::json(&result).as_bytes())?;
@@ -119,7 +122,7 @@ fn annotate(runner: &mut Runner, err: &ManifestError) -> anyhow::Result<()> {
         };
         runner
             .commands()
-            .error(&diagnostic.message, &at)
+            .error(&neutralize(&diagnostic.message), &at)
             .context("failed to write a workflow command")?;
     }
     Ok(())
@@ -195,6 +198,21 @@ fn source_system(runner: &Runner) -> String {
         ),
         None => RunOptions::default().source_system,
     }
+}
+
+/// A temporary directory for exported packages: in the system's temporary directory, or, where there is
+/// none (the action's `FROM scratch` image has no /tmp), in `result_dir` (on the runner's workspace mount).
+fn work_dir(result_dir: &Path) -> anyhow::Result<tempfile::TempDir> {
+    let system = std::env::temp_dir();
+    let base = if system.is_dir() {
+        system
+    } else {
+        result_dir.to_path_buf()
+    };
+    tempfile::Builder::new()
+        .prefix("spark-promote-")
+        .tempdir_in(&base)
+        .with_context(|| format!("failed to create a work directory in {}", base.display()))
 }
 
 fn result_dir(runner: &Runner) -> PathBuf {

@@ -1,7 +1,8 @@
 //! The few GitHub REST calls the action makes, through octocrab (base URI injectable: GHES and tests).
 //!
 //! Reads and updates retry on 5xx and rate limits (honouring `Retry-After` and `x-ratelimit-reset` within a
-//! bounded wait); a create is never retried, so a lost response cannot make a duplicate comment.
+//! bounded wait); a create is retried only after a rate-limit answer (GitHub refused it before doing
+//! anything), never after a lost response or a server error, which could make a duplicate comment.
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -36,8 +37,9 @@ impl Default for RetryPolicy {
 pub(crate) enum Retry {
     /// A read, or an update that sets the same state again.
     Idempotent,
-    /// A create: a second try after a lost response would create a second resource.
-    Never,
+    /// A create: a second try after a lost response or a server error could create a second resource, so
+    /// only a rate-limit answer (the request was refused, not done) is waited out and sent again.
+    RateLimitOnly,
 }
 
 /// A failed GitHub request.
@@ -144,7 +146,6 @@ impl Client {
         let mut waited = Duration::ZERO;
         let mut attempt = 1;
         loop {
-            let may_retry = retry == Retry::Idempotent && attempt < self.retry.attempts;
             let backoff = self.retry.first_delay * 2u32.saturating_pow(attempt - 1);
             let built = self
                 .octocrab
@@ -156,13 +157,14 @@ impl Client {
                     request: request.to_string(),
                     source,
                 })?;
-            let (wait, error) = match self.octocrab.execute(built).await {
+            let (wait, error, retryable) = match self.octocrab.execute(built).await {
                 Err(source) => (
                     backoff,
                     ApiError::Transport {
                         request: request.to_string(),
                         source,
                     },
+                    retry == Retry::Idempotent,
                 ),
                 Ok(response) => {
                     let status = response.status();
@@ -189,9 +191,14 @@ impl Client {
                     if !transient {
                         return Err(error);
                     }
-                    (server_wait(&headers).unwrap_or(backoff), error)
+                    (
+                        server_wait(&headers).unwrap_or(backoff),
+                        error,
+                        rate_limited || retry == Retry::Idempotent,
+                    )
                 }
             };
+            let may_retry = retryable && attempt < self.retry.attempts;
             if !may_retry || waited + wait > self.retry.max_wait {
                 return Err(error);
             }

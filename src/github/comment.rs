@@ -139,6 +139,26 @@ pub fn markdown(result: &RunResult, run_url: Option<String>) -> String {
     report::markdown(result, &RenderOptions::comment(run_url))
 }
 
+/// A key of what the comment for `result` says, leaving out what differs on every run of the same thing
+/// (the durations, the link to the run, and a plan's export job, a read-only listing made anew each run):
+/// a new workflow run with the same result leaves the comment alone instead of rewriting it.
+pub fn content_key(result: &RunResult) -> String {
+    let mut stable = result.clone();
+    for promotion in &mut stable.promotions {
+        promotion.duration_ms = 0;
+        if promotion.status == PromotionStatus::Planned {
+            promotion.export_job_id = None;
+        }
+    }
+    let digest = Sha256::digest(markdown(&stable, None).as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// The hidden line that carries a comment's [`content_key`], after the marker.
+pub fn content_line(key: &str) -> String {
+    format!("<!-- spark-promote-content:{key} -->")
+}
+
 /// What to do when the comment does not exist yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfMissing {
@@ -211,8 +231,8 @@ struct User {
 ///
 /// The comment is looked for among the token user's comments only, page by page (100 a page), oldest
 /// first; the first match is the one kept up to date. It is updated (`PATCH`) only when its body differs,
-/// and created (`POST`, never retried) only when absent and `if_missing` allows. A 403 or 404 is
-/// [`CommentOutcome::Forbidden`]; other failures are errors.
+/// and created (`POST`, never retried but for a rate limit) only when absent and `if_missing` allows. A 403
+/// or 404 is [`CommentOutcome::Forbidden`]; other failures are errors.
 pub async fn upsert(
     client: &Client,
     pull: &PullRequest,
@@ -220,12 +240,32 @@ pub async fn upsert(
     markdown: &str,
     if_missing: IfMissing,
 ) -> Result<CommentOutcome, ApiError> {
+    upsert_keyed(client, pull, marker, markdown, None, if_missing).await
+}
+
+/// As [`upsert`], with the [`content_key`] of `markdown`: an existing comment with the same key is left
+/// alone even when its text differs (in durations, in the run link).
+pub async fn upsert_keyed(
+    client: &Client,
+    pull: &PullRequest,
+    marker: &Marker,
+    markdown: &str,
+    content_key: Option<&str>,
+    if_missing: IfMissing,
+) -> Result<CommentOutcome, ApiError> {
     let written: Result<CommentOutcome, ApiError> = async {
-        let body = format!("{marker}\n{markdown}");
+        let key_line = content_key.map(content_line);
+        let body = match &key_line {
+            Some(line) => format!("{marker}\n{line}\n{markdown}"),
+            None => format!("{marker}\n{markdown}"),
+        };
+        let says_the_same = |stored: &str| {
+            same_text(stored, &body) || key_line.as_ref().is_some_and(|line| stored.contains(line))
+        };
         let login = token_login(client).await?;
         let repo = format!("/repos/{}/{}", pull.owner, pull.repo);
         match find(client, &repo, pull.number, &login, marker).await? {
-            Some(existing) if same_text(existing.body.as_deref().unwrap_or_default(), &body) => {
+            Some(existing) if says_the_same(existing.body.as_deref().unwrap_or_default()) => {
                 Ok(CommentOutcome::Unchanged {
                     id: existing.id,
                     url: existing.html_url,
@@ -242,7 +282,8 @@ pub async fn upsert(
             None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
             None => {
                 let path = format!("{repo}/issues/{}/comments", pull.number);
-                let created = send(client, Method::POST, &path, &body, Retry::Never).await?;
+                let created =
+                    send(client, Method::POST, &path, &body, Retry::RateLimitOnly).await?;
                 Ok(CommentOutcome::Created {
                     id: created.id,
                     url: created.html_url,
@@ -327,6 +368,28 @@ mod tests {
     use super::*;
     use crate::promote::result::Command;
 
+    /// One promotion with `status`, taking `duration_ms`.
+    fn one_promotion(command: Command, status: PromotionStatus, duration_ms: u64) -> RunResult {
+        RunResult {
+            command,
+            manifest: "m.yaml".to_string(),
+            promotions: vec![crate::promote::result::PromotionResult {
+                name: "p".to_string(),
+                source: "uat".to_string(),
+                target: "prod".to_string(),
+                status,
+                job_id: None,
+                export_job_id: None,
+                correlation_id: "c".to_string(),
+                services: Vec::new(),
+                service_versions: Vec::new(),
+                errors: Vec::new(),
+                warnings: Vec::new(),
+                duration_ms,
+            }],
+        }
+    }
+
     #[test]
     fn the_marker_depends_on_the_manifest_and_the_selection_not_its_order() {
         let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -354,24 +417,7 @@ mod tests {
 
     #[test]
     fn auto_creates_only_when_the_run_has_news_and_never_never_comments() {
-        let run = |status| RunResult {
-            command: Command::Apply,
-            manifest: "m.yaml".to_string(),
-            promotions: vec![crate::promote::result::PromotionResult {
-                name: "p".to_string(),
-                source: "uat".to_string(),
-                target: "prod".to_string(),
-                status,
-                job_id: None,
-                export_job_id: None,
-                correlation_id: "c".to_string(),
-                services: Vec::new(),
-                service_versions: Vec::new(),
-                errors: Vec::new(),
-                warnings: Vec::new(),
-                duration_ms: 0,
-            }],
-        };
+        let run = |status| one_promotion(Command::Apply, status, 0);
         let skipped = run(PromotionStatus::Skipped);
         let failed = run(PromotionStatus::Failed);
         let empty_plan = run(PromotionStatus::Planned);
@@ -386,6 +432,18 @@ mod tests {
             Some(IfMissing::Create)
         );
         assert_eq!(policy(CommentMode::Never, &failed), None);
+    }
+
+    #[test]
+    fn the_content_key_ignores_durations_but_not_what_was_done() {
+        let run = |duration_ms, status| one_promotion(Command::Plan, status, duration_ms);
+        let planned = content_key(&run(350, PromotionStatus::Planned));
+        assert_eq!(planned, content_key(&run(1_200, PromotionStatus::Planned)));
+        let mut listed = run(350, PromotionStatus::Planned);
+        listed.promotions[0].export_job_id = Some("a-listing-export".to_string());
+        assert_eq!(planned, content_key(&listed));
+        assert_ne!(planned, content_key(&run(350, PromotionStatus::Failed)));
+        assert_eq!(planned.len(), 16);
     }
 
     #[test]

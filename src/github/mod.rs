@@ -145,7 +145,9 @@ impl Runner {
                     &self.inputs.promotions,
                 );
                 let markdown = comment::markdown(result, self.run_url());
-                comment::upsert(client, &pull, &marker, &markdown, if_missing).await?
+                let key = comment::content_key(result);
+                comment::upsert_keyed(client, &pull, &marker, &markdown, Some(&key), if_missing)
+                    .await?
             }
             Ok(CommentTarget::None(reason)) => CommentOutcome::Skipped(reason),
             Err(err) if err.is_refused() => CommentOutcome::Forbidden(format!(

@@ -7,11 +7,17 @@
 //!   `coherent.global` itself is not a Spark host);
 //! - `http://` or `https://` to a loopback host: `localhost`, `127.0.0.0/8`, `::1` (the sandbox, tests);
 //! - `https://` to a host the caller allows (`--allow-host`, the action's `allowed-hosts`): an exact host
-//!   (`spark.internal.example.com`) or a wildcard over its subdomains (`*.example.com`).
+//!   (`spark.internal.example.com`) or a wildcard over its subdomains (`*.example.com`);
+//! - `http://` or `https://` to a host the caller allows with an explicit `http://` prefix
+//!   (`http://172.17.0.1`): exactly that host, never a wildcard. This is for a sandbox or proxy on a private
+//!   network that a docker action reaches outside its own loopback (the runner's docker bridge gateway).
 //!
-//! Plain `http://` to anything but loopback is refused, allowed or not. Any port is accepted: the trust is in
-//! the host name and its TLS certificate, and the port does not change who receives the credential. URLs with
-//! a user name or password in them are refused (credentials belong in `auth`).
+//! Plain `http://` to anything but loopback and hosts allowed as `http://HOST` is refused. The allowance
+//! comes only from the caller (the workflow author's step input or the command line), never from the
+//! manifest, so a pull request that edits the manifest cannot open a plain-http path for a token. Any port
+//! is accepted: the trust is in the host name (and its TLS certificate), and the port does not change who
+//! receives the credential. URLs with a user name or password in them are refused (credentials belong in
+//! `auth`).
 //!
 //! Pre-signed download URLs carry no credentials and need no check.
 use std::net::IpAddr;
@@ -27,24 +33,38 @@ pub struct HostPolicy {
     allowed: Vec<HostPattern>,
 }
 
-/// One entry the caller allows: an exact host or `*.` and a domain.
+/// One entry the caller allows: an exact host, `*.` and a domain, or `http://` and an exact host (which may
+/// also be reached over plain http).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum HostPattern {
     Exact(String),
     Subdomains(String),
+    PlainHttp(String),
 }
 
 impl HostPattern {
     fn parse(entry: &str) -> Result<Self, String> {
-        let host = entry.trim_end_matches('.').to_ascii_lowercase();
+        let lowered = entry.to_ascii_lowercase();
+        if let Some(host) = lowered.strip_prefix("http://") {
+            return match HostPattern::parse(host.trim_end_matches('/')) {
+                Ok(HostPattern::Exact(host)) => Ok(HostPattern::PlainHttp(host)),
+                Ok(_) => Err(format!(
+                    "invalid allowed host `{entry}`: plain http is allowed for one exact host only, \
+                     not a wildcard"
+                )),
+                Err(err) => Err(err),
+            };
+        }
+        let host = lowered.trim_end_matches('.');
         if host.contains("://") || host.contains('/') {
             return Err(format!(
-                "invalid allowed host `{entry}`: give a host name only, without scheme or path"
+                "invalid allowed host `{entry}`: give a host name without path, and no scheme but \
+                 `http://` (to allow plain http to that host)"
             ));
         }
         let (wildcard, name) = match host.strip_prefix("*.") {
             Some(domain) => (true, domain),
-            None => (false, host.as_str()),
+            None => (false, host),
         };
         if name.is_empty() || name.contains('*') {
             return Err(format!(
@@ -70,9 +90,14 @@ impl HostPattern {
 
     fn matches(&self, host: &str) -> bool {
         match self {
-            HostPattern::Exact(exact) => host == exact,
+            HostPattern::Exact(exact) | HostPattern::PlainHttp(exact) => host == exact,
             HostPattern::Subdomains(domain) => is_subdomain(host, domain),
         }
+    }
+
+    /// Whether the caller allowed plain http to `host`.
+    fn allows_plain_http(&self, host: &str) -> bool {
+        matches!(self, HostPattern::PlainHttp(exact) if host == exact)
     }
 }
 
@@ -81,6 +106,7 @@ impl std::fmt::Display for HostPattern {
         match self {
             HostPattern::Exact(host) => f.write_str(host),
             HostPattern::Subdomains(domain) => write!(f, "*.{domain}"),
+            HostPattern::PlainHttp(host) => write!(f, "http://{host}"),
         }
     }
 }
@@ -92,10 +118,12 @@ fn is_subdomain(host: &str, domain: &str) -> bool {
 }
 
 impl HostPolicy {
-    /// A policy that also allows the given hosts. Each entry is an exact host or `*.domain`; an entry may hold
-    /// several, separated by commas or white space (as the action's `allowed-hosts` input does).
+    /// A policy that also allows the given hosts. Each entry is an exact host, `*.domain`, or `http://HOST`
+    /// (that exact host, over plain http too); an entry may hold several, separated by commas or white space
+    /// (as the action's `allowed-hosts` input does).
     ///
-    /// Errors on an entry that is not a host name (a URL, a bare `*`, a wildcard over a top-level domain).
+    /// Errors on an entry that is not a host name (a URL with a path or another scheme, a bare `*`, a
+    /// wildcard over a top-level domain, `http://` with a wildcard).
     pub fn new(allowed: &[String]) -> Result<Self, String> {
         let allowed = allowed
             .iter()
@@ -125,9 +153,13 @@ impl HostPolicy {
         }
         let name = host.to_string();
         if scheme == "http" {
+            if self.allowed.iter().any(|p| p.allows_plain_http(&name)) {
+                return Ok(());
+            }
             return Err(format!(
-                "refusing to send credentials over plain http to {name}: http is only allowed for \
-                 loopback hosts (localhost, 127.0.0.1, ::1); use https"
+                "refusing to send credentials over plain http to {name}: use https (plain http is \
+                 only for loopback hosts, and for a host the caller allows as http://HOST with \
+                 --allow-host or the action input `allowed-hosts`)"
             ));
         }
         if is_subdomain(&name, COHERENT_DOMAIN) || self.allowed.iter().any(|p| p.matches(&name)) {
@@ -208,6 +240,40 @@ mod tests {
             "http://[::ffff:127.0.0.1]/acme",
         ] {
             assert_eq!(check(&p, url), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_the_exact_hosts_the_caller_allows_as_http() {
+        let p = policy(&["http://172.17.0.1", "HTTP://Sandbox.CI.example/"]);
+        assert_eq!(check(&p, "http://172.17.0.1:8080/acme"), Ok(()));
+        assert_eq!(check(&p, "https://172.17.0.1/acme"), Ok(()));
+        assert_eq!(check(&p, "http://sandbox.ci.example/acme"), Ok(()));
+        for url in [
+            "http://172.17.0.2:8080/acme",
+            "http://other.ci.example/acme",
+            "http://excel.uat.coherent.global/acme",
+        ] {
+            let err = check(&p, url).unwrap_err();
+            assert!(err.contains("plain http"), "{url}: {err}");
+        }
+        // An https allowance is not a plain-http one.
+        assert!(check(&policy(&["172.17.0.1"]), "http://172.17.0.1/acme").is_err());
+        assert_eq!(
+            check(&policy(&["172.17.0.1"]), "https://172.17.0.1/acme"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn plain_http_cannot_be_allowed_by_wildcard_or_with_a_path() {
+        for bad in [
+            "http://*.example.com",
+            "http://",
+            "http://a.example.com/x",
+            "ftp://a.example.com",
+        ] {
+            assert!(HostPolicy::new(&[bad.to_string()]).is_err(), "{bad}");
         }
     }
 

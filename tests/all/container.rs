@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
+use crate::support::cli::{ENVIRONMENTS, SECRETS as CLI_SECRETS, World};
 use crate::support::tools::tool_from_env;
 
 /// The environment variable naming the image under test.
@@ -189,9 +191,32 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
 }
 
 #[test]
+fn action_yml_status_describes_every_value_the_action_writes() {
+    use spark_promote::promote::result::PromotionStatus::{self, *};
+    // A new status must be described: this match stops compiling without it.
+    let described = |status: PromotionStatus| match status {
+        Completed | Skipped | Planned | Failed | Cancelled => {
+            spark_promote::report::status_label(status)
+        }
+    };
+    let action = action_metadata();
+    let description = action["outputs"]["status"]["description"].as_str().unwrap();
+    let written = [Completed, Skipped, Planned, Failed, Cancelled]
+        .map(described)
+        .into_iter()
+        .chain(["valid", "invalid"]);
+    for status in written {
+        assert!(
+            description.contains(&format!("`{status}`")),
+            "action.yml's status output does not describe `{status}`: {description}"
+        );
+    }
+}
+
+#[test]
 fn container_validate_of_a_good_manifest_matches_the_bare_binary() {
     let Some(image) = image() else { return };
-    let (contained, bare) = run_action_both_ways(&image, GOOD_MANIFEST, &SECRETS);
+    let (contained, bare) = run_action_both_ways(&image, &Step::validate(GOOD_MANIFEST, &SECRETS));
     assert_eq!(bare.code, Some(0), "bare binary: {}", bare.stderr);
     assert_same_run(&contained, &bare);
     assert!(
@@ -204,7 +229,8 @@ fn container_validate_of_a_good_manifest_matches_the_bare_binary() {
 #[test]
 fn container_validate_with_a_missing_secret_matches_the_bare_binary() {
     let Some(image) = image() else { return };
-    let (contained, bare) = run_action_both_ways(&image, GOOD_MANIFEST, &SECRETS[..1]);
+    let (contained, bare) =
+        run_action_both_ways(&image, &Step::validate(GOOD_MANIFEST, &SECRETS[..1]));
     assert_eq!(bare.code, Some(2), "bare binary: {}", bare.stderr);
     assert!(bare.stderr.contains("SPARK_PROD_TOKEN"), "{}", bare.stderr);
     assert_same_run(&contained, &bare);
@@ -215,10 +241,11 @@ version: 1
 environments:
   uat:
     url: https://excel.uat.us.coherent.global/acme-uat
-    auth: { bearer: ${SPARK_UAT_TOKEN} }
+    auth:
+      bearer: ${SPARK_UAT_TOKEN}
   prod:
     url: https://excel.prod.us.coherent.global/acme
-    auth: { bearer: ${SPARK_PROD_TOKEN} }
+    auth: { bearer: \"${SPARK_PROD_TOKEN}\" }
 promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/quote] }
@@ -232,13 +259,72 @@ const SECRETS: [(&str, &str); 2] = [
     ("SPARK_PROD_TOKEN", "prod-token-for-the-container-test"),
 ];
 
+#[tokio::test(flavor = "multi_thread")]
+async fn container_plan_against_a_sandbox_on_the_host_matches_the_bare_binary() {
+    let Some(image) = image() else { return };
+    let world = World::start(Duration::from_millis(200)).await;
+    let manifest = format!(
+        "{}promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote] }}\n    \
+         to: prod\n    services_existing: add_version\n",
+        ENVIRONMENTS.replace("{{URL}}", &world.url())
+    );
+    let step = Step {
+        manifest,
+        command: "plan",
+        secrets: CLI_SECRETS.to_vec(),
+        // The sandbox listens on the host's 127.0.0.1: share the host's network (loopback needs no
+        // allowed-hosts entry).
+        podman_args: vec!["--network", "host"],
+    };
+    let (contained, bare) =
+        tokio::task::spawn_blocking(move || run_action_both_ways(&image, &step))
+            .await
+            .unwrap();
+    assert_eq!(bare.code, Some(0), "bare binary: {}", bare.stderr);
+    assert_eq!(bare.outputs["status"], "planned");
+    assert!(bare.summary.contains("pricing/quote"), "{}", bare.summary);
+    assert_same_run(&contained, &bare);
+    // The container has no /tmp: its work directory was in .spark-promote, and is gone.
+    assert_eq!(contained.left_in_workspace, ["result.json", "summary.md"]);
+    assert_eq!(
+        world.jobs_of("import").await.len(),
+        0,
+        "plan imported something"
+    );
+    // One listing export from each run.
+    assert_eq!(world.jobs_of("export").await.len(), 2);
+}
+
+/// One step of a workflow: the manifest, the `command` input, the step's `env:` secrets, and how the
+/// container is started beyond what the runner always does.
+struct Step {
+    manifest: String,
+    command: &'static str,
+    secrets: Vec<(&'static str, &'static str)>,
+    podman_args: Vec<&'static str>,
+}
+
+impl Step {
+    fn validate(manifest: &str, secrets: &[(&'static str, &'static str)]) -> Step {
+        Step {
+            manifest: manifest.to_owned(),
+            command: "validate",
+            secrets: secrets.to_vec(),
+            podman_args: Vec::new(),
+        }
+    }
+}
+
 /// What one run of the action left behind, with runner paths written as /github/...
 #[derive(Debug)]
 struct ActionRun {
     code: Option<i32>,
     stderr: String,
     outputs: BTreeMap<String, String>,
-    summary_written: bool,
+    /// The job summary, with what differs between two runs (ids of the jobs, durations) replaced.
+    summary: String,
+    /// What the run left in the workspace's `.spark-promote` directory.
+    left_in_workspace: Vec<String>,
 }
 
 fn assert_same_run(contained: &ActionRun, bare: &ActionRun) {
@@ -248,21 +334,16 @@ fn assert_same_run(contained: &ActionRun, bare: &ActionRun) {
         contained.stderr, bare.stderr
     );
     assert_eq!(contained.outputs, bare.outputs, "outputs differ");
-    assert_eq!(
-        contained.summary_written, bare.summary_written,
-        "step summary"
-    );
+    assert_eq!(contained.summary, bare.summary, "step summaries differ");
+    assert_eq!(contained.left_in_workspace, bare.left_in_workspace);
 }
 
 /// Runs `action` once in the container and once as the bare binary, each in fresh runner directories.
-fn run_action_both_ways(
-    image: &str,
-    manifest: &str,
-    secrets: &[(&str, &str)],
-) -> (ActionRun, ActionRun) {
-    let contained = RunnerDirs::new(manifest);
+fn run_action_both_ways(image: &str, step: &Step) -> (ActionRun, ActionRun) {
+    let contained = RunnerDirs::new(&step.manifest);
     let mut command = podman();
     command.args(["run", "--rm", "--workdir", "/github/workspace"]);
+    command.args(&step.podman_args);
     for dir in RUNNER_DIRS {
         let mount = format!(
             "{}:{CONTAINER_ROOT}/{dir}",
@@ -271,12 +352,12 @@ fn run_action_both_ways(
         command.args(["-v", &mount]);
     }
     // Like the runner: `-e NAME` for every variable, the values in podman's own environment (not argv).
-    for (name, value) in action_env(Path::new(CONTAINER_ROOT), secrets) {
+    for (name, value) in action_env(Path::new(CONTAINER_ROOT), step) {
         command.arg("-e").arg(&name).env(&name, value);
     }
     let contained_run = contained.collect(&run(command.arg(image)), Path::new(CONTAINER_ROOT));
 
-    let bare = RunnerDirs::new(manifest);
+    let bare = RunnerDirs::new(&step.manifest);
     let mut command = bare_binary();
     command
         .arg("action")
@@ -284,7 +365,7 @@ fn run_action_both_ways(
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    command.envs(action_env(bare.root.path(), secrets));
+    command.envs(action_env(bare.root.path(), step));
     let bare_run = bare.collect(&run(&mut command), bare.root.path());
     (contained_run, bare_run)
 }
@@ -324,7 +405,16 @@ impl RunnerDirs {
             code: output.status.code(),
             stderr: text(&output.stderr),
             outputs,
-            summary_written: !read(SUMMARY_FILE).is_empty(),
+            summary: stable(&read(SUMMARY_FILE)),
+            left_in_workspace: std::fs::read_dir(self.root.path().join("workspace/.spark-promote"))
+                .map(|entries| {
+                    let mut names: Vec<String> = entries
+                        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                        .collect();
+                    names.sort();
+                    names
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -332,11 +422,62 @@ impl RunnerDirs {
 const OUTPUT_FILE: &str = "set_output_container_test";
 const SUMMARY_FILE: &str = "step_summary_container_test";
 
-/// The environment the runner gives a docker action: INPUT_* from action.yml's defaults (command and
-/// manifest set by the step), the GITHUB_* files under `root`, and the step's `env:` secrets.
-fn action_env(root: &Path, secrets: &[(&str, &str)]) -> Vec<(String, String)> {
+/// A summary with the job ids (UUIDs) and durations, which differ between two runs, replaced.
+fn stable(summary: &str) -> String {
+    summary
+        .lines()
+        .map(|line| match line.strip_prefix("- **Duration**: ") {
+            Some(_) => "- **Duration**: [duration]".to_owned(),
+            None => without_uuids(line),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `text` with every UUID (8-4-4-4-12 lowercase hex digits) replaced by `[uuid]`.
+fn without_uuids(text: &str) -> String {
+    const SHAPE: &[u8; 36] = b"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    let is_uuid = |bytes: &[u8]| {
+        bytes.len() == SHAPE.len()
+            && bytes.iter().zip(SHAPE).all(|(byte, shape)| match shape {
+                b'-' => *byte == b'-',
+                _ => byte.is_ascii_digit() || (b'a'..=b'f').contains(byte),
+            })
+    };
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes.get(at..at + SHAPE.len()).is_some_and(is_uuid) {
+            out.push_str("[uuid]");
+            at += SHAPE.len();
+        } else {
+            let next = text[at..].chars().next().unwrap();
+            out.push(next);
+            at += next.len_utf8();
+        }
+    }
+    out
+}
+
+#[test]
+fn summaries_compare_without_job_ids_and_durations() {
+    let summary = "- **Job id**: none (export job <code>76fbe9b9-1485-4568-a59c-298245e06e95</code>) ✅\n- **Duration**: 349ms";
+    assert_eq!(
+        stable(summary),
+        "- **Job id**: none (export job <code>[uuid]</code>) ✅\n- **Duration**: [duration]"
+    );
+    assert_eq!(
+        without_uuids("76fbe9b9-1485-4568-a59c-298245e06e9"),
+        "76fbe9b9-1485-4568-a59c-298245e06e9"
+    );
+}
+
+/// The environment the runner gives a docker action: INPUT_* from action.yml's defaults (the command set
+/// by the step), the GITHUB_* files under `root`, and the step's `env:` secrets.
+fn action_env(root: &Path, step: &Step) -> Vec<(String, String)> {
     let under = |dir: &str| root.join(dir).display().to_string();
-    let mut env = step_inputs();
+    let mut env = step_inputs(step.command);
     env.extend(
         [
             ("CI", "true".to_owned()),
@@ -370,7 +511,7 @@ fn action_env(root: &Path, secrets: &[(&str, &str)]) -> Vec<(String, String)> {
         .map(|(name, value)| (name.to_owned(), value)),
     );
     env.extend(
-        secrets
+        step.secrets
             .iter()
             .map(|(name, value)| (name.to_string(), value.to_string())),
     );
@@ -378,8 +519,8 @@ fn action_env(root: &Path, secrets: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// INPUT_<NAME> for every input of action.yml, with its default, as the runner passes them; the step sets
-/// `command: validate`.
-fn step_inputs() -> Vec<(String, String)> {
+/// `command` (and `comment: never`: the GitHub API is unroutable here).
+fn step_inputs(command: &str) -> Vec<(String, String)> {
     let action = action_metadata();
     action["inputs"]
         .as_object()
@@ -387,7 +528,8 @@ fn step_inputs() -> Vec<(String, String)> {
         .iter()
         .map(|(name, input)| {
             let value = match name.as_str() {
-                "command" => "validate".to_owned(),
+                "command" => command.to_owned(),
+                "comment" => "never".to_owned(),
                 "github-token" => FAKE_GITHUB_TOKEN.to_owned(),
                 _ => input["default"].as_str().unwrap_or_default().to_owned(),
             };

@@ -586,7 +586,10 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
             get(&format!("/repos/acme/pricing/commits/{SHA}/pulls")),
             get("/user"),
             list(1),
-            post(&markdown),
+            post(&format!(
+                "{}\n{markdown}",
+                comment::content_line(&comment::content_key(&result))
+            )),
         ]
     );
     assert_eq!(captured.text(), "::add-mask::tok-123\n");

@@ -1,0 +1,172 @@
+//! The sticky comment across runs on one pull request: the exact requests, a fork's read-only token, and
+//! GitHub's rate limits.
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use wiremock::ResponseTemplate;
+
+use super::fake_github::{BOT, comment_json, lines};
+use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_changed() {
+    // Someone quoted the marker of another manifest, and a reviewer commented: neither is ours.
+    let scene = Scene::with_comments(vec![
+        comment_json(1, "octocat", "LGTM"),
+        comment_json(
+            2,
+            "spark-fan",
+            "<!-- spark-promote:0000000000000000 --> quoted",
+        ),
+    ])
+    .await;
+    let (world, github) = (&scene.world, &scene.github);
+    let mut trigger = Trigger::pull_request();
+
+    scene.run_expecting(0, &trigger, &[]).await;
+    assert_eq!(
+        github.take_lines(),
+        [lines::user(), lines::list(1), lines::create()]
+    );
+    let ours = github.comments().last().unwrap().clone();
+    let id = ours["id"].as_u64().unwrap();
+    assert_eq!(ours["user"]["login"], BOT);
+
+    // A new commit on the pull request changes what the plan says.
+    world.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
+    trigger.run_id += 1;
+    scene.run_expecting(0, &trigger, &[]).await;
+    assert_eq!(
+        github.take_lines(),
+        [lines::user(), lines::list(1), lines::update(id)]
+    );
+    let updated = github.comments()[2]["body"].as_str().unwrap().to_string();
+    assert_ne!(updated, ours["body"].as_str().unwrap());
+
+    // Another run (a new run id, so a new run link) with nothing new to say writes nothing.
+    trigger.run_id += 1;
+    scene.run_expecting(0, &trigger, &[]).await;
+    assert_eq!(
+        github.take_lines(),
+        [lines::user(), lines::list(1)],
+        "second:\n{updated}\nthird:\n{}",
+        github.comments()[2]["body"]
+    );
+    assert_eq!(github.comments()[2]["body"], updated.as_str());
+    assert_eq!(github.comments().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
+    let others = (1..=150)
+        .map(|id| comment_json(id, "octocat", "a review comment"))
+        .collect();
+    let scene = Scene::with_comments(others).await;
+    let github = &scene.github;
+    scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::user(),
+            lines::list(1),
+            lines::list(2),
+            lines::create()
+        ]
+    );
+    let id = github.comments()[150]["id"].as_u64().unwrap();
+    scene
+        .run_expecting(0, &Trigger::push_after_merge(), &[])
+        .await;
+    let requests = github.take_lines();
+    assert_eq!(
+        requests[2..],
+        [lines::list(1), lines::list(2), lines::update(id)]
+    );
+}
+
+/// A refusal as a fork's read-only token gets it.
+fn refused() -> ResponseTemplate {
+    ResponseTemplate::new(403).set_body_json(json!({
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit_code() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let create = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
+    github.answer_first(2, "POST", &create, refused()).await;
+    let warned = |log: &str| {
+        log.lines()
+            .any(|line| line.starts_with("::warning::cannot write the pull request comment"))
+    };
+
+    let plan = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    assert!(warned(&plan.log), "{}", plan.log);
+    assert_eq!(plan.outputs["status"], "planned");
+    assert_eq!(
+        github.take_lines(),
+        [lines::user(), lines::list(1), lines::create()],
+        "the refused create is not retried"
+    );
+
+    world
+        .fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
+        .await;
+    let apply = scene
+        .run_expecting(1, &Trigger::pull_request(), &[("INPUT_COMMAND", "apply")])
+        .await;
+    assert!(warned(&apply.log), "{}", apply.log);
+    assert_eq!(apply.outputs["status"], "failed");
+    assert!(github.comments().is_empty());
+}
+
+/// Epoch seconds `ahead` from now.
+fn epoch_in(ahead: Duration) -> String {
+    (SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + ahead)
+        .as_secs()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    let comments = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
+    // The primary limit on the list (no requests left until the reset), a secondary one on the create.
+    let primary = ResponseTemplate::new(403)
+        .insert_header("x-ratelimit-remaining", "0")
+        .insert_header("x-ratelimit-reset", epoch_in(Duration::ZERO).as_str())
+        .set_body_json(json!({"message": "API rate limit exceeded"}));
+    let secondary = ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
+        .set_body_json(json!({"message": "You have exceeded a secondary rate limit"}));
+    github.answer_first(1, "GET", &comments, primary).await;
+    github.answer_first(1, "POST", &comments, secondary).await;
+
+    let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    assert!(!step.log.contains("::warning::"), "{}", step.log);
+    let seen = github.seen();
+    let order: Vec<&str> = seen.iter().map(|s| s.line.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            lines::user(),
+            lines::list(1),
+            lines::list(1),
+            lines::create(),
+            lines::create()
+        ]
+    );
+    assert!(
+        seen[2].at - seen[1].at >= Duration::from_secs(1),
+        "the reset was not waited for"
+    );
+    assert!(
+        seen[4].at - seen[3].at >= Duration::from_secs(1),
+        "retry-after was not honoured"
+    );
+    assert_eq!(github.comments().len(), 1);
+}

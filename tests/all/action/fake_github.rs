@@ -1,0 +1,252 @@
+//! A fake of the GitHub REST routes the action uses, on 127.0.0.1:0: the pull requests of the merge
+//! commit, `GET /user` (refused, as for the workflow's installation token), and pull request 7's comments,
+//! kept in memory so that a later run sees what an earlier one wrote. Every request is recorded in order.
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::runner::{MERGE_SHA, PULL, REPOSITORY};
+
+/// The login of the `GITHUB_TOKEN`'s comments.
+pub const BOT: &str = "github-actions[bot]";
+/// The first id the fake gives a created comment.
+const FIRST_ID: u64 = 1_000;
+
+/// A request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    /// `METHOD /path?query`.
+    pub line: String,
+}
+
+#[derive(Default)]
+struct State {
+    comments: Vec<Value>,
+    seen: Vec<Seen>,
+}
+
+/// The fake GitHub API.
+pub struct FakeGitHub {
+    pub server: MockServer,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Clone, Copy)]
+enum Route {
+    MergedPulls,
+    User,
+    ListComments,
+    CreateComment,
+    UpdateComment,
+}
+
+/// Answers one route from the shared state, or with a fixed answer, recording the request either way.
+struct Responder {
+    state: Arc<Mutex<State>>,
+    answer: Answer,
+}
+
+enum Answer {
+    Route(Route),
+    Fixed(ResponseTemplate),
+}
+
+impl Respond for Responder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut state = self.state.lock().unwrap();
+        let query = request
+            .url
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        state.seen.push(Seen {
+            at: Instant::now(),
+            line: format!("{} {}{query}", request.method, request.url.path()),
+        });
+        match &self.answer {
+            Answer::Fixed(template) => template.clone(),
+            Answer::Route(route) => answer(&mut state, *route, request),
+        }
+    }
+}
+
+fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplate {
+    match route {
+        Route::MergedPulls => ResponseTemplate::new(200).set_body_json(json!([
+            {"number": 5, "state": "open", "merged_at": null, "merge_commit_sha": "5555555555555555555555555555555555555555"},
+            {"number": PULL, "state": "closed", "merged_at": "2026-11-28T10:00:00Z", "merge_commit_sha": MERGE_SHA},
+        ])),
+        Route::User => ResponseTemplate::new(403)
+            .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        Route::ListComments => {
+            let query = |name: &str| {
+                request
+                    .url
+                    .query_pairs()
+                    .find(|(key, _)| key == name)
+                    .and_then(|(_, value)| value.parse::<usize>().ok())
+            };
+            let per_page = query("per_page").unwrap_or(30);
+            let page = query("page").unwrap_or(1);
+            let slice: Vec<Value> = state
+                .comments
+                .iter()
+                .skip((page - 1) * per_page)
+                .take(per_page)
+                .cloned()
+                .collect();
+            ResponseTemplate::new(200).set_body_json(slice)
+        }
+        Route::CreateComment => {
+            let id = FIRST_ID + state.comments.len() as u64;
+            let comment = comment_json(id, BOT, &body_text(request));
+            state.comments.push(comment.clone());
+            ResponseTemplate::new(201).set_body_json(comment)
+        }
+        Route::UpdateComment => {
+            let id: u64 = request.url.path().rsplit('/').next().unwrap().parse().unwrap();
+            match state.comments.iter_mut().find(|c| c["id"] == id) {
+                Some(comment) => {
+                    comment["body"] = json!(body_text(request));
+                    ResponseTemplate::new(200).set_body_json(comment.clone())
+                }
+                None => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+            }
+        }
+    }
+}
+
+fn body_text(request: &Request) -> String {
+    let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
+    body["body"].as_str().expect("a body field").to_string()
+}
+
+/// A comment as GitHub returns it.
+pub fn comment_json(id: u64, login: &str, body: &str) -> Value {
+    json!({
+        "id": id,
+        "body": body,
+        "user": {"login": login, "type": if login == BOT { "Bot" } else { "User" }},
+        "html_url": format!("https://github.com/{REPOSITORY}/pull/{PULL}#issuecomment-{id}"),
+        "created_at": "2026-11-28T09:00:00Z",
+        "updated_at": "2026-11-28T09:00:00Z",
+    })
+}
+
+impl FakeGitHub {
+    /// The fake, with pull request 7 holding `comments` (by others) already.
+    pub async fn start(comments: Vec<Value>) -> FakeGitHub {
+        let github = FakeGitHub {
+            server: MockServer::start().await,
+            state: Arc::new(Mutex::new(State {
+                comments,
+                seen: Vec::new(),
+            })),
+        };
+        let repo = format!("/repos/{REPOSITORY}");
+        let routes = [
+            (
+                "GET",
+                format!("^{repo}/commits/{MERGE_SHA}/pulls$"),
+                Route::MergedPulls,
+            ),
+            ("GET", "^/user$".to_string(), Route::User),
+            (
+                "GET",
+                format!("^{repo}/issues/{PULL}/comments$"),
+                Route::ListComments,
+            ),
+            (
+                "POST",
+                format!("^{repo}/issues/{PULL}/comments$"),
+                Route::CreateComment,
+            ),
+            (
+                "PATCH",
+                format!(r"^{repo}/issues/comments/\d+$"),
+                Route::UpdateComment,
+            ),
+        ];
+        for (verb, route, answer) in routes {
+            Mock::given(method(verb))
+                .and(path_regex(route))
+                .respond_with(github.responder(Answer::Route(answer)))
+                .mount(&github.server)
+                .await;
+        }
+        github
+    }
+
+    fn responder(&self, answer: Answer) -> Responder {
+        Responder {
+            state: self.state.clone(),
+            answer,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The first `times` `verb` requests to `route` get `template`; later ones reach the fake.
+    pub async fn answer_first(
+        &self,
+        times: u64,
+        verb: &str,
+        route: &str,
+        template: ResponseTemplate,
+    ) {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(self.responder(Answer::Fixed(template)))
+            .up_to_n_times(times)
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Every request since the last [`FakeGitHub::take_lines`], in order.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    /// The request lines seen since the last call, and forgets them.
+    pub fn take_lines(&self) -> Vec<String> {
+        let seen = std::mem::take(&mut self.state.lock().unwrap().seen);
+        seen.into_iter().map(|s| s.line).collect()
+    }
+
+    /// The comments of pull request 7 now.
+    pub fn comments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().comments.clone()
+    }
+}
+
+/// Request lines for the comment routes of pull request 7.
+pub mod lines {
+    use super::{PULL, REPOSITORY};
+
+    pub fn user() -> String {
+        "GET /user".to_string()
+    }
+
+    pub fn merged_pulls(sha: &str) -> String {
+        format!("GET /repos/{REPOSITORY}/commits/{sha}/pulls")
+    }
+
+    pub fn list(page: usize) -> String {
+        format!("GET /repos/{REPOSITORY}/issues/{PULL}/comments?per_page=100&page={page}")
+    }
+
+    pub fn create() -> String {
+        format!("POST /repos/{REPOSITORY}/issues/{PULL}/comments")
+    }
+
+    pub fn update(id: u64) -> String {
+        format!("PATCH /repos/{REPOSITORY}/issues/comments/{id}")
+    }
+}

@@ -1,0 +1,9 @@
+//! The action as GitHub's runner runs it: INPUT_* and GITHUB_* variables, the event payload and the file
+//! commands, against a sandbox and a fake GitHub API that keeps the pull request's comments and records
+//! every request.
+mod ci_workflow;
+mod comment;
+mod events;
+mod fake_github;
+mod logs;
+mod runner;
