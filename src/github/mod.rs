@@ -165,7 +165,8 @@ impl Runner {
 }
 
 /// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` and `correlation-ids`
-/// (one a line, in the order of the promotions; promotions without a job are left out of `job-ids`),
+/// (one a line, in the order of the promotions; promotions without a job, or that failed before their
+/// correlation id was known, are left out),
 /// `result` and `summary` (the paths of the JSON result and the markdown).
 pub fn outputs(
     result: &RunResult,
@@ -195,6 +196,7 @@ pub fn outputs(
                     .promotions
                     .iter()
                     .map(|p| p.correlation_id.as_str())
+                    .filter(|id| !id.is_empty())
                     .collect(),
             ),
         ),
