@@ -4,6 +4,7 @@ mod support;
 mod action;
 mod container;
 mod github;
+mod hostile;
 mod manifest;
 mod promote;
 mod python_sdk;
