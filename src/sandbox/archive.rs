@@ -76,3 +76,66 @@ fn zip64_entries(file: &mut File, offset: u64) -> io::Result<Option<u64>> {
     }
     Ok(Some(u64_at(&record, 24).max(u64_at(&record, 32))))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn archive(entries: usize) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        let mut zip = zip::ZipWriter::new(&mut file);
+        for i in 0..entries {
+            zip.start_file(i.to_string(), zip::write::SimpleFileOptions::default())
+                .unwrap();
+        }
+        zip.finish().unwrap();
+        file
+    }
+
+    #[test]
+    fn counts_the_entries_of_a_plain_archive() {
+        assert_eq!(claimed_entries(&mut archive(3)).unwrap(), Some(3));
+    }
+
+    /// An end record claiming 0xFFFF entries, after `before`.
+    fn deferring_end(before: &[u8]) -> Vec<u8> {
+        let mut bytes = before.to_vec();
+        bytes.extend_from_slice(&EOCD);
+        bytes.extend_from_slice(&[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        bytes.extend_from_slice(&[0; 10]);
+        bytes
+    }
+
+    #[test]
+    fn counts_the_entries_of_a_zip64_archive_from_its_record() {
+        let mut record = EOCD64.to_vec();
+        record.extend_from_slice(&[0; 20]);
+        record.extend_from_slice(&70_000u64.to_le_bytes());
+        record.extend_from_slice(&70_000u64.to_le_bytes());
+        record.extend_from_slice(&[0; 16]);
+        let mut locator = LOCATOR.to_vec();
+        locator.extend_from_slice(&[0; 4]);
+        locator.extend_from_slice(&0u64.to_le_bytes());
+        locator.extend_from_slice(&1u32.to_le_bytes());
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&deferring_end(&[record, locator].concat()))
+            .unwrap();
+        assert_eq!(claimed_entries(&mut file).unwrap(), Some(70_000));
+    }
+
+    #[test]
+    fn a_file_without_an_end_record_claims_nothing() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"not a zip").unwrap();
+        assert_eq!(claimed_entries(&mut file).unwrap(), Some(0));
+    }
+
+    #[test]
+    fn a_zip64_count_without_its_record_is_refused() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&deferring_end(b"")).unwrap();
+        assert_eq!(claimed_entries(&mut file).unwrap(), None);
+    }
+}
