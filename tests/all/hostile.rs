@@ -10,6 +10,32 @@ mod uploads;
 
 use std::path::Path;
 
+use spark_promote::sandbox::{Config, Running, Seed};
+
+use crate::support::sandbox::{self as sb, start};
+
+/// A demo sandbox keeping its files in `dir`, with uploads limited to `max_upload_bytes`.
+pub async fn sandbox_in(dir: &Path, max_upload_bytes: u64) -> Running {
+    let config = Config {
+        state_dir: Some(dir.to_owned()),
+        max_upload_bytes,
+        ..sb::config()
+    };
+    start(config, Seed::demo()).await
+}
+
+/// Checks that nothing but the state directory `state` was written below `root`.
+pub fn assert_nothing_outside(root: &Path) {
+    let outside: Vec<String> = tree(root)
+        .into_iter()
+        .filter(|f| !f.starts_with("state"))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "written outside the state directory: {outside:?}"
+    );
+}
+
 /// Every file below `root`, as paths relative to it, sorted.
 pub fn tree(root: &Path) -> Vec<String> {
     let mut files = Vec::new();

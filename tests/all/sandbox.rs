@@ -147,6 +147,11 @@ impl Api {
         self.export(tenant, token, body).await.json().await.unwrap()
     }
 
+    /// The status code of a GET.
+    pub async fn status_of(&self, path: &str, token: &str) -> StatusCode {
+        self.get(path, token).await.status()
+    }
+
     /// GETs a JSON document.
     pub async fn get_json(&self, path: &str, token: &str) -> Value {
         self.get(path, token).await.json().await.unwrap()
@@ -658,11 +663,7 @@ async fn missing_destination_folder_fails_the_job_naming_it() {
 
 #[tokio::test]
 async fn upload_over_the_limit_gets_413_by_content_length_and_while_streaming() {
-    let config = Config {
-        max_upload_bytes: 10_000,
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = demo_with_upload_limit(10_000).await;
     let api = Api::new(&running);
     let big = api
         .import("acme-prod", "tok-acme-prod", vec![0u8; 2 << 20], None)
@@ -684,6 +685,21 @@ async fn upload_over_the_limit_gets_413_by_content_length_and_while_streaming() 
         .await;
     assert_eq!(chunked.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(jobs(&running).await.is_empty());
+}
+
+/// Starts an export of acme-uat's pricing folder; returns the created job.
+async fn export_pricing(api: &Api) -> Value {
+    let body = json!({"inputs": {"folders": ["pricing"]}});
+    api.export_job("acme-uat", "tok-acme-uat", body).await
+}
+
+/// A demo sandbox accepting packages of at most `bytes`.
+async fn demo_with_upload_limit(bytes: u64) -> Running {
+    let config = Config {
+        max_upload_bytes: bytes,
+        ..sb::config()
+    };
+    start(config, Seed::demo()).await
 }
 
 async fn bad_request(response: reqwest::Response) -> String {
@@ -813,13 +829,7 @@ async fn jobs_move_from_created_through_in_progress_to_completed() {
     };
     let running = start(config, Seed::demo()).await;
     let api = Api::new(&running);
-    let job = api
-        .export_job(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await;
+    let job = export_pricing(&api).await;
     assert_eq!(job["status"], "created");
     let id = job["id"].as_str().unwrap();
     let url = format!("/acme-uat/api/v4/export/{id}/status");
@@ -1031,13 +1041,7 @@ async fn export_of_missing_objects_or_nothing_gets_400_with_a_clear_error() {
 async fn export_download_needs_no_authorization_and_is_a_sandbox_package() {
     let running = start_demo().await;
     let api = Api::new(&running);
-    let job = api
-        .export_job(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await;
+    let job = export_pricing(&api).await;
     let status = api
         .wait(
             "acme-uat",
@@ -1124,11 +1128,7 @@ async fn a_package_that_is_not_a_sandbox_zip_fails_the_import_job_clearly() {
 
 #[tokio::test]
 async fn an_oversized_entry_in_a_package_fails_the_job_instead_of_filling_the_disk() {
-    let config = Config {
-        max_upload_bytes: 100_000,
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = demo_with_upload_limit(100_000).await;
     let api = Api::new(&running);
     let (package, status) = api
         .package_of(
@@ -1241,9 +1241,8 @@ async fn status_fault_answers_the_next_n_calls_with_retry_after_then_clears() {
         assert_eq!(response.headers()["x-retry-after"], "2");
     }
     assert_eq!(
-        api.get("/acme-uat/api/v4/import/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/import/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
     arm_fault(
@@ -1257,9 +1256,8 @@ async fn status_fault_answers_the_next_n_calls_with_retry_after_then_clears() {
         .await
         .unwrap();
     assert_eq!(
-        api.get("/acme-uat/api/v4/import/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/import/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
 }
@@ -1291,9 +1289,8 @@ async fn drop_fault_closes_the_connection_without_a_response() {
         "{error:?}"
     );
     assert_eq!(
-        api.get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/export/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
 }

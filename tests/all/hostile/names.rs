@@ -3,12 +3,11 @@
 //! or kept as plain data, and nothing is written outside the state directory.
 use reqwest::StatusCode;
 use serde_json::json;
-use spark_promote::sandbox::{Config, Seed};
 
 use super::packages::{Package, import};
-use super::{assert_only_sandbox_files, tree};
+use super::{assert_nothing_outside, assert_only_sandbox_files, sandbox_in, tree};
 use crate::sandbox::{Api, assert_failed_with};
-use crate::support::sandbox::{self as sb, start, world};
+use crate::support::sandbox::world;
 
 /// Names as they go into a URL path segment (already percent-encoded where needed).
 fn url_names() -> Vec<String> {
@@ -34,11 +33,7 @@ fn url_names() -> Vec<String> {
 async fn path_like_names_in_urls_get_client_errors_or_not_found_answers_and_write_nothing() {
     let root = tempfile::tempdir().unwrap();
     let state = root.path().join("state");
-    let config = Config {
-        state_dir: Some(state.clone()),
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = sandbox_in(&state, 1 << 20).await;
     let api = Api::new(&running);
     let before = tree(&state);
     for name in url_names() {
@@ -76,17 +71,14 @@ async fn path_like_names_in_urls_get_client_errors_or_not_found_answers_and_writ
     }
     assert_eq!(tree(&state), before, "no file was written");
     assert_only_sandbox_files(&state);
+    assert_nothing_outside(root.path());
 }
 
 #[tokio::test]
 async fn path_like_names_in_packages_and_requests_are_refused_or_kept_as_data() {
     let root = tempfile::tempdir().unwrap();
     let state = root.path().join("state");
-    let config = Config {
-        state_dir: Some(state.clone()),
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = sandbox_in(&state, 1 << 20).await;
     let api = Api::new(&running);
     let long = "x".repeat(300);
     let refused = [
@@ -132,9 +124,5 @@ async fn path_like_names_in_packages_and_requests_are_refused_or_kept_as_data() 
         assert!(message.contains("service_uri_destination"), "{message}");
     }
     assert_only_sandbox_files(&state);
-    let outside: Vec<String> = tree(root.path())
-        .into_iter()
-        .filter(|f| !f.starts_with("state"))
-        .collect();
-    assert!(outside.is_empty(), "{outside:?}");
+    assert_nothing_outside(root.path());
 }

@@ -8,7 +8,7 @@ use spark_promote::sandbox::PACKAGE_FORMAT;
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 
-use super::{assert_only_sandbox_files, disk_usage, tree};
+use super::{assert_nothing_outside, assert_only_sandbox_files, disk_usage, sandbox_in, tree};
 use crate::sandbox::{Api, assert_failed_with, peak_rss_kb, spawn_sandbox};
 
 /// The sandbox's upload limit in these tests, in KiB (one entry may expand to this much).
@@ -143,26 +143,14 @@ async fn zip_bombs_fail_their_jobs_clearly_with_memory_and_disk_bounded() {
     assert!(peak < 64 * 1024, "peak RSS {peak} kB");
     assert!(disk < 1 << 20, "{disk} bytes left in the state directory");
     assert_only_sandbox_files(&state);
-    assert_eq!(
-        tree(root.path())
-            .iter()
-            .filter(|f| !f.starts_with("state"))
-            .count(),
-        0
-    );
+    assert_nothing_outside(root.path());
 }
 
 #[tokio::test]
 async fn nested_zips_and_entry_names_with_dot_dot_are_stored_as_opaque_version_files() {
     let root = tempfile::tempdir().unwrap();
     let state = root.path().join("state");
-    let config = spark_promote::sandbox::Config {
-        state_dir: Some(state.clone()),
-        max_upload_bytes: LIMIT_KIB << 10,
-        ..crate::support::sandbox::config()
-    };
-    let running =
-        crate::support::sandbox::start(config, spark_promote::sandbox::Seed::demo()).await;
+    let running = sandbox_in(&state, LIMIT_KIB << 10).await;
     let api = Api::new(&running);
     let inner = Package::new()
         .entry("bomb.bin", &zeros(4 * LIMIT_KIB))
@@ -194,9 +182,5 @@ async fn nested_zips_and_entry_names_with_dot_dot_are_stored_as_opaque_version_f
         "the nested zip is kept as it is, not expanded"
     );
     assert_only_sandbox_files(&state);
-    let outside: Vec<String> = tree(root.path())
-        .into_iter()
-        .filter(|f| !f.starts_with("state"))
-        .collect();
-    assert!(outside.is_empty(), "{outside:?}");
+    assert_nothing_outside(root.path());
 }

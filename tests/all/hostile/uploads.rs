@@ -8,21 +8,10 @@ use proptest::prelude::*;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
-use spark_promote::sandbox::{Config, Running, Seed};
 
-use super::assert_only_sandbox_files;
+use super::{assert_only_sandbox_files, sandbox_in};
 use crate::sandbox::Api;
-use crate::support::sandbox::{self as sb, jobs, start};
-
-/// A demo sandbox keeping its files in `dir`, with uploads limited to `max_upload_bytes`.
-async fn sandbox_in(dir: &Path, max_upload_bytes: u64) -> Running {
-    let config = Config {
-        state_dir: Some(dir.to_owned()),
-        max_upload_bytes,
-        ..sb::config()
-    };
-    start(config, Seed::demo()).await
-}
+use crate::support::sandbox::jobs;
 
 /// POSTs a raw body to the import route of acme-prod.
 async fn post_raw(
