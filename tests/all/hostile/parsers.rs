@@ -22,11 +22,18 @@ const SECRETS: &[(&str, &str)] = &[
 /// The longest any single parse may take.
 const PARSE_BOUND: Duration = Duration::from_secs(1);
 
-fn config(cases: u32) -> ProptestConfig {
+/// `cases` cases (bounded for CI), or as many as `PROPTEST_CASES` says for a longer run; no regression
+/// files written.
+pub fn config(cases: u32) -> ProptestConfig {
+    let default = ProptestConfig::default();
     ProptestConfig {
-        cases,
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            default.cases
+        } else {
+            cases
+        },
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..default
     }
 }
 

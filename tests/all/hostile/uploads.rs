@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
+use super::parsers::config;
 use super::{assert_only_sandbox_files, sandbox_in};
 use crate::sandbox::Api;
 use crate::support::sandbox::jobs;
@@ -269,12 +270,7 @@ fn mutated_multipart_bodies_never_get_a_server_error() {
     let dir = tempfile::tempdir().unwrap();
     let running = runtime.block_on(sandbox_in(dir.path(), 1 << 20));
     let api = Api::new(&running);
-    let config = ProptestConfig {
-        cases: 150,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    proptest!(config, |(cuts in proptest::collection::vec(cut(), 1..4))| {
+    proptest!(config(150), |(cuts in proptest::collection::vec(cut(), 1..4))| {
         let body = apply(valid_body(), &cuts);
         let (status, body) = runtime.block_on(async {
             let response = post_raw(&api, CT, body).await;
