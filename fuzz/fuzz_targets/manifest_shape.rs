@@ -5,7 +5,9 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: &[&str] = &["uat", "prod", "dev", "", "../x", "a b", "UAT", "x\u{0}", "*a", "&a uat"];
+const NAMES: &[&str] = &[
+    "uat", "prod", "dev", "", "../x", "a b", "UAT", "x\u{0}", "*a", "&a uat",
+];
 const URLS: &[&str] = &[
     "https://excel.uat.us.coherent.global/acme-uat",
     "http://localhost:8080/t",
@@ -36,12 +38,31 @@ const SOURCES: &[&str] = &[
     "{}",
 ];
 const VALUES: &[&str] = &[
-    "abort", "replace", "add_version", "major", "minor", "patch", "copy", "latest", "all", "", "~", "[]",
-    "{}", "*a", "&a x", "!!binary AAAA", "'quoted'", "\"${X}\"", "1e999", "-1", "<<: *a",
+    "abort",
+    "replace",
+    "add_version",
+    "major",
+    "minor",
+    "patch",
+    "copy",
+    "latest",
+    "all",
+    "",
+    "~",
+    "[]",
+    "{}",
+    "*a",
+    "&a x",
+    "!!binary AAAA",
+    "'quoted'",
+    "\"${X}\"",
+    "1e999",
+    "-1",
+    "<<: *a",
 ];
 const SYNTAX: &[&str] = &[
-    "&a", "*a", "<<: *a", "- ", ": ", "[", "]", "{", "}", "? ", "|", ">", "---", "...", "#", "\t", "%TAG ! x",
-    "!!str", "\"", "'", ",",
+    "&a", "*a", "<<: *a", "- ", ": ", "[", "]", "{", "}", "? ", "|", ">", "---", "...", "#", "\t",
+    "%TAG ! x", "!!str", "\"", "'", ",",
 ];
 
 #[derive(Arbitrary, Debug)]

@@ -55,7 +55,8 @@ fn parse_manifest(text: &str) -> Result<(), ManifestError> {
     );
     let Err(error) = result else { return Ok(()) };
     assert!(!error.diagnostics.is_empty());
-    let lines = text.lines().count() + 1;
+    // YAML ends a line at `\r\n`, `\n` and a lone `\r` (a fuzz finding: `str::lines` ignores a lone `\r`).
+    let lines = text.replace("\r\n", "\n").matches(['\n', '\r']).count() + 1;
     for diagnostic in &error.diagnostics {
         assert_eq!(diagnostic.file, FILE);
         assert!(!diagnostic.message.trim().is_empty(), "{error}");
@@ -506,4 +507,11 @@ proptest! {
             prop_assert_eq!(job.data.status.as_ref().map(|s| s.as_str()), Some(status.as_str()));
         }
     }
+}
+
+/// Found by `fuzz/manifest_text`: YAML ends a line at a lone `\r`, and so do the diagnostics' line numbers.
+#[test]
+fn a_lone_carriage_return_ends_a_line_in_diagnostics() {
+    let error = parse_manifest("version: 1\r\r\rbogus: x\n").unwrap_err();
+    assert_eq!(error.diagnostics[0].line, 4, "{error}");
 }
