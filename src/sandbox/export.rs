@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::auth::authenticate;
 use super::error::ApiError;
-use super::fields::{Fields, parse_json};
-use super::jobs::{self, Job, JobPath, Kind, Work};
+use super::fields::{Fields, Text, parse_json};
+use super::jobs::{self, Job, Kind, Work};
 use super::package::{self, Content, ExportService};
 use super::semver::SemVer;
 use super::state::SandboxState;
@@ -50,7 +50,8 @@ pub struct ExportRequest {
     pub version_filter: VersionFilter,
 }
 
-fn parse(body: &str) -> Result<(ExportRequest, Option<String>, Option<String>), ApiError> {
+/// Parses the request body: the selection, `source_system` and `correlation_id`.
+pub fn parse(body: &str) -> Result<(ExportRequest, Option<String>, Option<String>), ApiError> {
     let value = parse_json(body, "body")?;
     let fields = Fields::object(
         &value,
@@ -199,7 +200,7 @@ pub async fn post(
     State(state): State<SandboxState>,
     Path(tenant): Path<String>,
     headers: HeaderMap,
-    body: String,
+    Text(body): Text,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate(&state, &headers, &tenant)?;
     let (request, source_system, correlation_id) = parse(&body)?;
@@ -364,32 +365,4 @@ pub async fn download(
         body,
     )
         .into_response())
-}
-
-/// `GET /{tenant}/api/v4/export/{id}/status`.
-pub async fn status(
-    State(state): State<SandboxState>,
-    Path(path): JobPath,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    jobs::status(&state, &headers, path, Kind::Export).await
-}
-
-/// `PATCH /{tenant}/api/v4/export/{id}`.
-pub async fn cancel(
-    State(state): State<SandboxState>,
-    Path(path): JobPath,
-    headers: HeaderMap,
-    body: String,
-) -> Result<Json<Value>, ApiError> {
-    jobs::cancel(&state, &headers, path, Kind::Export, &body).await
-}
-
-/// `GET /{tenant}/api/v4/export/status`.
-pub async fn listing(
-    State(state): State<SandboxState>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    jobs::listing(&state, &headers, tenant, Kind::Export).await
 }

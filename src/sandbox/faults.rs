@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::fields::Fields;
+use super::fields::{Fields, Text};
 use super::state::SandboxState;
 
 /// The names of the routes that faults can target, with their method and path.
@@ -127,7 +127,10 @@ impl Faults {
 }
 
 /// `POST /_sandbox/faults`.
-pub async fn arm(State(state): State<SandboxState>, body: String) -> Result<Json<Value>, ApiError> {
+pub async fn arm(
+    State(state): State<SandboxState>,
+    Text(body): Text,
+) -> Result<Json<Value>, ApiError> {
     let value = super::fields::parse_json(&body, "fault")?;
     let fields = Fields::object(
         &value,

@@ -1,4 +1,5 @@
 //! Strict reading of JSON request bodies: unknown keys and bad values are 400s that name the field.
+use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -58,4 +59,24 @@ pub fn parse_json(text: &str, what: &str) -> Result<Value, ApiError> {
     serde_json::from_str(text).map_err(|e| {
         ApiError::bad_request(format!("{what} is not valid JSON: {e}")).with("field", what.into())
     })
+}
+
+/// A request body read as UTF-8 text. A body over the route's limit (413) or not UTF-8 (400) is refused
+/// with a JSON error like every other refusal.
+pub struct Text(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for Text {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        String::from_request(request, state)
+            .await
+            .map(Text)
+            .map_err(|e| {
+                ApiError::new(
+                    e.status(),
+                    format!("failed to read the request body: {}", e.body_text()),
+                )
+            })
+    }
 }

@@ -11,16 +11,18 @@ use uuid::Uuid;
 use super::auth::authenticate;
 use super::error::ApiError;
 use super::fields::{Fields, parse_json};
-use super::jobs::{self, Job, JobPath, Kind, Work};
+use super::jobs::{self, Job, Kind, Work};
 use super::package;
 use super::rules::{self, ImportRequest, ServiceModify, split_uri};
 use super::semver::Bump;
 use super::state::SandboxState;
+use super::world::check_name;
 
-/// Room for the multipart framing and the request entity on top of the package size limit, when checking
-/// Content-Length before reading the body.
-const FRAMING_SLACK: u64 = 1 << 20;
 const MAX_ENTITY_BYTES: usize = 1 << 20;
+/// Room for the multipart framing and the request entity on top of the package size limit: the most a
+/// whole request body may hold beyond the package (checked on Content-Length before reading, and on the
+/// bytes read for chunked bodies).
+pub const FRAMING_SLACK: u64 = MAX_ENTITY_BYTES as u64 + (1 << 20);
 
 /// `POST /{tenant}/api/v4/import`.
 pub async fn post(
@@ -49,8 +51,14 @@ pub async fn post(
         .map_err(|e| malformed(e.status(), e.body_text()))?
     {
         match field.name() {
-            Some("file") => package = Some(receive(field, &state, limit).await?),
-            Some("importRequestEntity") => entity = Some(read_entity(field).await?),
+            Some("file") => {
+                once(package.is_none(), "file")?;
+                package = Some(receive(field, &state, limit).await?);
+            }
+            Some("importRequestEntity") => {
+                once(entity.is_none(), "importRequestEntity")?;
+                entity = Some(read_entity(field).await?);
+            }
             other => tracing::debug!(field = ?other, "ignoring an unknown multipart field"),
         }
     }
@@ -80,6 +88,17 @@ pub async fn post(
     jobs::start(&state, job).map(Json).inspect_err(|_| {
         let _ = std::fs::remove_file(&path);
     })
+}
+
+/// 400 when a multipart field comes a second time (which one would count is ambiguous).
+fn once(first: bool, name: &str) -> Result<(), ApiError> {
+    if first {
+        return Ok(());
+    }
+    Err(
+        ApiError::bad_request(format!("multipart field '{name}' is given more than once"))
+            .with("field", name.into()),
+    )
 }
 
 fn malformed(status: StatusCode, text: String) -> ApiError {
@@ -190,12 +209,20 @@ pub fn parse_entity(text: Option<&str>) -> Result<ImportRequest, ApiError> {
         let uri = |key: &str| -> Result<Option<(String, String)>, ApiError> {
             item.opt::<String>(key)?
                 .map(|text| {
-                    split_uri(&text).ok_or_else(|| {
+                    let path = item.path_of(key);
+                    let (folder, service) = split_uri(&text).ok_or_else(|| {
                         ApiError::bad_request(format!(
-                            "{}: expected folder/service, got '{text}'",
-                            item.path_of(key)
+                            "{path}: expected folder/service, got '{}'",
+                            text.escape_debug()
                         ))
-                    })
+                    })?;
+                    check_name("folder", &folder)
+                        .and_then(|()| check_name("service", &service))
+                        .map_err(|e| {
+                            ApiError::bad_request(format!("{path}: {e}"))
+                                .with("field", path.clone().into())
+                        })?;
+                    Ok((folder, service))
                 })
                 .transpose()
         };
@@ -272,32 +299,4 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
             let _ = std::fs::remove_file(blobs.join(&version.blob));
         }
     }
-}
-
-/// `GET /{tenant}/api/v4/import/{id}/status`.
-pub async fn status(
-    State(state): State<SandboxState>,
-    Path(path): JobPath,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    jobs::status(&state, &headers, path, Kind::Import).await
-}
-
-/// `PATCH /{tenant}/api/v4/import/{id}`.
-pub async fn cancel(
-    State(state): State<SandboxState>,
-    Path(path): JobPath,
-    headers: HeaderMap,
-    body: String,
-) -> Result<Json<Value>, ApiError> {
-    jobs::cancel(&state, &headers, path, Kind::Import, &body).await
-}
-
-/// `GET /{tenant}/api/v4/import/status`.
-pub async fn listing(
-    State(state): State<SandboxState>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    jobs::listing(&state, &headers, tenant, Kind::Import).await
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::auth::{Caller, authenticate};
 use super::error::ApiError;
 use super::export::ExportRequest;
-use super::fields::{Fields, parse_json};
+use super::fields::{Fields, Text, parse_json};
 use super::rules::ImportRequest;
 use super::state::{Inner, SandboxState};
 
@@ -315,30 +315,48 @@ fn find<'a>(
         .ok_or_else(not_found)
 }
 
+/// Import or export as a type, so that one handler serves the routes of both.
+pub trait JobKind: Send + Sync + 'static {
+    /// The kind.
+    const KIND: Kind;
+}
+
+/// The import routes.
+pub struct Imports;
+
+/// The export routes.
+pub struct Exports;
+
+impl JobKind for Imports {
+    const KIND: Kind = Kind::Import;
+}
+
+impl JobKind for Exports {
+    const KIND: Kind = Kind::Export;
+}
+
 /// `GET /{tenant}/api/v4/{kind}/{id}/status`.
-pub async fn status(
-    state: &SandboxState,
-    headers: &HeaderMap,
-    (tenant, id): (String, String),
-    kind: Kind,
+pub async fn status<K: JobKind>(
+    State(state): State<SandboxState>,
+    Path((tenant, id)): JobPath,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(state, headers, &tenant)?;
+    authenticate(&state, &headers, &tenant)?;
     let mut inner = state.lock();
-    Ok(Json(find(&mut inner, &tenant, kind, &id)?.status_json()))
+    Ok(Json(find(&mut inner, &tenant, K::KIND, &id)?.status_json()))
 }
 
 /// `PATCH /{tenant}/api/v4/{kind}/{id}` with `{"{kind}_status": "cancelled"}`. A job that already ended is
 /// left as it is; the reply shows its state.
-pub async fn cancel(
-    state: &SandboxState,
-    headers: &HeaderMap,
-    (tenant, id): (String, String),
-    kind: Kind,
-    body: &str,
+pub async fn cancel<K: JobKind>(
+    State(state): State<SandboxState>,
+    Path((tenant, id)): JobPath,
+    headers: HeaderMap,
+    Text(body): Text,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(state, headers, &tenant)?;
-    let field = format!("{}_status", kind.as_str());
-    let value = parse_json(body, "body")?;
+    authenticate(&state, &headers, &tenant)?;
+    let field = format!("{}_status", K::KIND.as_str());
+    let value = parse_json(&body, "body")?;
     let fields = Fields::object(&value, "body", &[field.as_str()])?;
     match fields.opt::<String>(&field)?.as_deref() {
         Some("cancelled") => {}
@@ -350,7 +368,7 @@ pub async fn cancel(
         }
     }
     let mut inner = state.lock();
-    let job = find(&mut inner, &tenant, kind, &id)?;
+    let job = find(&mut inner, &tenant, K::KIND, &id)?;
     if job.is_running() {
         let now = SystemTime::now();
         (job.status, job.updated, job.finished) = (Status::Cancelled, now, Some(now));
@@ -361,13 +379,13 @@ pub async fn cancel(
 
 /// `GET /{tenant}/api/v4/{kind}/status`: running jobs and those that ended within the last hour. Every job
 /// of the tenant is listed (the sandbox treats every caller as a supervisor).
-pub async fn listing(
-    state: &SandboxState,
-    headers: &HeaderMap,
-    tenant: String,
-    kind: Kind,
+pub async fn listing<K: JobKind>(
+    State(state): State<SandboxState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(state, headers, &tenant)?;
+    let kind = K::KIND;
+    authenticate(&state, &headers, &tenant)?;
     let inner = state.lock();
     let hour_ago = SystemTime::now() - Duration::from_secs(3600);
     let jobs = || {

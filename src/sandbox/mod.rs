@@ -8,6 +8,7 @@
 //! Emulator extensions: the tenant job listings carry `correlation_id` and `source_system` in each job's
 //! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
 //! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job and the stored content.
+mod archive;
 mod auth;
 mod error;
 mod export;
@@ -36,6 +37,20 @@ pub use package::FORMAT as PACKAGE_FORMAT;
 pub use routes::router;
 pub use seed::{Seed, SeedClient, SeedFolder, SeedService, SeedTenant};
 pub use state::{SandboxState, Settings};
+
+/// Parses an `importRequestEntity` as `POST /{tenant}/api/v4/import` does; the error is the message of the
+/// 400 the route would answer. For hostile-input tests and fuzzing.
+pub fn check_import_request(text: &str) -> Result<(), String> {
+    import::parse_entity(Some(text))
+        .map(drop)
+        .map_err(|e| e.message)
+}
+
+/// Parses an export request body as `POST /{tenant}/api/v4/export` does; the error is the message of the 400
+/// the route would answer. For hostile-input tests and fuzzing.
+pub fn check_export_request(text: &str) -> Result<(), String> {
+    export::parse(text).map(drop).map_err(|e| e.message)
+}
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]

@@ -1,21 +1,29 @@
 //! The sandbox's own package format (the real one is not public): a ZIP holding `manifest.json`, which lists
 //! the services and versions with their ids, and one file per version (`versions/{version_id}.bin`).
 //!
-//! Reading is guarded against zip bombs: every entry is read through a cap and fails beyond it.
+//! Reading is guarded against zip bombs: the entry count is checked before the archive is opened, every
+//! entry is read through a cap, and the version files together through a budget; beyond any of them the job
+//! fails. Folder and service names are data, never paths (version files are stored under fresh uuids).
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::archive;
 use super::semver::SemVer;
+use super::world::check_name;
 
 /// The `format` value of a sandbox package's manifest.
 pub const FORMAT: &str = "spark-promote-sandbox-package/1";
 const MANIFEST: &str = "manifest.json";
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+/// Most entries (and most versions) a package may hold: one file per version plus the manifest.
+pub const MAX_ENTRIES: u64 = 10_000;
+/// The version files of a package may expand to this many times the entry limit, all together.
+const MAX_EXPANSION: u64 = 4;
 
 /// `manifest.json`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -97,9 +105,22 @@ fn read_into(
     max_entry: u64,
     extracted: &mut Vec<String>,
 ) -> Result<Vec<PackageService>, String> {
-    let file = File::open(path).map_err(|e| format!("failed to open the uploaded package: {e}"))?;
+    let mut file =
+        File::open(path).map_err(|e| format!("failed to open the uploaded package: {e}"))?;
+    let claimed = archive::claimed_entries(&mut file)
+        .and_then(|claimed| file.rewind().map(|()| claimed))
+        .map_err(|e| format!("failed to read the uploaded package: {e}"))?;
+    match claimed {
+        None => {
+            return Err(
+                "the package is not a valid ZIP archive: its ZIP64 end record is missing".into(),
+            );
+        }
+        Some(entries) => check_count(entries, "entries")?,
+    }
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|e| format!("the package is not a valid ZIP archive: {e}"))?;
+    check_count(archive.len() as u64, "entries")?;
     let manifest: Manifest = {
         let entry = archive.by_name(MANIFEST).map_err(|_| {
             format!("the package has no {MANIFEST}: it is not a package exported by this sandbox")
@@ -115,8 +136,13 @@ fn read_into(
             manifest.format
         ));
     }
+    let listed: usize = manifest.services.iter().map(|s| s.versions.len()).sum();
+    check_count(listed as u64, "versions")?;
+    let mut budget = max_entry.saturating_mul(MAX_EXPANSION);
     let mut services = Vec::new();
     for service in manifest.services {
+        check_name("folder", &service.folder).map_err(|e| format!("{MANIFEST}: {e}"))?;
+        check_name("service", &service.service).map_err(|e| format!("{MANIFEST}: {e}"))?;
         let mut versions = Vec::new();
         for version in service.versions {
             let entry = archive.by_name(&version.file).map_err(|e| {
@@ -129,8 +155,17 @@ fn read_into(
             let mut out = File::create(blobs.join(&blob))
                 .map_err(|e| format!("failed to store a version file: {e}"))?;
             extracted.push(blob.clone());
-            capped_copy(entry, &mut out, max_entry)
-                .map_err(|e| format!("failed to read {}: {e}", version.file))?;
+            let (cap, scope) = if budget < max_entry {
+                (budget, "all version files together")
+            } else {
+                (max_entry, "one entry")
+            };
+            budget -= capped_copy(entry, &mut out, cap).map_err(|e| {
+                format!(
+                    "failed to read {}: {e} (the limit for {scope})",
+                    version.file
+                )
+            })?;
             versions.push(PackageVersion {
                 version: version.version,
                 version_id: version.version_id,
@@ -145,6 +180,16 @@ fn read_into(
         });
     }
     Ok(services)
+}
+
+/// At most [`MAX_ENTRIES`] of `what` (entries, versions).
+fn check_count(count: u64, what: &str) -> Result<(), String> {
+    if count > MAX_ENTRIES {
+        return Err(format!(
+            "the package holds {count} {what}, more than the {MAX_ENTRIES} a package may hold"
+        ));
+    }
+    Ok(())
 }
 
 /// Copies at most `cap` bytes; more is an error (a zip bomb or an oversized entry).

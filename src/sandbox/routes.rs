@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::error::ApiError;
 use super::faults::{self, path};
+use super::jobs::{Exports, Imports};
 use super::state::SandboxState;
 use super::{auth, export, import, jobs, reads};
 
@@ -21,15 +22,15 @@ pub fn router(state: SandboxState) -> Router {
         .route(path("token"), post(auth::token))
         .route(
             path("import"),
-            post(import::post).layer(DefaultBodyLimit::disable()),
+            post(import::post).layer(DefaultBodyLimit::max(upload_limit(&state))),
         )
-        .route(path("import_status"), get(import::status))
-        .route(path("import_cancel"), patch(import::cancel))
-        .route(path("imports"), get(import::listing))
+        .route(path("import_status"), get(jobs::status::<Imports>))
+        .route(path("import_cancel"), patch(jobs::cancel::<Imports>))
+        .route(path("imports"), get(jobs::listing::<Imports>))
         .route(path("export"), post(export::post))
-        .route(path("export_status"), get(export::status))
-        .route(path("export_cancel"), patch(export::cancel))
-        .route(path("exports"), get(export::listing))
+        .route(path("export_status"), get(jobs::status::<Exports>))
+        .route(path("export_cancel"), patch(jobs::cancel::<Exports>))
+        .route(path("exports"), get(jobs::listing::<Exports>))
         .route(path("download"), get(export::download))
         .route(path("exists"), get(reads::exists))
         .route(path("isproductexists"), post(reads::is_product_exists))
@@ -43,6 +44,12 @@ pub fn router(state: SandboxState) -> Router {
         .fallback(|| async { ApiError::not_found("no such route in the sandbox") })
         .layer(from_fn(request_id))
         .with_state(state)
+}
+
+/// The most an import request body may hold: the package limit and room for the rest of the form.
+fn upload_limit(state: &SandboxState) -> usize {
+    let bytes = state.settings().max_upload_bytes + import::FRAMING_SLACK;
+    usize::try_from(bytes).unwrap_or(usize::MAX)
 }
 
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.

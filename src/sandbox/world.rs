@@ -44,6 +44,33 @@ pub struct Version {
     pub blob: Option<String>,
 }
 
+/// Longest folder or service name accepted from a package or an import request.
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// Checks a folder or service name from a package or an import request: not empty, at most
+/// [`MAX_NAME_CHARS`] characters, no `/` and no control character (NUL included). Other names, `..` among
+/// them, are plain data: the sandbox never makes a path of a name.
+pub fn check_name(kind: &str, name: &str) -> Result<(), String> {
+    let shown: String = name
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    let problem = if name.is_empty() {
+        "is empty".to_owned()
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        format!("is longer than {MAX_NAME_CHARS} characters")
+    } else if name.contains('/') {
+        "contains '/'".to_owned()
+    } else if name.chars().any(char::is_control) {
+        "contains a control character".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(format!("{kind} name '{shown}' {problem}"))
+}
+
 impl World {
     /// The world a seed describes, with fresh ids.
     pub fn from_seed(seed: &Seed) -> World {

@@ -5,6 +5,7 @@ mod action;
 mod cli;
 mod container;
 mod github;
+mod hostile;
 mod manifest;
 mod promote;
 mod python_sdk;

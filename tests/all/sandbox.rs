@@ -11,24 +11,24 @@ use crate::support::sandbox::{
 };
 
 /// A thin client for the tests (independent of the crate's own Spark client).
-struct Api {
-    root: String,
-    http: reqwest::Client,
+pub struct Api {
+    pub root: String,
+    pub http: reqwest::Client,
 }
 
 impl Api {
-    fn new(running: &Running) -> Api {
+    pub fn new(running: &Running) -> Api {
         Api {
             root: root(running),
             http: reqwest::Client::new(),
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.root)
     }
 
-    async fn import_form(&self, tenant: &str, token: &str, form: Form) -> reqwest::Response {
+    pub async fn import_form(&self, tenant: &str, token: &str, form: Form) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/{tenant}/api/v4/import")))
             .bearer_auth(token)
@@ -38,7 +38,7 @@ impl Api {
             .unwrap()
     }
 
-    async fn import(
+    pub async fn import(
         &self,
         tenant: &str,
         token: &str,
@@ -58,7 +58,7 @@ impl Api {
         self.import_form(tenant, token, form).await
     }
 
-    async fn import_and_wait(
+    pub async fn import_and_wait(
         &self,
         tenant: &str,
         token: &str,
@@ -72,7 +72,7 @@ impl Api {
             .await
     }
 
-    async fn export(&self, tenant: &str, token: &str, body: Value) -> reqwest::Response {
+    pub async fn export(&self, tenant: &str, token: &str, body: Value) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/{tenant}/api/v4/export")))
             .bearer_auth(token)
@@ -82,7 +82,7 @@ impl Api {
             .unwrap()
     }
 
-    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
             .bearer_auth(token)
@@ -92,7 +92,7 @@ impl Api {
     }
 
     /// Polls a job until it ends.
-    async fn wait(&self, tenant: &str, token: &str, kind: &str, id: &str) -> Value {
+    pub async fn wait(&self, tenant: &str, token: &str, kind: &str, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let status: Value = self
@@ -110,7 +110,7 @@ impl Api {
     }
 
     /// Exports and downloads the package; returns it with the final export status.
-    async fn export_package(&self, tenant: &str, token: &str, body: Value) -> (Vec<u8>, Value) {
+    pub async fn export_package(&self, tenant: &str, token: &str, body: Value) -> (Vec<u8>, Value) {
         let response = self.export(tenant, token, body).await;
         assert_eq!(
             response.status(),
@@ -135,6 +135,34 @@ impl Api {
             .unwrap();
         (bytes.to_vec(), status)
     }
+
+    /// Exports with the tenant's seeded token (`tok-{tenant}`) and downloads the package.
+    pub async fn package_of(&self, tenant: &str, body: Value) -> (Vec<u8>, Value) {
+        self.export_package(tenant, &format!("tok-{tenant}"), body)
+            .await
+    }
+
+    /// Starts an export and returns the created job.
+    pub async fn export_job(&self, tenant: &str, token: &str, body: Value) -> Value {
+        self.export(tenant, token, body).await.json().await.unwrap()
+    }
+
+    /// The status code of a GET.
+    pub async fn status_of(&self, path: &str, token: &str) -> StatusCode {
+        self.get(path, token).await.status()
+    }
+
+    /// GETs a JSON document.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token).await.json().await.unwrap()
+    }
+}
+
+/// Asserts that a job failed and that its first error says `text`.
+pub fn assert_failed_with(status: &Value, text: &str) {
+    assert_eq!(status["status"], "failed", "{status}");
+    let message = status["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(text), "{status}");
 }
 
 /// Two tenants, `src` (token tok-src) and `dst` (token tok-dst), with the given folders in YAML flow style.
@@ -182,14 +210,14 @@ fn column(rows: &Value, key: &str) -> Vec<String> {
 /// Exports pricing/quote (all versions) from `src` and imports it into `dst` with `entity`.
 async fn promote_quote(running: &Running, entity: Option<Value>) -> Value {
     let api = Api::new(running);
-    let (package, _) = api
-        .export_package(
-            "src",
-            "tok-src",
-            json!({"inputs": {"services": ["pricing/quote"]}, "version_filter": "all"}),
-        )
-        .await;
+    let package = every_quote_version(&api).await;
     api.import_and_wait("dst", "tok-dst", package, entity).await
+}
+
+/// The package of pricing/quote with all its versions, exported from `src`.
+async fn every_quote_version(api: &Api) -> Vec<u8> {
+    let body = json!({"inputs": {"services": ["pricing/quote"]}, "version_filter": "all"});
+    api.package_of("src", body).await.0
 }
 
 // ---------------------------------------------------------------- auth
@@ -493,14 +521,7 @@ async fn add_version_copy_fails_on_a_clash_and_changes_nothing() {
     let before = world(&running).await;
     let entity = json!({"services_existing": "add_version", "inputs": {"services_modify": [{"service_uri_source": "pricing/quote", "update_version_type": "copy"}]}});
     let status = promote_quote(&running, Some(entity)).await;
-    assert_eq!(status["status"], "failed");
-    assert!(
-        status["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("1.1.0"),
-        "{status}"
-    );
+    assert_failed_with(&status, "1.1.0");
     assert_eq!(world(&running).await, before);
 }
 
@@ -536,13 +557,7 @@ async fn services_modify_remaps_folder_and_service() {
 async fn version_ids_migrate_only_when_unused_in_the_target_tenant() {
     let running = start_seed(&two_tenants(QUOTE_1_0_AND_1_1, "[{ name: pricing }]")).await;
     let api = Api::new(&running);
-    let (package, _) = api
-        .export_package(
-            "src",
-            "tok-src",
-            json!({"inputs": {"services": ["pricing/quote"]}, "version_filter": "all"}),
-        )
-        .await;
+    let package = every_quote_version(&api).await;
     let first = api
         .import_and_wait("dst", "tok-dst", package.clone(), None)
         .await;
@@ -573,9 +588,8 @@ async fn outputs_are_sorted_by_folder_service_and_version() {
     let running = start_seed(&two_tenants(src, "[{ name: a }, { name: b }]")).await;
     let api = Api::new(&running);
     let (package, _) = api
-        .export_package(
+        .package_of(
             "src",
-            "tok-src",
             json!({"inputs": {"folders": ["b", "a"]}, "version_filter": "all"}),
         )
         .await;
@@ -593,9 +607,8 @@ async fn outputs_are_sorted_by_folder_service_and_version() {
 // ---------------------------------------------------------------- job rules
 
 async fn some_package(api: &Api) -> Vec<u8> {
-    api.export_package(
+    api.package_of(
         "acme-uat",
-        "tok-acme-uat",
         json!({"inputs": {"services": ["pricing/quote"]}}),
     )
     .await
@@ -645,23 +658,12 @@ async fn missing_destination_folder_fails_the_job_naming_it() {
     let status = api
         .import_and_wait("acme-prod", "tok-acme-prod", package, Some(entity))
         .await;
-    assert_eq!(status["status"], "failed");
-    assert!(
-        status["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("'nowhere'"),
-        "{status}"
-    );
+    assert_failed_with(&status, "'nowhere'");
 }
 
 #[tokio::test]
 async fn upload_over_the_limit_gets_413_by_content_length_and_while_streaming() {
-    let config = Config {
-        max_upload_bytes: 10_000,
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = demo_with_upload_limit(10_000).await;
     let api = Api::new(&running);
     let big = api
         .import("acme-prod", "tok-acme-prod", vec![0u8; 2 << 20], None)
@@ -683,6 +685,21 @@ async fn upload_over_the_limit_gets_413_by_content_length_and_while_streaming() 
         .await;
     assert_eq!(chunked.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(jobs(&running).await.is_empty());
+}
+
+/// Starts an export of acme-uat's pricing folder; returns the created job.
+async fn export_pricing(api: &Api) -> Value {
+    let body = json!({"inputs": {"folders": ["pricing"]}});
+    api.export_job("acme-uat", "tok-acme-uat", body).await
+}
+
+/// A demo sandbox accepting packages of at most `bytes`.
+async fn demo_with_upload_limit(bytes: u64) -> Running {
+    let config = Config {
+        max_upload_bytes: bytes,
+        ..sb::config()
+    };
+    start(config, Seed::demo()).await
 }
 
 async fn bad_request(response: reqwest::Response) -> String {
@@ -781,11 +798,7 @@ async fn request_entity_is_accepted_as_an_application_json_part() {
     .await;
     let api = Api::new(&running);
     let (package, _) = api
-        .export_package(
-            "src",
-            "tok-src",
-            json!({"inputs": {"services": ["pricing/quote"]}}),
-        )
+        .package_of("src", json!({"inputs": {"services": ["pricing/quote"]}}))
         .await;
     let entity = Part::text(json!({"services_existing": "add_version"}).to_string())
         .mime_str("application/json")
@@ -816,16 +829,7 @@ async fn jobs_move_from_created_through_in_progress_to_completed() {
     };
     let running = start(config, Seed::demo()).await;
     let api = Api::new(&running);
-    let job: Value = api
-        .export(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job = export_pricing(&api).await;
     assert_eq!(job["status"], "created");
     let id = job["id"].as_str().unwrap();
     let url = format!("/acme-uat/api/v4/export/{id}/status");
@@ -887,18 +891,10 @@ async fn tenant_listing_shows_running_and_recent_jobs_with_correlation_ids() {
     let running = start_demo().await;
     let api = Api::new(&running);
     let body = json!({"inputs": {"folders": ["pricing"]}, "correlation_id": "c-1", "source_system": "tests"});
-    let job: Value = api
-        .export("acme-uat", "tok-acme-uat", body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let listing: Value = api
-        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job = api.export_job("acme-uat", "tok-acme-uat", body).await;
+    let listing = api
+        .get_json("/acme-uat/api/v4/export/status", "tok-acme-uat")
+        .await;
     assert_eq!(listing["in_progress_exports"][0]["id"], job["id"]);
     assert_eq!(
         listing["tenant"]["status"]["export_api_jobs_in_progress"],
@@ -915,23 +911,17 @@ async fn tenant_listing_shows_running_and_recent_jobs_with_correlation_ids() {
         job["id"].as_str().unwrap(),
     )
     .await;
-    let listing: Value = api
-        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listing = api
+        .get_json("/acme-uat/api/v4/export/status", "tok-acme-uat")
+        .await;
     let data = &listing["recent_exports"][0]["data"];
     assert_eq!(data["export_status"], "completed");
     assert_eq!(data["correlation_id"], "c-1");
     assert_eq!(data["source_system"], "tests");
     assert_eq!(data["created_by"], "user@acme-uat");
-    let imports: Value = api
-        .get("/acme-uat/api/v4/import/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let imports = api
+        .get_json("/acme-uat/api/v4/import/status", "tok-acme-uat")
+        .await;
     assert_eq!(imports["recent_imports"], json!([]));
     assert_eq!(
         imports["tenant"]["configuration"]["import_api_job_limit"],
@@ -945,10 +935,7 @@ const EXPORT_SEED: &str = r#"[{ name: pricing, services: [{ name: quote, version
 
 async fn exported(body: Value) -> Value {
     let running = start_seed(&two_tenants(EXPORT_SEED, "[]")).await;
-    Api::new(&running)
-        .export_package("src", "tok-src", body)
-        .await
-        .1
+    Api::new(&running).package_of("src", body).await.1
 }
 
 #[tokio::test]
@@ -1007,10 +994,7 @@ async fn export_by_version_id_and_service_id() {
         .unwrap()
         .to_owned();
     let body = json!({"inputs": {"version_ids": [quote[0].1], "services": [rating_id]}});
-    let status = Api::new(&running)
-        .export_package("src", "tok-src", body)
-        .await
-        .1;
+    let status = Api::new(&running).package_of("src", body).await.1;
     let rows = &status["outputs"]["service_versions"];
     assert_eq!(
         column(rows, "service_uri_source"),
@@ -1057,16 +1041,7 @@ async fn export_of_missing_objects_or_nothing_gets_400_with_a_clear_error() {
 async fn export_download_needs_no_authorization_and_is_a_sandbox_package() {
     let running = start_demo().await;
     let api = Api::new(&running);
-    let job: Value = api
-        .export(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job = export_pricing(&api).await;
     let status = api
         .wait(
             "acme-uat",
@@ -1100,11 +1075,7 @@ async fn export_from_one_tenant_imports_into_another_with_content_intact() {
     let running = start_demo().await;
     let api = Api::new(&running);
     let (package, _) = api
-        .export_package(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
+        .package_of("acme-uat", json!({"inputs": {"folders": ["pricing"]}}))
         .await;
     let entity = json!({"services_existing": "add_version"});
     let status = api
@@ -1118,9 +1089,8 @@ async fn export_from_one_tenant_imports_into_another_with_content_intact() {
     );
     assert_eq!(column(services, "status"), ["updated", "added"]);
     let (again, _) = api
-        .export_package(
+        .package_of(
             "acme-prod",
-            "tok-acme-prod",
             json!({"inputs": {"services": ["pricing/rating"]}}),
         )
         .await;
@@ -1144,14 +1114,7 @@ async fn a_package_that_is_not_a_sandbox_zip_fails_the_import_job_clearly() {
     let status = api
         .import_and_wait("acme-prod", "tok-acme-prod", b"not a zip".to_vec(), None)
         .await;
-    assert_eq!(status["status"], "failed");
-    assert!(
-        status["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a valid ZIP"),
-        "{status}"
-    );
+    assert_failed_with(&status, "not a valid ZIP");
     let mut other = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     other
         .start_file("readme.txt", zip::write::SimpleFileOptions::default())
@@ -1160,27 +1123,16 @@ async fn a_package_that_is_not_a_sandbox_zip_fails_the_import_job_clearly() {
     let status = api
         .import_and_wait("acme-prod", "tok-acme-prod", other, None)
         .await;
-    assert!(
-        status["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("manifest.json"),
-        "{status}"
-    );
+    assert_failed_with(&status, "manifest.json");
 }
 
 #[tokio::test]
 async fn an_oversized_entry_in_a_package_fails_the_job_instead_of_filling_the_disk() {
-    let config = Config {
-        max_upload_bytes: 100_000,
-        ..sb::config()
-    };
-    let running = start(config, Seed::demo()).await;
+    let running = demo_with_upload_limit(100_000).await;
     let api = Api::new(&running);
     let (package, status) = api
-        .export_package(
+        .package_of(
             "acme-uat",
-            "tok-acme-uat",
             json!({"inputs": {"services": ["pricing/rating"]}}),
         )
         .await;
@@ -1204,14 +1156,7 @@ async fn an_oversized_entry_in_a_package_fails_the_job_instead_of_filling_the_di
     let status = api
         .import_and_wait("acme-prod", "tok-acme-prod", bomb, None)
         .await;
-    assert_eq!(status["status"], "failed");
-    assert!(
-        status["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("exceeds the limit"),
-        "{status}"
-    );
+    assert_failed_with(&status, "exceeds the limit");
 }
 
 // ---------------------------------------------------------------- reads
@@ -1220,28 +1165,22 @@ async fn an_oversized_entry_in_a_package_fails_the_job_instead_of_filling_the_di
 async fn reads_answer_exists_isproductexists_and_getversions() {
     let running = start_demo().await;
     let api = Api::new(&running);
-    let exists: Value = api
-        .get(
+    let exists = api
+        .get_json(
             "/acme-uat/api/v3/folders/pricing/services/quote/exists",
             "tok-acme-uat",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(exists["status"], "Success");
     assert_eq!(exists["response_data"]["is_exists"], true);
     assert_eq!(exists["response_data"]["version"], "1.1.0");
     assert!(exists["response_data"]["latest_version_id"].is_string());
-    let missing: Value = api
-        .get(
+    let missing = api
+        .get_json(
             "/acme-prod/api/v3/folders/pricing/services/rating/exists",
             "tok-acme-prod",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(missing["response_data"]["is_exists"], false);
     let product = |folder: &str| {
         api.http
@@ -1302,9 +1241,8 @@ async fn status_fault_answers_the_next_n_calls_with_retry_after_then_clears() {
         assert_eq!(response.headers()["x-retry-after"], "2");
     }
     assert_eq!(
-        api.get("/acme-uat/api/v4/import/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/import/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
     arm_fault(
@@ -1318,9 +1256,8 @@ async fn status_fault_answers_the_next_n_calls_with_retry_after_then_clears() {
         .await
         .unwrap();
     assert_eq!(
-        api.get("/acme-uat/api/v4/import/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/import/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
 }
@@ -1352,9 +1289,8 @@ async fn drop_fault_closes_the_connection_without_a_response() {
         "{error:?}"
     );
     assert_eq!(
-        api.get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-            .await
-            .status(),
+        api.status_of("/acme-uat/api/v4/export/status", "tok-acme-uat")
+            .await,
         StatusCode::OK
     );
 }
@@ -1410,9 +1346,8 @@ async fn state_dir_keeps_the_content_across_restarts() {
     let running = start(config.clone(), Seed::demo()).await;
     let api = Api::new(&running);
     let (package, _) = api
-        .export_package(
+        .package_of(
             "acme-uat",
-            "tok-acme-uat",
             json!({"inputs": {"services": ["pricing/rating"]}}),
         )
         .await;
@@ -1430,9 +1365,8 @@ async fn state_dir_keeps_the_content_across_restarts() {
     );
     let api = Api::new(&restarted);
     let (again, _) = api
-        .export_package(
+        .package_of(
             "acme-prod",
-            "tok-acme-prod",
             json!({"inputs": {"services": ["pricing/rating"]}}),
         )
         .await;
@@ -1443,28 +1377,19 @@ async fn state_dir_keeps_the_content_across_restarts() {
 
 /// Peak resident memory (VmHWM) of a process, in kB.
 #[cfg(target_os = "linux")]
-fn peak_rss_kb(pid: u32) -> u64 {
+pub fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-#[cfg(target_os = "linux")]
-#[tokio::test]
-#[allow(clippy::print_stderr)]
-async fn a_200_mb_upload_completes_with_the_sandbox_under_64_mb_resident() {
+/// Runs `spark-promote sandbox --listen 127.0.0.1:0 ARGS` as a child process (killed on drop) and returns
+/// it with its root URL, read from its log.
+pub async fn spawn_sandbox(args: &[&str]) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
-    const SIZE: u64 = 200 << 20;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spark-promote"))
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--job-duration",
-            "100ms",
-            "--max-upload-mb",
-            "256",
-        ])
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .args(args)
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -1482,6 +1407,16 @@ async fn a_200_mb_upload_completes_with_the_sandbox_under_64_mb_resident() {
         }
     };
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, root)
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+#[allow(clippy::print_stderr)]
+async fn a_200_mb_upload_completes_with_the_sandbox_under_64_mb_resident() {
+    const SIZE: u64 = 200 << 20;
+    let (mut child, root) =
+        spawn_sandbox(&["--job-duration", "100ms", "--max-upload-mb", "256"]).await;
     let chunks = futures_util::stream::iter(
         (0..SIZE >> 20).map(|_| Ok::<_, std::io::Error>(vec![7u8; 1 << 20])),
     );
