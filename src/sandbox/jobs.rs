@@ -188,6 +188,7 @@ impl Job {
             "correlation_id": self.correlation_id,
             "created_by": self.created_by,
             "created": timestamp(self.created),
+            "finished": self.finished.map(timestamp),
         })
     }
 }
