@@ -19,6 +19,7 @@ runs_by_size=${BENCH_RUNS:-1:5 50:3 200:2}
 long_samples=${BENCH_LONG:-2}
 clients=(spark-promote cspark curl)
 started=$(date +%s)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 log() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -156,6 +157,7 @@ log "versions and machine"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
   echo "kernel: $(uname -r)"
+  echo "load average (1, 5, 15 min) at start: $load_at_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "spark-promote: $("$bin" --version)"
   echo "cspark: $("$python" "$root/bench/cspark-loopback.py" --version)"
   echo "curl: $(curl --version | head -1 | cut -d' ' -f1-2)"
