@@ -46,10 +46,12 @@ def read_run(phase: str, directory: Path, states: dict) -> dict:
         problems.append(f'{name}: {folder}/{service} is not in the sandbox after the import')
     time_text = (directory / 'time.txt').read_text()
     rss_kb = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', time_text).group(1))
+    clock = re.search(r'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)', time_text).group(1)
     stats = load(directory / 'stats.json')
     finished = datetime.fromisoformat(job['finished'].replace('Z', '+00:00')).timestamp()
     run.update(
         rss_mib=rss_kb / 1024,
+        wall_s=sum(float(part) * 60**i for i, part in enumerate(reversed(clock.split(':')))),
         calls=stats['total'],
         routes={r['route']: r['count'] for r in stats['requests']},
         late_s=int((directory / 'exit_ns').read_text()) / 1e9 - finished,
@@ -107,30 +109,33 @@ def imports_table(out: Path, runs: list) -> list[str]:
 
 
 def calls_table(runs: list) -> list[str]:
-    lines = ['| client | calls per import, by route (mean over every 5 s run) |', '|---|---|']
-    for client in CLIENTS:
-        mine = [r for r in runs if r['phase'] == '5s' and r['client'] == client]
-        routes = sorted({route for r in mine for route in r['routes']})
-        parts = [f'{route} {statistics.mean(r["routes"].get(route, 0) for r in mine):.1f}' for route in routes]
-        lines.append(f'| {client} | {", ".join(parts)} |')
+    lines = ['| job duration | client | calls per import, by route (mean over every run) |', '|---|---|---|']
+    for phase in sorted({r['phase'] for r in runs}, key=lambda p: int(p.rstrip('s'))):
+        for client in CLIENTS:
+            mine = [r for r in runs if r['phase'] == phase and r['client'] == client]
+            routes = sorted({route for r in mine for route in r['routes']})
+            parts = [f'{route} {statistics.mean(r["routes"].get(route, 0) for r in mine):.1f}' for route in routes]
+            lines.append(f'| {phase} | {client} | {", ".join(parts)} |')
     return lines
 
 
 def lateness_table(runs: list) -> list[str]:
     lines = [
-        '| job duration | client | samples | late by, s (mean) | min–max | × |',
-        '|---|---|---|---|---|---|',
+        '| job duration | client | samples | late by, s (mean) | min–max | × | wall, s (mean) | API calls (mean) |',
+        '|---|---|---|---|---|---|---|---|',
     ]
     for phase in ['5s', '60s']:
-        mine = {c: [r['late_s'] for r in runs if r['phase'] == phase and r['client'] == c] for c in CLIENTS}
+        mine = {c: [r for r in runs if r['phase'] == phase and r['client'] == c] for c in CLIENTS}
         if not mine['spark-promote']:
             continue
-        base = statistics.mean(mine['spark-promote'])
+        base = statistics.mean(r['late_s'] for r in mine['spark-promote'])
         for client in CLIENTS:
-            late = mine[client]
+            late = [r['late_s'] for r in mine[client]]
+            wall = statistics.mean(r['wall_s'] for r in mine[client])
+            calls = statistics.mean(r['calls'] for r in mine[client])
             lines.append(
                 f'| {phase} | {client} | {len(late)} | {statistics.mean(late):.2f} | {spread(late)} '
-                f'| {ratio(statistics.mean(late), base)} |'
+                f'| {ratio(statistics.mean(late), base)} | {wall:.2f} | {calls:.1f} |'
             )
     return lines
 
