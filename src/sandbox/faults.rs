@@ -77,7 +77,8 @@ pub fn path(name: &str) -> &'static str {
         .expect("a known route name")
 }
 
-fn route_name(method: &Method, path: &str) -> Option<&'static str> {
+/// The name of the route with this method and matched path.
+pub fn route_name(method: &Method, path: &str) -> Option<&'static str> {
     ROUTES
         .iter()
         .find(|(_, m, p)| *m == method.as_str() && *p == path)

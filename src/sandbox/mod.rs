@@ -7,7 +7,8 @@
 //!
 //! Emulator extensions: the tenant job listings carry `correlation_id` and `source_system` in each job's
 //! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
-//! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job and the stored content.
+//! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its `finished` time) and the stored
+//! content; `GET /_sandbox/stats` counts the API calls per route and tenant.
 mod archive;
 mod auth;
 mod error;
@@ -23,6 +24,7 @@ mod rules;
 mod seed;
 mod semver;
 mod state;
+mod stats;
 mod world;
 
 use std::net::SocketAddr;

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::faults::{self, path};
 use super::jobs::{Exports, Imports};
 use super::state::SandboxState;
-use super::{auth, export, import, jobs, reads};
+use super::{auth, export, import, jobs, reads, stats};
 
 /// The sandbox's HTTP routes over `state`.
 pub fn router(state: SandboxState) -> Router {
@@ -35,10 +35,12 @@ pub fn router(state: SandboxState) -> Router {
         .route(path("exists"), get(reads::exists))
         .route(path("isproductexists"), post(reads::is_product_exists))
         .route(path("getversions"), get(reads::get_versions))
-        .route_layer(from_fn_with_state(state.clone(), faults::inject));
+        .route_layer(from_fn_with_state(state.clone(), faults::inject))
+        .route_layer(from_fn_with_state(state.clone(), stats::count));
     let admin = Router::new()
         .route("/_sandbox/faults", post(faults::arm).delete(faults::clear))
         .route("/_sandbox/jobs", get(jobs::all))
+        .route("/_sandbox/stats", get(stats::report).delete(stats::reset))
         .route("/_sandbox/state", get(world));
     api.merge(admin)
         .fallback(|| async { ApiError::not_found("no such route in the sandbox") })

@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::faults::Faults;
 use super::jobs::Job;
 use super::seed::Seed;
+use super::stats::Stats;
 use super::world::World;
 
 /// Settings a running sandbox needs.
@@ -40,6 +41,8 @@ pub struct Inner {
     pub faults: Faults,
     /// Download tokens of export packages.
     pub downloads: HashMap<String, PathBuf>,
+    /// Request counters (`/_sandbox/stats`).
+    pub stats: Stats,
 }
 
 /// Where uploads, version files and export packages live: the state directory, or a temporary directory

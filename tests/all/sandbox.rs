@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::{Config, Running, Seed};
 
 use crate::support::sandbox::{
-    self as sb, arm_fault, jobs, root, start, start_demo, start_seed, world,
+    self as sb, arm_fault, jobs, root, start, start_demo, start_seed, stats, world,
 };
 
 /// A thin client for the tests (independent of the crate's own Spark client).
@@ -355,6 +355,81 @@ async fn every_request_gets_an_x_request_id_and_a_given_one_is_echoed() {
     assert_eq!(response.headers()["x-request-id"], "abc-123");
     let response = reqwest::get(&url).await.unwrap();
     assert!(!response.headers()["x-request-id"].is_empty());
+}
+
+// ---------------------------------------------------------------- admin
+
+#[tokio::test]
+async fn api_calls_are_counted_per_route_and_tenant_until_reset() {
+    let running = start_demo().await;
+    let api = Api::new(&running);
+    for _ in 0..2 {
+        api.get("/acme-uat/api/v4/import/status", "tok-acme-uat")
+            .await;
+    }
+    api.get("/acme-prod/api/v4/export/status", "wrong-token")
+        .await;
+    api.http
+        .post(api.url("/api/v1/product/isproductexists/pricing"))
+        .header("x-tenant-name", "acme-prod")
+        .bearer_auth("tok-acme-prod")
+        .json(&json!({"serviceName": "quote"}))
+        .send()
+        .await
+        .unwrap();
+    api.get("/_sandbox/jobs", "").await;
+    api.get("/no/such/route", "tok-acme-uat").await;
+    assert_eq!(
+        stats(&running).await,
+        json!({
+            "total": 4,
+            "requests": [
+                {"route": "exports", "tenant": "acme-prod", "count": 1},
+                {"route": "imports", "tenant": "acme-uat", "count": 2},
+                {"route": "isproductexists", "tenant": "acme-prod", "count": 1},
+            ]
+        })
+    );
+    let reset = api
+        .http
+        .delete(api.url("/_sandbox/stats"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(stats(&running).await, json!({"total": 0, "requests": []}));
+}
+
+#[tokio::test]
+async fn admin_job_list_tells_when_each_job_finished() {
+    let running = start_demo().await;
+    let api = Api::new(&running);
+    let package = some_package(&api).await;
+    let job: Value = api
+        .import("acme-prod", "tok-acme-prod", package, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let running_import = jobs(&running).await.pop().unwrap();
+    assert_eq!(running_import["id"], job["id"]);
+    assert_eq!(running_import["finished"], Value::Null);
+    api.wait(
+        "acme-prod",
+        "tok-acme-prod",
+        "import",
+        job["id"].as_str().unwrap(),
+    )
+    .await;
+    for job in jobs(&running).await {
+        let (created, finished) = (job["created"].as_str().unwrap(), job["finished"].as_str());
+        let finished = finished.unwrap_or_else(|| panic!("an ended job has a finish time: {job}"));
+        let elapsed = humantime::parse_rfc3339(finished)
+            .unwrap()
+            .duration_since(humantime::parse_rfc3339(created).unwrap())
+            .unwrap();
+        assert!(elapsed >= sb::JOB_DURATION, "{job}");
+    }
 }
 
 // ---------------------------------------------------------------- import rules

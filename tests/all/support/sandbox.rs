@@ -47,6 +47,11 @@ pub async fn jobs(running: &Running) -> Vec<Value> {
         .expect("a JSON array of jobs")
 }
 
+/// `GET /_sandbox/stats`: API calls per route and tenant since the last reset.
+pub async fn stats(running: &Running) -> Value {
+    admin_get(running, "stats").await
+}
+
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.
 pub async fn world(running: &Running) -> Value {
     admin_get(running, "state").await
