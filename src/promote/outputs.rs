@@ -11,8 +11,19 @@ pub fn service_uri(uri: &str) -> String {
     }
 }
 
-fn join(folder: &Option<String>, service: &Option<String>) -> Option<String> {
-    Some(format!("{}/{}", folder.as_deref()?, service.as_deref()?))
+/// `folder/service` of a row's destination: its URI, else its folder and service, else (Spark left them out)
+/// the source's, since an unmapped service keeps its place.
+fn destination(
+    uri: &Option<String>,
+    folder: &Option<String>,
+    service: &Option<String>,
+    source_uri: &str,
+) -> String {
+    let joined = || Some(format!("{}/{}", folder.as_deref()?, service.as_deref()?));
+    uri.as_deref()
+        .map(service_uri)
+        .or_else(joined)
+        .unwrap_or_else(|| service_uri(source_uri))
 }
 
 /// The services of an import's outputs.
@@ -22,12 +33,12 @@ pub fn services(outputs: &Outputs) -> Vec<ServiceResult> {
         .iter()
         .map(|service| ServiceResult {
             source: service_uri(&service.service_uri_source),
-            destination: service
-                .service_uri_destination
-                .as_deref()
-                .map(service_uri)
-                .or_else(|| join(&service.folder_destination, &service.service_destination))
-                .unwrap_or_else(|| service_uri(&service.service_uri_source)),
+            destination: destination(
+                &service.service_uri_destination,
+                &service.folder_destination,
+                &service.service_destination,
+                &service.service_uri_source,
+            ),
             status: match &service.status {
                 Some(ItemStatus::Replaced) => ServiceStatus::Replaced,
                 Some(ItemStatus::Updated) => ServiceStatus::Updated,
@@ -47,12 +58,12 @@ pub fn versions(outputs: &Outputs) -> Vec<VersionResult> {
         .iter()
         .map(|version| VersionResult {
             service_source: service_uri(&version.service_uri_source),
-            service_destination: version
-                .service_uri_destination
-                .as_deref()
-                .map(service_uri)
-                .or_else(|| join(&version.folder_destination, &version.service_destination))
-                .unwrap_or_default(),
+            service_destination: destination(
+                &version.service_uri_destination,
+                &version.folder_destination,
+                &version.service_destination,
+                &version.service_uri_source,
+            ),
             version_source: version.version_source.clone().unwrap_or_default(),
             version_destination: version.version_destination.clone().unwrap_or_default(),
             status: match &version.status {
