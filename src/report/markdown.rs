@@ -134,10 +134,15 @@ impl Totals {
         if command == Command::Plan || self.services_would_fail > 0 {
             let _ = write!(out, ", {} would fail", self.services_would_fail);
         }
+        out.push(')');
+        if command == Command::Plan {
+            // A plan predicts services; the versions are known once the import has run.
+            return out;
+        }
         let versions = self.versions_added + self.versions_replaced;
         let _ = write!(
             out,
-            "), {versions} {} ({} added, {} replaced)",
+            ", {versions} {} ({} added, {} replaced)",
             plural(versions, "version", "versions"),
             self.versions_added,
             self.versions_replaced

@@ -227,6 +227,11 @@ pub async fn inject(State(state): State<SandboxState>, request: Request, next: N
     let Some(status) = fault.status else {
         return next.run(request).await;
     };
+    // Read the request to its end first (streamed, not kept), as a server behind a proxy does: answering in
+    // the middle of an upload would reset the connection, and the client would see a transport error
+    // instead of the injected status.
+    let mut body = request.into_body().into_data_stream();
+    while let Some(Ok(_)) = futures_util::StreamExt::next(&mut body).await {}
     let mut response = ApiError::new(
         status,
         format!("injected fault on route {}", route.unwrap_or_default()),

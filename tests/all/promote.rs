@@ -347,7 +347,7 @@ async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_import_post_that_loses_its_answer_is_found_by_correlation_id_not_sent_twice() {
+async fn an_import_refused_with_503_is_not_re_sent_and_a_rerun_imports_once() {
     let world = World::start(QUICK).await;
     world.manifest(UAT_TO_PROD);
     world
@@ -404,4 +404,24 @@ async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() 
     assert_eq!(cancel.code, 0, "{cancel:?}");
     assert_eq!(world.jobs_of("export").await[0]["status"], "cancelled");
     cancel.assert_no_secret();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_post_whose_answer_is_lost_is_found_by_correlation_id_not_sent_twice() {
+    let world = World::start(QUICK).await;
+    world.manifest(UAT_TO_PROD);
+    // The sandbox creates the job, then drops the connection instead of answering.
+    world
+        .fault(json!({"route": "import", "drop_response": true}))
+        .await;
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    assert!(
+        output.stderr.contains("with our correlation id"),
+        "{}",
+        output.stderr
+    );
+    let imports = world.jobs_of("import").await;
+    assert_eq!(imports.len(), 1);
+    assert_eq!(promotion(&output.json())["job_id"], imports[0]["id"]);
 }
