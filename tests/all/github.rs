@@ -599,26 +599,31 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
 async fn tags_and_schedules_make_no_request_and_never_means_no_client() {
     let github = GitHub::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let tag = json!({ "ref": "refs/tags/v1.0.0", "after": SHA });
-    let (mut runner, _) = runner_for(&github, dir.path(), "push", tag, &[]);
-    let client = runner.comment_client().unwrap().unwrap();
-    let outcome = runner
-        .comment(&client, &result(PromotionStatus::Completed))
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome,
-        CommentOutcome::Skipped("tag v1.0.0 has no pull request".to_string())
-    );
-    let (mut runner, _) = runner_for(&github, dir.path(), "schedule", json!({}), &[]);
-    let outcome = runner
-        .comment(&client, &result(PromotionStatus::Completed))
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome,
-        CommentOutcome::Skipped("a schedule event has no pull request".to_string())
-    );
+    let events = [
+        (
+            "push",
+            json!({ "ref": "refs/tags/v1.0.0", "after": SHA }),
+            "tag v1.0.0 has no pull request",
+        ),
+        (
+            "schedule",
+            json!({}),
+            "a schedule event has no pull request",
+        ),
+    ];
+    for (event, payload, reason) in events {
+        let (mut runner, _) = runner_for(&github, dir.path(), event, payload, &[]);
+        let client = runner.comment_client().unwrap().unwrap();
+        let outcome = runner
+            .comment(&client, &result(PromotionStatus::Completed))
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            CommentOutcome::Skipped(reason.to_string()),
+            "{event}"
+        );
+    }
     assert_eq!(github.requests().await, []);
     let never = json!({ "pull_request": { "number": 7, "head": { "sha": SHA } } });
     let (runner, _) = runner_for(
