@@ -25,6 +25,21 @@ pub struct Promotion {
     pub correlation_id: Option<String>,
 }
 
+impl Promotion {
+    /// The `services:` entry of a source service (`folder/service`), if the manifest maps it.
+    pub fn mapping(&self, source: &str) -> Option<&ServiceMapping> {
+        self.services
+            .iter()
+            .find(|mapping| mapping.source == source)
+    }
+
+    /// Where a source service (`folder/service`) goes: its mapping's destination, else its own place.
+    pub fn destination_of(&self, source: &str) -> String {
+        self.mapping(source)
+            .map_or_else(|| source.to_string(), |mapping| mapping.destination.clone())
+    }
+}
+
 /// Where a promotion's package comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {

@@ -1,5 +1,6 @@
 //! Apply one promotion: get the package (a file, or an export of the source environment), then import it
 //! idempotently into the target and report what Spark did.
+use super::applied::{self, Applied, Verdict};
 use super::context::Context;
 use super::jobs::{self, JobRun, Kind, Watched};
 use super::messages;
@@ -36,6 +37,12 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
+    if let Verdict::Applied(applied) =
+        applied::decide(client, promotion, prepared.index.as_ref(), &correlation_id).await?
+    {
+        skipped(result, &applied);
+        return Ok(());
+    }
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();
     let report =
@@ -53,12 +60,7 @@ async fn run(
     .await?;
     match run {
         JobRun::AlreadyDone { id, status } => {
-            result.job_id = Some(id.clone());
-            record(result, &status);
-            result.status = PromotionStatus::Skipped;
-            result.warnings.push(format!(
-                "already applied by import job {id} (same content, request and target): nothing imported"
-            ));
+            skipped(result, &Applied::ByJob { job_id: id, status });
         }
         JobRun::Ran { id, watched } => {
             result.job_id = Some(id.clone());
@@ -117,6 +119,17 @@ async fn run(
         }
     }
     Ok(())
+}
+
+/// Reports a promotion that was already applied: the earlier job's outputs when a job says so.
+fn skipped(result: &mut PromotionResult, applied: &Applied) {
+    tracing::info!("{}: {}", result.name, applied.reason());
+    if let Applied::ByJob { job_id, status } = applied {
+        result.job_id = Some(job_id.clone());
+        record(result, status);
+    }
+    result.status = PromotionStatus::Skipped;
+    result.warnings.push(applied.reason());
 }
 
 /// How to find a job this run stopped watching.

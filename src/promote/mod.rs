@@ -1,6 +1,7 @@
 //! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
 //!
 //! The engine never renders: it returns a [`result::RunResult`] that `report` turns into text.
+mod applied;
 mod apply;
 pub mod cancel;
 pub mod context;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 
+use super::applied::{self, Applied, Verdict};
 use super::context::Context;
 use super::outputs::service_uri;
 use super::request;
@@ -19,20 +20,16 @@ pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let started = std::time::Instant::now();
     let mut result = PromotionResult::begin(promotion);
     let outcome = run(ctx, promotion, &mut result).await;
-    super::run::finish(
-        ctx,
-        result,
-        started,
-        outcome,
-        Some(PromotionStatus::Planned),
-    )
+    let status = outcome.as_ref().ok().copied();
+    super::run::finish(ctx, result, started, outcome.map(|_| ()), status)
 }
 
+/// Predicts each service, or finds the promotion already applied: `planned` or `skipped`.
 async fn run(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<PromotionStatus> {
     let listing = source::prepare_listing(ctx, promotion, result).await?;
     let (_, correlation_id) = request::import_request(
         ctx,
@@ -41,8 +38,22 @@ async fn run(
         listing.content.as_ref(),
         &mut result.warnings,
     )?;
-    result.correlation_id = correlation_id;
     let client = ctx.client(&promotion.to)?;
+    match applied::decide(client, promotion, listing.index.as_ref(), &correlation_id).await? {
+        Verdict::Applied(applied) => {
+            result.correlation_id = correlation_id;
+            if let Applied::ByJob { job_id, .. } = &applied {
+                result.job_id = Some(job_id.clone());
+            }
+            result.warnings.push(applied.reason());
+            return Ok(PromotionStatus::Skipped);
+        }
+        Verdict::Running { job_id } => result.warnings.push(format!(
+            "import job {job_id} with this correlation id is running: apply will attach to it"
+        )),
+        Verdict::Import => {}
+    }
+    result.correlation_id = correlation_id;
     let mut folders: BTreeMap<String, bool> = BTreeMap::new();
     for listed in &listing.services {
         let service = predict(client, promotion, listed, &mut folders).await?;
@@ -63,7 +74,7 @@ async fn run(
                 .to_string(),
         );
     }
-    Ok(())
+    Ok(PromotionStatus::Planned)
 }
 
 /// Predicts what the import does to one service.
@@ -74,14 +85,9 @@ async fn predict(
     folders: &mut BTreeMap<String, bool>,
 ) -> anyhow::Result<ServiceResult> {
     let source = service_uri(&listed.uri);
-    let mapping = promotion
-        .services
-        .iter()
-        .find(|mapping| mapping.source == source);
-    let destination = mapping
-        .map(|mapping| mapping.destination.clone())
-        .unwrap_or_else(|| source.clone());
-    let update = mapping
+    let destination = promotion.destination_of(&source);
+    let update = promotion
+        .mapping(&source)
         .and_then(|mapping| mapping.update_version_type)
         .unwrap_or(promotion.update_version_type);
     let (folder, service) = destination

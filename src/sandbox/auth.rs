@@ -2,7 +2,6 @@
 //! OAuth2 client-credentials token endpoint. Missing or unknown credentials are 401 (the Python SDK fetches
 //! a token only after a 401); credentials of another tenant are 403.
 use std::collections::HashMap;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -103,9 +102,12 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
             user: format!("user@{}", tenant.name),
         });
     }
-    let issued = state.lock().tokens.get(token).cloned();
+    let (issued, now) = {
+        let inner = state.lock();
+        (inner.tokens.get(token).cloned(), inner.clock.instant())
+    };
     match issued {
-        Some(issued) if issued.expires > Instant::now() => Ok(Caller {
+        Some(issued) if issued.expires > now => Ok(Caller {
             tenant: issued.tenant,
             user: format!("service-account-{}", issued.client_id),
         }),
@@ -166,14 +168,17 @@ pub async fn token(
     }
     let lifetime = state.settings().token_lifetime;
     let access_token = hex::encode(rand::rng().random::<[u8; 24]>());
-    state.lock().tokens.insert(
+    let mut inner = state.lock();
+    let expires = inner.clock.instant() + lifetime;
+    inner.tokens.insert(
         access_token.clone(),
         IssuedToken {
             tenant: tenant.clone(),
             client_id: id.clone(),
-            expires: Instant::now() + lifetime,
+            expires,
         },
     );
+    drop(inner);
     Json(json!({
         "access_token": access_token,
         "expires_in": lifetime.as_secs(),

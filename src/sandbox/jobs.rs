@@ -387,7 +387,7 @@ pub async fn listing<K: JobKind>(
     let kind = K::KIND;
     authenticate(&state, &headers, &tenant)?;
     let inner = state.lock();
-    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    let hour_ago = inner.clock.now() - Duration::from_secs(3600);
     let jobs = || {
         inner
             .jobs

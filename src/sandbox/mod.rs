@@ -3,14 +3,18 @@
 //! An independent second implementation of the API: it shares no wire types with `spark` or `promote`.
 //! Tenants, folders, services and versions live in memory (or in `--state-dir`); import and export follow
 //! the rules of the Import API page; jobs take `job_duration`; uploads stream to disk. Admin routes under
-//! `/_sandbox` (faults, jobs, state) need no credentials: the sandbox is meant for loopback use.
+//! `/_sandbox` (faults, jobs, state, clock, service removal) need no credentials: the sandbox is meant for
+//! loopback use. `POST /_sandbox/clock` moves its clock forward (job listings and tokens read it) and
+//! `DELETE /_sandbox/tenants/{t}/folders/{f}/services/{s}` removes a service, so tests can show a later day.
 //!
 //! Emulator extensions: the tenant job listings carry `correlation_id` and `source_system` in each job's
 //! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
 //! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its `finished` time) and the stored
 //! content; `GET /_sandbox/stats` counts the API calls per route and tenant.
+mod admin;
 mod archive;
 mod auth;
+mod clock;
 mod error;
 mod export;
 mod faults;

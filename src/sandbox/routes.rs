@@ -7,14 +7,14 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use serde_json::Value;
 
 use super::error::ApiError;
 use super::faults::{self, path};
 use super::jobs::{Exports, Imports};
 use super::state::SandboxState;
-use super::{auth, export, import, jobs, reads, stats};
+use super::{admin, auth, clock, export, import, jobs, reads, stats};
 
 /// The sandbox's HTTP routes over `state`.
 pub fn router(state: SandboxState) -> Router {
@@ -41,7 +41,12 @@ pub fn router(state: SandboxState) -> Router {
         .route("/_sandbox/faults", post(faults::arm).delete(faults::clear))
         .route("/_sandbox/jobs", get(jobs::all))
         .route("/_sandbox/stats", get(stats::report).delete(stats::reset))
-        .route("/_sandbox/state", get(world));
+        .route("/_sandbox/state", get(world))
+        .route("/_sandbox/clock", post(clock::advance))
+        .route(
+            "/_sandbox/tenants/{tenant}/folders/{folder}/services/{service}",
+            delete(admin::remove_service),
+        );
     api.merge(admin)
         .fallback(|| async { ApiError::not_found("no such route in the sandbox") })
         .layer(from_fn(request_id))

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use super::clock::Clock;
 use super::faults::Faults;
 use super::jobs::Job;
 use super::seed::Seed;
@@ -43,6 +44,8 @@ pub struct Inner {
     pub downloads: HashMap<String, PathBuf>,
     /// Request counters (`/_sandbox/stats`).
     pub stats: Stats,
+    /// Real time, or later (`POST /_sandbox/clock`).
+    pub clock: Clock,
 }
 
 /// Where uploads, version files and export packages live: the state directory, or a temporary directory

@@ -26,6 +26,8 @@ pub enum Operation {
     ServiceExists,
     /// The v1 `isproductexists` read of a folder.
     FolderExists,
+    /// The v1 `getversions` read of a service's versions.
+    ServiceVersions,
     /// The download of an exported package from its pre-signed URL.
     Download,
 }
@@ -53,6 +55,7 @@ impl fmt::Display for Operation {
             Self::ExportJobs => "export job list",
             Self::ServiceExists => "service lookup",
             Self::FolderExists => "folder lookup",
+            Self::ServiceVersions => "service versions lookup",
             Self::Download => "download",
         })
     }

@@ -30,7 +30,7 @@ pub use jobs::{
     ItemStatus, Job, JobState, JobStatus, OutputFile, Outputs, ServiceOutput, ServiceVersionOutput,
     TenantActivity, TenantInfo, TenantJob, TenantJobData, TenantJobs, TenantLimits,
 };
-pub use reads::ServiceInfo;
+pub use reads::{ServiceInfo, ServiceVersion};
 pub use retry::RetryPolicy;
 pub use wire::JobMessage;
 

@@ -1,4 +1,5 @@
-//! Read-only lookups of the destination, for a plan: does a folder or a service exist.
+//! Read-only lookups of the destination, for a plan: does a folder or a service exist, which versions
+//! does a service hold.
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,28 @@ struct ExistsData {
     id: Option<String>,
 }
 
+/// One version of a service in the destination, from the v1 `getversions` call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceVersion {
+    /// The version id.
+    pub id: String,
+    /// The semantic version (`revision`), when given.
+    pub version: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct VersionsReply {
+    #[serde(default)]
+    data: Option<Vec<VersionData>>,
+}
+
+#[derive(Deserialize)]
+struct VersionData {
+    id: String,
+    #[serde(default)]
+    revision: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct FolderReply {
     data: bool,
@@ -62,5 +85,42 @@ impl Client {
             .call_json(Call::retried(Operation::FolderExists, Method::POST, url))
             .await?;
         Ok(reply.data)
+    }
+
+    /// `GET /api/v1/product/{folder}/engines/getversions/{service}` (at the host root; tenant in
+    /// `x-tenant-name`): the service's versions, or `None` when the service does not exist (404).
+    pub async fn service_versions(
+        &self,
+        folder: &str,
+        service: &str,
+    ) -> Result<Option<Vec<ServiceVersion>>, Error> {
+        let url = self.root_url(&[
+            "api",
+            "v1",
+            "product",
+            folder,
+            "engines",
+            "getversions",
+            service,
+        ]);
+        let reply: VersionsReply = match self
+            .call_json(Call::retried(Operation::ServiceVersions, Method::GET, url))
+            .await
+        {
+            Ok(reply) => reply,
+            Err(err) if err.status() == Some(reqwest::StatusCode::NOT_FOUND) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(
+            reply
+                .data
+                .unwrap_or_default()
+                .into_iter()
+                .map(|data| ServiceVersion {
+                    id: data.id,
+                    version: data.revision,
+                })
+                .collect(),
+        ))
     }
 }

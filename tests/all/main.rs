@@ -6,6 +6,7 @@ mod cli;
 mod container;
 mod github;
 mod hostile;
+mod idempotency;
 mod manifest;
 mod promote;
 mod python_sdk;

@@ -181,6 +181,57 @@ impl World {
         );
     }
 
+    /// Moves the sandbox's clock forward (`POST /_sandbox/clock`): its job listings then forget jobs that
+    /// ended over an hour before, as Spark's do.
+    pub async fn advance_clock(&self, seconds: u64) {
+        self.admin(
+            self.http
+                .post(format!("{}/_sandbox/clock", self.url()))
+                .json(&serde_json::json!({ "advance_seconds": seconds })),
+        )
+        .await;
+    }
+
+    /// Removes a service with its versions (`DELETE /_sandbox/tenants/..`), as someone deleting it in Spark.
+    pub async fn remove_service(&self, tenant: &str, uri: &str) {
+        let (folder, service) = uri.split_once('/').expect("folder/service");
+        self.admin(self.http.delete(format!(
+            "{}/_sandbox/tenants/{tenant}/folders/{folder}/services/{service}",
+            self.url()
+        )))
+        .await;
+    }
+
+    /// A service's versions in the sandbox's state, as `version=id`, oldest first (empty when absent).
+    pub async fn versions_of(&self, tenant: &str, uri: &str) -> Vec<String> {
+        let (folder, service) = uri.split_once('/').expect("folder/service");
+        let state = self.get(&format!("{}/_sandbox/state", self.url())).await;
+        state["tenants"][tenant]["folders"][folder]["services"][service]["versions"]
+            .as_array()
+            .map(|versions| {
+                versions
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "{}={}",
+                            v["version"].as_str().unwrap(),
+                            v["id"].as_str().unwrap()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn admin(&self, request: reqwest::RequestBuilder) {
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "sandbox control refused: {}",
+            response.text().await.unwrap()
+        );
+    }
+
     /// Starts someone else's export on acme-prod (it occupies the tenant's slot); returns its job id.
     pub async fn occupy_prod(&self) -> String {
         let job: Value = self

@@ -1,0 +1,168 @@
+//! "Already applied?": the one decision that plan and apply make before importing, so that a re-run
+//! imports nothing twice however long after the first run it comes.
+//!
+//! In order:
+//! 1. the tenant's import jobs (Spark lists the last hour's): a job of ours that is running is attached to,
+//!    one that completed means nothing to do;
+//! 2. the destination: Spark keeps a version's `version_id` on import where it can, so when every source
+//!    version id of the package is already at its destination service (`getversions`), the promotion has
+//!    nothing to do. Where the import keeps version numbers (`replace`, and `add_version` with `copy`),
+//!    each id must also be at its source's version number. A version or service deleted since is imported
+//!    again.
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+
+use super::export::ExportIndex;
+use super::jobs::{self, Kind};
+use super::outputs::service_uri;
+use crate::manifest::{Promotion, ServicesExisting, UpdateVersionType};
+use crate::spark::{Client, JobStatus, ServiceVersion};
+
+/// What a run should do with a promotion whose package (and correlation id) is known.
+pub(crate) enum Verdict {
+    /// Nothing says it was applied: import.
+    Import,
+    /// A job of ours is running (another run started it): apply attaches to it.
+    Running { job_id: String },
+    /// Already applied: nothing to import.
+    Applied(Applied),
+}
+
+/// Why a promotion is already applied.
+pub(crate) enum Applied {
+    /// A completed import job with our correlation id (within Spark's one-hour listing).
+    ByJob { job_id: String, status: JobStatus },
+    /// The destination holds every source version id.
+    InDestination {
+        versions: usize,
+        services: Vec<String>,
+    },
+}
+
+impl Applied {
+    /// The reason, as the summary and the log say it.
+    pub fn reason(&self) -> String {
+        match self {
+            Applied::ByJob { job_id, .. } => format!(
+                "already applied by import job {job_id} (same content, request and target): nothing imported"
+            ),
+            Applied::InDestination { versions, services } => format!(
+                "already applied: the destination already holds all {versions} source version id{} ({}): \
+                 nothing imported",
+                if *versions == 1 { "" } else { "s" },
+                services.join(", ")
+            ),
+        }
+    }
+}
+
+/// Decides whether the promotion still has something to import into `client`'s tenant.
+pub(crate) async fn decide(
+    client: &Client,
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    correlation_id: &str,
+) -> anyhow::Result<Verdict> {
+    if let Some(found) = jobs::find_ours(client, Kind::Import, correlation_id).await? {
+        if !found.state.is_terminal() {
+            return Ok(Verdict::Running { job_id: found.id });
+        }
+        let status = client
+            .import_status(&found.id)
+            .await
+            .with_context(|| format!("failed to read import job {}", found.id))?;
+        if status.succeeded() {
+            return Ok(Verdict::Applied(Applied::ByJob {
+                job_id: found.id,
+                status,
+            }));
+        }
+    }
+    if let Some(index) = index
+        && let Some(applied) = in_destination(client, promotion, index).await?
+    {
+        return Ok(Verdict::Applied(applied));
+    }
+    Ok(Verdict::Import)
+}
+
+/// Whether every source version id of the package is at its destination service.
+async fn in_destination(
+    client: &Client,
+    promotion: &Promotion,
+    index: &ExportIndex,
+) -> anyhow::Result<Option<Applied>> {
+    let mut wanted: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
+    for version in &index.service_versions {
+        let Some(id) = version.version_id_source.as_deref() else {
+            // A version without an id cannot be found in the destination.
+            return Ok(None);
+        };
+        let source = service_uri(&version.service_uri_source);
+        let number = keeps_numbers(promotion, &source)
+            .then_some(version.version_source.as_deref())
+            .flatten();
+        wanted
+            .entry(promotion.destination_of(&source))
+            .or_default()
+            .push(Wanted { id, number });
+    }
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    for (destination, ids) in &wanted {
+        let Some((folder, service)) = destination.split_once('/') else {
+            return Ok(None);
+        };
+        let held = client
+            .service_versions(folder, service)
+            .await
+            .with_context(|| {
+                format!(
+                    "failed to read the versions of {destination} in {}",
+                    promotion.to
+                )
+            })?
+            .unwrap_or_default();
+        if !ids.iter().all(|wanted| wanted.is_in(&held)) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Applied::InDestination {
+        versions: wanted.values().map(Vec::len).sum(),
+        services: wanted.into_keys().collect(),
+    }))
+}
+
+/// A source version to find in the destination: its id and, where the import keeps version numbers, its
+/// number.
+struct Wanted<'a> {
+    id: &'a str,
+    number: Option<&'a str>,
+}
+
+impl Wanted<'_> {
+    fn is_in(&self, held: &[ServiceVersion]) -> bool {
+        held.iter().any(|version| {
+            version.id == self.id
+                && match (self.number, version.version.as_deref()) {
+                    (Some(wanted), Some(held)) => wanted == held,
+                    _ => true,
+                }
+        })
+    }
+}
+
+/// Whether an import of this source service keeps its version numbers: `replace`, or `add_version` with
+/// `copy` (an `abort` import adds the service as it is).
+fn keeps_numbers(promotion: &Promotion, source: &str) -> bool {
+    let update = promotion
+        .mapping(source)
+        .and_then(|mapping| mapping.update_version_type)
+        .unwrap_or(promotion.update_version_type);
+    match promotion.services_existing {
+        ServicesExisting::Replace | ServicesExisting::Abort => true,
+        ServicesExisting::AddVersion => update == UpdateVersionType::Copy,
+    }
+}
