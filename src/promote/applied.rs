@@ -32,7 +32,10 @@ pub(crate) enum Verdict {
 /// Why a promotion is already applied.
 pub(crate) enum Applied {
     /// A completed import job with our correlation id (within Spark's one-hour listing).
-    ByJob { job_id: String, status: JobStatus },
+    ByJob {
+        job_id: String,
+        status: Box<JobStatus>,
+    },
     /// The destination holds every source version id.
     InDestination {
         versions: usize,
@@ -75,7 +78,7 @@ pub(crate) async fn decide(
         if status.succeeded() {
             return Ok(Verdict::Applied(Applied::ByJob {
                 job_id: found.id,
-                status,
+                status: Box::new(status),
             }));
         }
     }

@@ -60,7 +60,13 @@ async fn run(
     .await?;
     match run {
         JobRun::AlreadyDone { id, status } => {
-            skipped(result, &Applied::ByJob { job_id: id, status });
+            skipped(
+                result,
+                &Applied::ByJob {
+                    job_id: id,
+                    status: Box::new(status),
+                },
+            );
         }
         JobRun::Ran { id, watched } => {
             result.job_id = Some(id.clone());
