@@ -60,3 +60,54 @@ async fn folder_exists_posts_to_the_v1_api_at_the_host_root_with_the_tenant_head
     assert!(client.folder_exists("pricing").await.unwrap());
     assert!(!client.folder_exists("nope").await.unwrap());
 }
+
+#[tokio::test]
+async fn service_versions_reads_getversions_at_the_host_root_and_a_404_is_no_service() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/product/pricing/engines/getversions/quote"))
+        .and(header("x-tenant-name", TENANT))
+        .respond_with(ok_json(json!({
+            "status": "Success",
+            "data": [
+                {"id": "v-11", "revision": "1.1.0", "serviceId": "s-1", "extra": {"kept": "out"}},
+                {"id": "v-10"}
+            ],
+            "message": null, "errorCode": null
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/product/pricing/engines/getversions/empty"))
+        .respond_with(ok_json(json!({"status": "Success", "data": null})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/product/pricing/engines/getversions/gone"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": "not_found", "message": "no such service"})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server, bearer());
+
+    let versions = client
+        .service_versions("pricing", "quote")
+        .await
+        .unwrap()
+        .unwrap();
+    let got: Vec<(&str, Option<&str>)> = versions
+        .iter()
+        .map(|v| (v.id.as_str(), v.version.as_deref()))
+        .collect();
+    assert_eq!(got, vec![("v-11", Some("1.1.0")), ("v-10", None)]);
+    assert_eq!(
+        client.service_versions("pricing", "empty").await.unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        client.service_versions("pricing", "gone").await.unwrap(),
+        None
+    );
+}
