@@ -209,10 +209,10 @@ impl Inner {
     /// Ends a running job: `completed` with outputs, or `failed` with errors. Returns false (and changes
     /// nothing) when the job is no longer running, e.g. it was cancelled.
     pub fn finish(&mut self, id: Uuid, result: Result<Value, Vec<String>>) -> bool {
+        let now = self.clock.now();
         let Some(job) = self.job_mut(id).filter(|j| j.is_running()) else {
             return false;
         };
-        let now = SystemTime::now();
         (job.updated, job.finished) = (now, Some(now));
         match result {
             Ok(outputs) => (job.status, job.outputs) = (Status::Completed, outputs),
@@ -234,6 +234,7 @@ impl Inner {
 pub fn start(state: &SandboxState, mut job: Job) -> Result<Value, ApiError> {
     let mut inner = state.lock();
     check_idle(&inner, &job.tenant)?;
+    (job.created, job.updated) = (inner.clock.now(), inner.clock.now());
     job.forced_failure = inner.faults.take_job_failure();
     let reply = job.status_json();
     let id = job.id;
@@ -278,10 +279,11 @@ async fn run(state: &SandboxState, id: Uuid, duration: Duration) {
     tokio::time::sleep(duration / 2).await;
     let (kind, forced) = {
         let mut inner = state.lock();
+        let now = inner.clock.now();
         let Some(job) = inner.job_mut(id).filter(|j| j.status == Status::Created) else {
             return;
         };
-        (job.status, job.updated) = (Status::InProgress, SystemTime::now());
+        (job.status, job.updated) = (Status::InProgress, now);
         (job.kind, job.forced_failure.take())
     };
     tokio::time::sleep(duration - duration / 2).await;
@@ -368,9 +370,9 @@ pub async fn cancel<K: JobKind>(
         }
     }
     let mut inner = state.lock();
+    let now = inner.clock.now();
     let job = find(&mut inner, &tenant, K::KIND, &id)?;
     if job.is_running() {
-        let now = SystemTime::now();
         (job.status, job.updated, job.finished) = (Status::Cancelled, now, Some(now));
         tracing::info!(tenant = %tenant, job = %job.id, "job cancelled");
     }

@@ -62,7 +62,32 @@ async fn a_job_that_ended_leaves_the_listing_once_the_clock_passes_its_hour() {
         .await
         .unwrap();
     assert_eq!(recent(&listing), 0, "{listing}");
-    // The job itself is still there to read, as Spark keeps a job's status.
+    // A job that ends after the move is listed again: job times follow the sandbox's clock.
+    let job: Value = api
+        .export(
+            "acme-uat",
+            "tok-acme-uat",
+            json!({"inputs": {"folders": ["pricing"]}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    api.wait(
+        "acme-uat",
+        "tok-acme-uat",
+        "export",
+        job["id"].as_str().unwrap(),
+    )
+    .await;
+    let listing: Value = api
+        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recent(&listing), 1, "{listing}");
+    // The first job itself is still there to read, as Spark keeps a job's status.
     let status = api
         .get(
             &format!("/acme-uat/api/v4/export/{id}/status"),

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# What "never twice" costs: API calls of one apply, by route, against a local sandbox (demo seed): the first
+# apply, a re-run within Spark's one-hour job list, and a re-run two hours later (sandbox clock moved), for
+# an environment source with add_version, one with replace and a remap, and a committed package.
+#
+# Usage: bash bench/idempotency.sh      (prints a markdown table; raw stats under bench/out/idempotency/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out=$root/bench/out/idempotency
+rm -rf "$out" && mkdir -p "$out"
+command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 2; }
+cargo build --release --locked >&2
+bin=$root/target/release/spark-promote
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+"$bin" sandbox --listen "127.0.0.1:$port" --job-duration 1s >"$out/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill -INT $sandbox_pid 2>/dev/null || true; wait $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -fsS "$url/_sandbox/jobs" >/dev/null 2>&1 && break; sleep 0.1; done
+
+export SPARK_UAT_CLIENT_ID=ci-uat SPARK_UAT_CLIENT_SECRET=ci-uat-secret SPARK_PROD_TOKEN=tok-acme-prod
+head="version: 1
+environments:
+  uat: { url: $url/acme-uat, auth: { oauth2: { client_id: \"\${SPARK_UAT_CLIENT_ID}\", client_secret: \"\${SPARK_UAT_CLIENT_SECRET}\" } } }
+  prod: { url: $url/acme-prod, auth: { bearer: \"\${SPARK_PROD_TOKEN}\" } }
+promotions:"
+declare -A cases=(
+  [add_version]="  - { name: add-version, from: { environment: uat, services: [pricing/quote], version_filter: all }, to: prod, services_existing: add_version }"
+  [replace-remap]="  - { name: replace-remap, from: { environment: uat, services: [pricing/rating] }, to: prod, services_existing: replace, services: [{ source: pricing/rating, destination: pricing/rating-v2 }] }"
+  [package]="  - { name: package, from: { package: quote.zip }, to: prod, services_existing: replace }"
+)
+cd "$out"
+printf '%s\n  []\n' "$head" >spark-promote.yaml
+"$bin" export --env uat --service pricing/quote -o quote.zip >/dev/null 2>&1
+
+calls() { curl -fsS "$url/_sandbox/stats" | jq -r '[.requests[] | "\(.route) \(.count)"] | join(", ")'; }
+total() { curl -fsS "$url/_sandbox/stats" | jq -r '.total'; }
+echo "| promotion | run | status | API calls | by route |"
+echo "|---|---|---|---:|---|"
+for name in add_version replace-remap package; do
+  printf '%s\n%s\n' "$head" "${cases[$name]}" >spark-promote.yaml
+  for run in first "re-run within the hour" "re-run 2 h later"; do
+    [ "$run" = "re-run 2 h later" ] && curl -fsS -X POST "$url/_sandbox/clock" -H 'content-type: application/json' -d '{"advance_seconds": 7200}' >/dev/null
+    curl -fsS -X DELETE "$url/_sandbox/stats" >/dev/null
+    status=$("$bin" apply --json 2>"apply-$name.log" | jq -r '.promotions[0].status')
+    echo "| $name | $run | $status | $(total) | $(calls) |"
+  done
+done
