@@ -406,4 +406,15 @@ pub mod lines {
     pub fn create_status(id: u64) -> String {
         format!("POST /repos/{REPOSITORY}/deployments/{id}/statuses")
     }
+
+    /// What an apply of the tests' manifest that imports asks of the deployments routes, when `id` is the
+    /// deployment the fake creates: the records of `spark-prod`, the deployment, its two statuses.
+    pub fn recorded(id: u64) -> [String; 4] {
+        [
+            list_deployments("spark-prod"),
+            create_deployment(),
+            create_status(id),
+            create_status(id),
+        ]
+    }
 }
