@@ -69,7 +69,16 @@ pub async fn action() -> anyhow::Result<Outcome> {
     };
     if let Some(deployments) = &deployments {
         if let Ok(selected) = manifest.select(&promotions) {
-            options.records = Arc::new(deployments.records(&selected).await);
+            let records = deployments.records(&selected).await;
+            for record in &records {
+                tracing::info!(
+                    "on record: {} (correlation id {}, into {})",
+                    record.origin,
+                    record.correlation_id,
+                    record.target
+                );
+            }
+            options.records = Arc::new(records);
         }
         if command == Command::Apply {
             options.recorder = deployments.clone();

@@ -62,7 +62,7 @@ async fn run(
     )
     .await?;
     let run = match started {
-        Start::Finished(run) => run,
+        Start::Finished(run) => *run,
         Start::Job(id) => {
             result.job_id = Some(id.clone());
             let event = record::started(result, &id, prepared.index.as_ref(), &entity);

@@ -291,7 +291,7 @@ where
     )
     .await?
     {
-        Start::Finished(run) => Ok(run),
+        Start::Finished(run) => Ok(*run),
         Start::Job(id) => {
             let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
             Ok(JobRun::Ran { id, watched })
@@ -305,7 +305,7 @@ pub enum Start {
     /// A job of ours is running (started now, or attached to): watch it.
     Job(String),
     /// Nothing to watch: an earlier job of ours completed, or the run was cancelled first.
-    Finished(JobRun),
+    Finished(Box<JobRun>),
 }
 
 /// Idempotent job start: attaches to a running job of ours, reports a completed one, otherwise waits for the
@@ -338,7 +338,7 @@ where
     let id = 'started: loop {
         match earlier_job {
             Earlier::Running(id) => break id,
-            Earlier::Done(run) => return Ok(Start::Finished(*run)),
+            Earlier::Done(run) => return Ok(Start::Finished(run)),
             Earlier::None => {}
         }
         if let Slot::Ours(id) =
@@ -354,7 +354,7 @@ where
         }
         let posted = tokio::select! {
             posted = post() => posted,
-            _ = cancel.cancelled() => return Ok(Start::Finished(abandon(client, kind, correlation_id).await)),
+            _ = cancel.cancelled() => return Ok(Start::Finished(Box::new(abandon(client, kind, correlation_id).await))),
         };
         match posted {
             Ok(job) => {
@@ -372,7 +372,7 @@ where
                 for _ in 0..AMBIGUOUS_LOOKUPS {
                     tokio::select! {
                         _ = tokio::time::sleep(AMBIGUOUS_PAUSE) => {}
-                        _ = cancel.cancelled() => return Ok(Start::Finished(abandon(client, kind, correlation_id).await)),
+                        _ = cancel.cancelled() => return Ok(Start::Finished(Box::new(abandon(client, kind, correlation_id).await))),
                     }
                     if let Ok(Some(found)) = find_ours(client, kind, correlation_id).await {
                         tracing::info!("found {name} job {} with our correlation id", found.id);

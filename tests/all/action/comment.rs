@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
-use super::fake_github::{BOT, FIRST_DEPLOYMENT_ID, comment_json, lines};
+use super::fake_github::{self, BOT, FIRST_DEPLOYMENT_ID, comment_json, lines};
 use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -99,10 +99,7 @@ async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
 
 /// A refusal as a fork's read-only token gets it.
 fn refused() -> ResponseTemplate {
-    ResponseTemplate::new(403).set_body_json(json!({
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
-    }))
+    fake_github::refused("https://docs.github.com/rest/issues/comments#create-an-issue-comment")
 }
 
 #[tokio::test(flavor = "multi_thread")]

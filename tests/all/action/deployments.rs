@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
-use super::fake_github::{CREATED_AT, FIRST_DEPLOYMENT_ID, lines};
+use super::fake_github::{self, CREATED_AT, FIRST_DEPLOYMENT_ID, lines};
 use super::runner::{MERGE_SHA, REPOSITORY, Scene, Step, Trigger};
 use crate::support::cli::World;
 
@@ -110,6 +110,11 @@ async fn a_skipped_rerun_reads_the_record_and_writes_no_deployment() {
         ],
         "the earlier deployment is read; nothing is written"
     );
+    let on_record = format!(
+        "on record: GitHub deployment {DEPLOYMENT} ({CREATED_AT}) (correlation id {}, into prod)",
+        again.outputs["correlation-ids"]
+    );
+    assert!(again.log.contains(&on_record), "{}", again.log);
     let deployments = github.deployments();
     assert_eq!(deployments.len(), 1);
     let states: Vec<&Value> = deployments[0]["statuses"]
@@ -164,10 +169,7 @@ async fn a_failed_import_of_a_package_is_recorded_with_a_failure_status_and_its_
 
 /// A refusal as GitHub answers a token without the `deployments` permission.
 fn refused() -> ResponseTemplate {
-    ResponseTemplate::new(403).set_body_json(json!({
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/deployments/deployments#create-a-deployment"
-    }))
+    fake_github::refused("https://docs.github.com/rest/deployments/deployments")
 }
 
 #[tokio::test(flavor = "multi_thread")]

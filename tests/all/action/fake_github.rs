@@ -227,6 +227,15 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
     }
 }
 
+/// GitHub's refusal of a token that lacks a permission (a fork's read-only token, a missing
+/// `deployments: write`), with the documentation page of the refused route.
+pub fn refused(documentation_url: &str) -> ResponseTemplate {
+    ResponseTemplate::new(403).set_body_json(json!({
+        "message": "Resource not accessible by integration",
+        "documentation_url": documentation_url,
+    }))
+}
+
 fn body_text(request: &Request) -> String {
     let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
     body["body"].as_str().expect("a body field").to_string()
