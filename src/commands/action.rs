@@ -69,6 +69,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
     };
     if let Some(deployments) = &deployments {
         if let Ok(selected) = manifest.select(&promotions) {
+            let selected: Vec<(&str, &str)> = selected
+                .iter()
+                .map(|promotion| (promotion.name.as_str(), promotion.to.as_str()))
+                .collect();
             let records = deployments.records(&selected).await;
             for record in &records {
                 tracing::info!(

@@ -15,7 +15,6 @@ use serde_json::json;
 
 use super::api::{ApiError, Client, Retry};
 use super::context::Repository;
-use crate::manifest::Promotion;
 use crate::promote::record::{ImportEnded, ImportStarted, PromotionRecord, Recorder};
 use crate::promote::result::PromotionStatus;
 
@@ -173,12 +172,13 @@ impl Deployments {
         std::mem::take(&mut self.state.lock().expect("deployments state").warnings)
     }
 
-    /// The successful earlier promotions of `promotions` on record: one list of deployments per
-    /// destination environment, and the latest status of the newest deployment of each correlation id.
-    pub async fn records(&self, promotions: &[&Promotion]) -> Vec<PromotionRecord> {
+    /// The successful earlier promotions on record of the `selected` promotions (name, target environment):
+    /// one list of deployments per destination environment, and the latest status of the newest deployment
+    /// of each correlation id.
+    pub async fn records(&self, selected: &[(&str, &str)]) -> Vec<PromotionRecord> {
         let mut environments: Vec<String> = Vec::new();
-        for promotion in promotions {
-            let environment = self.environment_for(&promotion.to);
+        for (_, target) in selected {
+            let environment = self.environment_for(target);
             if !environments.contains(&environment) {
                 environments.push(environment);
             }
@@ -201,12 +201,12 @@ impl Deployments {
             else {
                 continue;
             };
-            let selected: Vec<(&str, &str)> = promotions
+            let here: Vec<(&str, &str)> = selected
                 .iter()
-                .filter(|p| self.environment_for(&p.to) == environment)
-                .map(|p| (p.name.as_str(), p.to.as_str()))
+                .copied()
+                .filter(|(_, target)| self.environment_for(target) == environment)
                 .collect();
-            for (deployment, payload) in candidates(&listed, &selected, MAX_STATUS_LOOKUPS) {
+            for (deployment, payload) in candidates(&listed, &here, MAX_STATUS_LOOKUPS) {
                 let path = format!(
                     "{}/deployments/{}/statuses?per_page=1",
                     self.repo_path(),

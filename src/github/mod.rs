@@ -1,7 +1,9 @@
-//! The GitHub Actions side: the runner contract (inputs, context, outputs, job summary, workflow commands)
-//! and the sticky pull-request comment. Uses `promote`'s result types and `report`; nothing below them.
+//! The GitHub Actions side: the runner contract (inputs, context, outputs, job summary, workflow commands),
+//! the sticky pull-request comment and the promotion records (deployments). Uses `promote`'s result and
+//! record types and `report`; nothing below them.
 //!
-//! The `action` command wires it as: [`Runner::from_env`] (masks the token), run the command, then
+//! The `action` command wires it as: [`Runner::from_env`] (masks the token), [`Runner::deployments`] (reads
+//! the records; for apply, the recorder of the run), run the command, then
 //! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`], and, when
 //! [`Runner::comment_client`] gives a client, [`Runner::comment`].
 pub mod api;
