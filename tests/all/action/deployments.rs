@@ -251,3 +251,72 @@ async fn the_deployment_environment_input_names_the_environment_and_empty_turns_
     );
     assert_eq!(github.deployments()[0]["environment"], "Spark prod");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn promotions_to_one_environment_read_it_once_and_get_one_deployment_each() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    scene.world.manifest(
+        "promotions:
+  - name: pricing
+    from: { environment: uat, services: [pricing/quote] }
+    to: prod
+    services_existing: add_version
+  - name: rating
+    from: { environment: uat, services: [pricing/rating] }
+    to: prod
+",
+    );
+    let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    assert_eq!(step.outputs["status"], "completed", "{}", step.log);
+    let next = DEPLOYMENT + 1;
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::create_deployment(),
+            lines::create_status(DEPLOYMENT),
+            lines::create_status(DEPLOYMENT),
+            lines::create_deployment(),
+            lines::create_status(next),
+            lines::create_status(next),
+        ]
+    );
+    let deployments = github.deployments();
+    let promotions: Vec<&Value> = deployments
+        .iter()
+        .map(|deployment| &deployment["payload"]["promotion"])
+        .collect();
+    assert_eq!(promotions, ["pricing", "rating"]);
+    assert_eq!(
+        deployments[1]["payload"]["destination_services"],
+        json!(["pricing/rating"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_after_an_apply_reads_the_record_and_writes_nothing() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    github.take_lines();
+
+    let plan = scene
+        .run_expecting(0, &Trigger::pull_request(), &[("INPUT_COMMENT", "never")])
+        .await;
+    assert_eq!(plan.outputs["status"], "planned", "{}", plan.log);
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::latest_status(DEPLOYMENT),
+        ]
+    );
+    assert!(
+        plan.log
+            .contains(&format!("on record: GitHub deployment {DEPLOYMENT} (")),
+        "{}",
+        plan.log
+    );
+    assert_eq!(github.deployments().len(), 1);
+}
