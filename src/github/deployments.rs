@@ -360,9 +360,13 @@ fn outcome(event: &ImportEnded) -> (&'static str, String) {
         PromotionStatus::Cancelled => "cancelled",
         _ => "failed",
     };
+    let prefix = format!("import job {job} ");
     let description = match event.errors.first() {
-        Some(error) => format!("import job {job} {status}: {error}"),
-        None => format!("import job {job} {status}"),
+        Some(error) => format!(
+            "{prefix}{status}: {}",
+            error.strip_prefix(&prefix).unwrap_or(error)
+        ),
+        None => format!("{prefix}{status}"),
     };
     ("failure", description)
 }
@@ -529,5 +533,10 @@ mod tests {
         assert!(sent.starts_with("import job job-1 failed: service pricing/quote"));
         assert!(sent.ends_with('…'));
         assert_eq!(truncate("short", MAX_DESCRIPTION), "short");
+        let timed_out = "import job job-1 did not end within 30m; it is still running";
+        assert_eq!(
+            outcome(&ended(PromotionStatus::Failed, 0, &[timed_out])).1,
+            "import job job-1 failed: did not end within 30m; it is still running"
+        );
     }
 }
