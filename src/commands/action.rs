@@ -1,8 +1,10 @@
 //! `action`: the GitHub Action entry point. Reads INPUT_* and the GITHUB_* files, masks every secret before
 //! anything else is printed, runs validate / plan / apply, then writes the job summary, the step outputs, the
-//! result files and the sticky pull-request comment. The promotion's result decides the exit code; a comment
-//! that cannot be written is a warning.
+//! result files and the sticky pull-request comment. Before a plan or apply it reads the promotion records
+//! (GitHub deployments); an apply records each import as a deployment. The promotion's result decides the
+//! exit code; a comment or a deployment that cannot be written is a warning.
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
@@ -58,7 +60,39 @@ pub async fn action() -> anyhow::Result<Outcome> {
         options.wait_timeout = wait;
     }
     let promotions = runner.inputs.promotions.clone();
-    let result = promote::run(command, std::sync::Arc::new(manifest), &promotions, options).await?;
+    let deployments = match runner.deployments() {
+        Ok(deployments) => deployments.map(Arc::new),
+        Err(err) => {
+            warn(&mut runner, &format!("no GitHub deployments: {err:#}"))?;
+            None
+        }
+    };
+    if let Some(deployments) = &deployments {
+        if let Ok(selected) = manifest.select(&promotions) {
+            let selected: Vec<(&str, &str)> = selected
+                .iter()
+                .map(|promotion| (promotion.name.as_str(), promotion.to.as_str()))
+                .collect();
+            let records = deployments.records(&selected).await;
+            for record in &records {
+                tracing::info!(
+                    "on record: {} (correlation id {}, into {})",
+                    record.origin,
+                    record.correlation_id,
+                    record.target
+                );
+            }
+            options.records = Arc::new(records);
+        }
+        if command == Command::Apply {
+            options.recorder = deployments.clone();
+        }
+        warn_all(&mut runner, deployments.take_warnings())?;
+    }
+    let result = promote::run(command, Arc::new(manifest), &promotions, options).await?;
+    if let Some(deployments) = &deployments {
+        warn_all(&mut runner, deployments.take_warnings())?;
+    }
     log_groups(&mut runner, &result)?;
     drop(work_dir);
     let summary = runner.summary_markdown(&result);
@@ -169,6 +203,13 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
         }
         runner.print(&text)?;
         runner.commands().end_group()?;
+    }
+    Ok(())
+}
+
+fn warn_all(runner: &mut Runner, messages: Vec<String>) -> anyhow::Result<()> {
+    for message in messages {
+        warn(runner, &message)?;
     }
     Ok(())
 }

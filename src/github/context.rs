@@ -145,6 +145,8 @@ pub struct Context {
     pub api_url: String,
     /// `GITHUB_RUN_ID`.
     pub run_id: Option<String>,
+    /// `GITHUB_SHA`: the commit the workflow runs on.
+    pub sha: Option<String>,
     /// `GITHUB_WORKSPACE`.
     pub workspace: Option<PathBuf>,
     /// `GITHUB_STEP_SUMMARY`: the job summary file.
@@ -181,6 +183,7 @@ impl Context {
             server_url: url("GITHUB_SERVER_URL", "https://github.com"),
             api_url: url("GITHUB_API_URL", "https://api.github.com"),
             run_id: read(env, "GITHUB_RUN_ID"),
+            sha: read(env, "GITHUB_SHA"),
             workspace: read(env, "GITHUB_WORKSPACE").map(PathBuf::from),
             step_summary: read(env, "GITHUB_STEP_SUMMARY").map(PathBuf::from),
             output: read(env, "GITHUB_OUTPUT").map(PathBuf::from),

@@ -46,6 +46,9 @@ pub struct Inputs {
     pub wait_timeout: Option<Duration>,
     /// Hosts allowed besides `*.coherent.global` and loopback.
     pub allowed_hosts: Vec<String>,
+    /// The GitHub environment of each promotion's deployment, `{environment}` standing for the manifest's
+    /// name of the destination (default `spark-{environment}`); none (the input set empty) records none.
+    pub deployment_environment: Option<String>,
 }
 
 impl Inputs {
@@ -103,6 +106,7 @@ impl Inputs {
             comment,
             wait_timeout,
             allowed_hosts: list(input("allowed-hosts").as_deref()),
+            deployment_environment: deployment_environment(env),
         })
     }
 }
@@ -112,6 +116,15 @@ pub(crate) fn read(env: Env, name: &str) -> Option<String> {
     env(name)
         .map(|value| value.trim().to_string())
         .filter(|value| !value.is_empty())
+}
+
+/// `deployment-environment`: unlike other inputs, set but empty means "none" (deployments off), and
+/// only a missing variable (outside the action's `action.yml`) gets the default.
+fn deployment_environment(env: Env) -> Option<String> {
+    match env("INPUT_DEPLOYMENT-ENVIRONMENT") {
+        None => Some(super::deployments::DEFAULT_ENVIRONMENT.to_string()),
+        Some(value) => Some(value.trim().to_string()).filter(|value| !value.is_empty()),
+    }
 }
 
 fn default_command(event_name: Option<&str>) -> ActionCommand {
@@ -199,6 +212,22 @@ mod tests {
         assert_eq!(read.comment, CommentMode::Auto);
         assert!(read.promotions.is_empty());
         assert_eq!(read.wait_timeout, None);
+    }
+
+    #[test]
+    fn the_deployment_environment_defaults_to_spark_env_and_an_empty_input_turns_deployments_off() {
+        let default = inputs(&[]).unwrap();
+        assert_eq!(
+            default.deployment_environment.as_deref(),
+            Some("spark-{environment}")
+        );
+        let custom = inputs(&[("INPUT_DEPLOYMENT-ENVIRONMENT", " spark/{environment} ")]).unwrap();
+        assert_eq!(
+            custom.deployment_environment.as_deref(),
+            Some("spark/{environment}")
+        );
+        let off = inputs(&[("INPUT_DEPLOYMENT-ENVIRONMENT", "")]).unwrap();
+        assert_eq!(off.deployment_environment, None);
     }
 
     #[test]

@@ -1,13 +1,16 @@
-//! The GitHub Actions side: the runner contract (inputs, context, outputs, job summary, workflow commands)
-//! and the sticky pull-request comment. Uses `promote`'s result types and `report`; nothing below them.
+//! The GitHub Actions side: the runner contract (inputs, context, outputs, job summary, workflow commands),
+//! the sticky pull-request comment and the promotion records (deployments). Uses `promote`'s result and
+//! record types and `report`; nothing below them.
 //!
-//! The `action` command wires it as: [`Runner::from_env`] (masks the token), run the command, then
+//! The `action` command wires it as: [`Runner::from_env`] (masks the token), [`Runner::deployments`] (reads
+//! the records; for apply, the recorder of the run), run the command, then
 //! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`], and, when
 //! [`Runner::comment_client`] gives a client, [`Runner::comment`].
 pub mod api;
 pub mod commands;
 pub mod comment;
 pub mod context;
+pub mod deployments;
 pub mod files;
 pub mod inputs;
 
@@ -20,6 +23,7 @@ pub use api::{ApiError, Client, RetryPolicy};
 pub use commands::{Annotation, Commands, Neutralized, neutralize};
 pub use comment::{CommentOutcome, CommentTarget, IfMissing, Marker, PullRequest};
 pub use context::{Context, Event, Repository};
+pub use deployments::Deployments;
 pub use inputs::{ActionCommand, CommentMode, Inputs};
 
 use crate::promote::result::RunResult;
@@ -122,6 +126,27 @@ impl Runner {
             }
             _ => Ok(None),
         }
+    }
+
+    /// Where this run records its promotions as GitHub deployments: none without a token, a repository
+    /// and a commit (outside GitHub Actions), or with the `deployment-environment` input set empty.
+    pub fn deployments(&self) -> anyhow::Result<Option<Deployments>> {
+        let (Some(token), Some(repository), Some(sha), Some(environment)) = (
+            &self.inputs.github_token,
+            &self.context.repository,
+            &self.context.sha,
+            &self.inputs.deployment_environment,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Deployments::new(
+            Client::new(&self.context.api_url, token)?,
+            repository.clone(),
+            sha.clone(),
+            environment.clone(),
+            self.inputs.manifest.to_string_lossy().into_owned(),
+            self.run_url(),
+        )))
     }
 
     /// Writes or updates the pull-request comment for `result`, as the `comment` input asks: finds the

@@ -1,11 +1,15 @@
 //! Apply one promotion: get the package (a file, or an export of the source environment), then import it
 //! idempotently into the target and report what Spark did.
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
 use super::applied::{self, Applied, Verdict};
 use super::context::Context;
-use super::jobs::{self, JobRun, Kind, Watched};
+use super::jobs::{self, JobRun, Kind, Start, Watched};
 use super::messages;
 use super::outputs;
 use super::progress::Transfer;
+use super::record;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus};
 use super::source;
@@ -16,14 +20,20 @@ use crate::spark::JobStatus;
 pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let started = std::time::Instant::now();
     let mut result = PromotionResult::begin(promotion);
-    let outcome = run(ctx, promotion, &mut result).await;
-    super::run::finish(ctx, result, started, outcome, None)
+    let recorded = AtomicBool::new(false);
+    let outcome = run(ctx, promotion, &mut result, &recorded).await;
+    let result = super::run::finish(ctx, result, started, outcome, None);
+    if recorded.load(Ordering::Relaxed) {
+        ctx.options.recorder.ended(record::ended(&result)).await;
+    }
+    result
 }
 
 async fn run(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
+    recorded: &AtomicBool,
 ) -> anyhow::Result<()> {
     let prepared = source::prepare(ctx, promotion, result).await?;
     let (mut entity, correlation_id) = request::import_request(
@@ -48,7 +58,7 @@ async fn run(
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
     let path = prepared.package.path.clone();
-    let run = jobs::run_job(
+    let started = jobs::start_job(
         client,
         Kind::Import,
         &correlation_id,
@@ -58,6 +68,19 @@ async fn run(
         || client.import(&path, &entity, Some(&report)),
     )
     .await?;
+    let run = match started {
+        Start::Finished(run) => *run,
+        Start::Job(id) => {
+            result.job_id = Some(id.clone());
+            let event = record::started(result, &id, prepared.index.as_ref(), &entity);
+            ctx.options.recorder.started(event).await;
+            recorded.store(true, Ordering::Relaxed);
+            let deadline = Instant::now() + ctx.options.wait_timeout;
+            let watched =
+                jobs::watch(client, Kind::Import, &id, deadline, &ctx.options.cancel).await?;
+            JobRun::Ran { id, watched }
+        }
+    };
     match run {
         JobRun::AlreadyDone { id, status } => {
             skipped(

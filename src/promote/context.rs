@@ -8,6 +8,7 @@ use anyhow::Context as _;
 
 use super::cancel::Cancel;
 use super::progress::{SharedProgress, Silent};
+use super::record::{NoRecorder, PromotionRecord, Recorder};
 use crate::manifest::{self, Environment, Manifest};
 use crate::spark;
 
@@ -24,6 +25,10 @@ pub struct RunOptions {
     pub client: spark::ClientOptions,
     /// Where exported packages are kept during the run (default: a temporary directory).
     pub work_dir: Option<PathBuf>,
+    /// Told when each import starts and ends (the action writes GitHub deployments); records nothing by default.
+    pub recorder: Arc<dyn Recorder>,
+    /// Earlier successful promotions on record, read before the run (empty by default).
+    pub records: Arc<Vec<PromotionRecord>>,
 }
 
 impl Default for RunOptions {
@@ -35,6 +40,8 @@ impl Default for RunOptions {
             source_system: format!("spark-promote/{}", env!("CARGO_PKG_VERSION")),
             client: spark::ClientOptions::default(),
             work_dir: None,
+            recorder: Arc::new(NoRecorder),
+            records: Arc::new(Vec::new()),
         }
     }
 }

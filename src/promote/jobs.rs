@@ -265,11 +265,8 @@ const AMBIGUOUS_PAUSE: Duration = Duration::from_secs(1);
 /// POSTs sent again after an ambiguous failure whose job could not be found.
 const AMBIGUOUS_RESENDS: u32 = 1;
 
-/// Idempotent job start: attaches to a running job of ours, reports a completed one, otherwise waits for the
-/// tenant's slot and POSTs (never blindly again: after an ambiguous failure it looks for the correlation id
-/// first), then watches the job. `wait` bounds the slot wait and, separately, the job. A completed job of
-/// ours is reported only with `reuse_completed` (imports); an export is run afresh, since what it exports
-/// may have changed since.
+/// Idempotent job start, then [`watch`]: see [`start_job`]. `wait` bounds the slot wait and, separately,
+/// the job.
 pub async fn run_job<F, Fut>(
     client: &Client,
     kind: Kind,
@@ -279,6 +276,51 @@ pub async fn run_job<F, Fut>(
     cancel: &Cancel,
     post: F,
 ) -> anyhow::Result<JobRun>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
+{
+    match start_job(
+        client,
+        kind,
+        correlation_id,
+        reuse_completed,
+        wait,
+        cancel,
+        post,
+    )
+    .await?
+    {
+        Start::Finished(run) => Ok(*run),
+        Start::Job(id) => {
+            let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
+            Ok(JobRun::Ran { id, watched })
+        }
+    }
+}
+
+/// How [`start_job`] went.
+#[derive(Debug)]
+pub enum Start {
+    /// A job of ours is running (started now, or attached to): watch it.
+    Job(String),
+    /// Nothing to watch: an earlier job of ours completed, or the run was cancelled first.
+    Finished(Box<JobRun>),
+}
+
+/// Idempotent job start: attaches to a running job of ours, reports a completed one, otherwise waits for the
+/// tenant's slot (at most `wait`) and POSTs (never blindly again: after an ambiguous failure it looks for the
+/// correlation id first). A completed job of ours is reported only with `reuse_completed` (imports); an
+/// export is run afresh, since what it exports may have changed since.
+pub async fn start_job<F, Fut>(
+    client: &Client,
+    kind: Kind,
+    correlation_id: &str,
+    reuse_completed: bool,
+    wait: Duration,
+    cancel: &Cancel,
+    post: F,
+) -> anyhow::Result<Start>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
@@ -296,7 +338,7 @@ where
     let id = 'started: loop {
         match earlier_job {
             Earlier::Running(id) => break id,
-            Earlier::Done(run) => return Ok(*run),
+            Earlier::Done(run) => return Ok(Start::Finished(run)),
             Earlier::None => {}
         }
         if let Slot::Ours(id) =
@@ -312,7 +354,7 @@ where
         }
         let posted = tokio::select! {
             posted = post() => posted,
-            _ = cancel.cancelled() => return Ok(abandon(client, kind, correlation_id).await),
+            _ = cancel.cancelled() => return Ok(Start::Finished(Box::new(abandon(client, kind, correlation_id).await))),
         };
         match posted {
             Ok(job) => {
@@ -330,7 +372,7 @@ where
                 for _ in 0..AMBIGUOUS_LOOKUPS {
                     tokio::select! {
                         _ = tokio::time::sleep(AMBIGUOUS_PAUSE) => {}
-                        _ = cancel.cancelled() => return Ok(abandon(client, kind, correlation_id).await),
+                        _ = cancel.cancelled() => return Ok(Start::Finished(Box::new(abandon(client, kind, correlation_id).await))),
                     }
                     if let Ok(Some(found)) = find_ours(client, kind, correlation_id).await {
                         tracing::info!("found {name} job {} with our correlation id", found.id);
@@ -348,8 +390,7 @@ where
             Err(err) => return Err(err.into()),
         }
     };
-    let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
-    Ok(JobRun::Ran { id, watched })
+    Ok(Start::Job(id))
 }
 
 /// A job of ours from an earlier (or a concurrent) run.

@@ -15,6 +15,7 @@ pub mod package;
 mod plan;
 pub mod poll;
 pub mod progress;
+pub mod record;
 mod request;
 pub mod result;
 mod run;

@@ -168,6 +168,7 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
         "allowed-hosts",
         "command",
         "comment",
+        "deployment-environment",
         "github-token",
         "manifest",
         "promotions",
@@ -519,7 +520,7 @@ fn action_env(root: &Path, step: &Step) -> Vec<(String, String)> {
 }
 
 /// INPUT_<NAME> for every input of action.yml, with its default, as the runner passes them; the step sets
-/// `command` (and `comment: never`: the GitHub API is unroutable here).
+/// `command` (and `comment: never`, `deployment-environment: ''`: the GitHub API is unroutable here).
 fn step_inputs(command: &str) -> Vec<(String, String)> {
     let action = action_metadata();
     action["inputs"]
@@ -530,6 +531,7 @@ fn step_inputs(command: &str) -> Vec<(String, String)> {
             let value = match name.as_str() {
                 "command" => command.to_owned(),
                 "comment" => "never".to_owned(),
+                "deployment-environment" => String::new(),
                 "github-token" => FAKE_GITHUB_TOKEN.to_owned(),
                 _ => input["default"].as_str().unwrap_or_default().to_owned(),
             };

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use wiremock::ResponseTemplate;
 
-use super::fake_github::{BOT, comment_json, lines};
+use super::fake_github::{self, BOT, FIRST_DEPLOYMENT_ID, comment_json, lines};
 use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -24,9 +24,15 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
     let mut trigger = Trigger::pull_request();
 
     scene.run_expecting(0, &trigger, &[]).await;
+    let records = lines::list_deployments("spark-prod");
     assert_eq!(
         github.take_lines(),
-        [lines::user(), lines::list(1), lines::create()]
+        [
+            records.clone(),
+            lines::user(),
+            lines::list(1),
+            lines::create()
+        ]
     );
     let ours = github.comments().last().unwrap().clone();
     let id = ours["id"].as_u64().unwrap();
@@ -38,7 +44,12 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
     scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
         github.take_lines(),
-        [lines::user(), lines::list(1), lines::update(id)]
+        [
+            records.clone(),
+            lines::user(),
+            lines::list(1),
+            lines::update(id)
+        ]
     );
     let updated = github.comments()[2]["body"].as_str().unwrap().to_string();
     assert_ne!(updated, ours["body"].as_str().unwrap());
@@ -48,7 +59,7 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
     scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
         github.take_lines(),
-        [lines::user(), lines::list(1)],
+        [records, lines::user(), lines::list(1)],
         "second:\n{updated}\nthird:\n{}",
         github.comments()[2]["body"]
     );
@@ -67,6 +78,7 @@ async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
     assert_eq!(
         github.take_lines(),
         [
+            lines::list_deployments("spark-prod"),
             lines::user(),
             lines::list(1),
             lines::list(2),
@@ -78,18 +90,16 @@ async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
         .run_expecting(0, &Trigger::push_after_merge(), &[])
         .await;
     let requests = github.take_lines();
+    assert_eq!(requests[..4], lines::recorded(FIRST_DEPLOYMENT_ID));
     assert_eq!(
-        requests[2..],
+        requests[6..],
         [lines::list(1), lines::list(2), lines::update(id)]
     );
 }
 
 /// A refusal as a fork's read-only token gets it.
 fn refused() -> ResponseTemplate {
-    ResponseTemplate::new(403).set_body_json(json!({
-        "message": "Resource not accessible by integration",
-        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
-    }))
+    fake_github::refused("https://docs.github.com/rest/issues/comments#create-an-issue-comment")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -108,7 +118,12 @@ async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit
     assert_eq!(plan.outputs["status"], "planned");
     assert_eq!(
         github.take_lines(),
-        [lines::user(), lines::list(1), lines::create()],
+        [
+            lines::list_deployments("spark-prod"),
+            lines::user(),
+            lines::list(1),
+            lines::create()
+        ],
         "the refused create is not retried"
     );
 
@@ -153,6 +168,7 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
     assert_eq!(
         order,
         [
+            lines::list_deployments("spark-prod"),
             lines::user(),
             lines::list(1),
             lines::list(1),
@@ -161,11 +177,11 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
         ]
     );
     assert!(
-        seen[2].at - seen[1].at >= Duration::from_secs(1),
+        seen[3].at - seen[2].at >= Duration::from_secs(1),
         "the reset was not waited for"
     );
     assert!(
-        seen[4].at - seen[3].at >= Duration::from_secs(1),
+        seen[5].at - seen[4].at >= Duration::from_secs(1),
         "retry-after was not honoured"
     );
     assert_eq!(github.comments().len(), 1);

@@ -2,7 +2,7 @@
 //! makes.
 use serde_json::Value;
 
-use super::fake_github::lines;
+use super::fake_github::{FIRST_DEPLOYMENT_ID, lines};
 use super::runner::{MERGE_SHA, Scene, Step, Trigger, assert_summary_snapshot};
 use crate::support::cli::{World, read};
 
@@ -47,7 +47,12 @@ async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
     assert!(world.jobs_of("import").await.is_empty(), "plan imported");
     assert_eq!(
         github.take_lines(),
-        [lines::user(), lines::list(1), lines::create()]
+        [
+            lines::list_deployments("spark-prod"),
+            lines::user(),
+            lines::list(1),
+            lines::create()
+        ]
     );
     let comments = github.comments();
     assert_eq!(comments.len(), 1);
@@ -74,8 +79,10 @@ async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
     let imports = world.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
     assert_eq!(apply.outputs["job-ids"], imports[0]["id"].as_str().unwrap());
+    let requests = github.take_lines();
+    assert_eq!(requests[..4], lines::recorded(FIRST_DEPLOYMENT_ID));
     assert_eq!(
-        github.take_lines(),
+        requests[4..],
         [
             lines::merged_pulls(MERGE_SHA),
             lines::user(),
@@ -97,8 +104,9 @@ async fn a_tag_push_applies_and_makes_no_comment_request() {
     let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
     assert_outputs(world, &step, "completed");
     assert_eq!(world.jobs_of("import").await.len(), 1);
-    assert!(
-        github.take_lines().is_empty(),
+    assert_eq!(
+        github.take_lines(),
+        lines::recorded(FIRST_DEPLOYMENT_ID),
         "a tag has no pull request to comment on"
     );
     assert!(
@@ -115,7 +123,7 @@ async fn a_schedule_applies_with_a_summary_only() {
     let step = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_outputs(world, &step, "completed");
     assert_eq!(world.jobs_of("import").await.len(), 1);
-    assert!(github.take_lines().is_empty());
+    assert_eq!(github.take_lines(), lines::recorded(FIRST_DEPLOYMENT_ID));
     assert!(step.summary.contains("pricing/quote"), "{}", step.summary);
 
     // The next night finds the same content applied: skipped, with the earlier job's id.

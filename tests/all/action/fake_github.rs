@@ -1,6 +1,7 @@
 //! A fake of the GitHub REST routes the action uses, on 127.0.0.1:0: the pull requests of the merge
-//! commit, `GET /user` (refused, as for the workflow's installation token), and pull request 7's comments,
-//! kept in memory so that a later run sees what an earlier one wrote. Every request is recorded in order.
+//! commit, `GET /user` (refused, as for the workflow's installation token), pull request 7's comments and
+//! the repository's deployments with their statuses, kept in memory so that a later run sees what an
+//! earlier one wrote. Every request is recorded in order, with its JSON body.
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -14,6 +15,10 @@ use super::runner::{MERGE_SHA, PULL, REPOSITORY};
 pub const BOT: &str = "github-actions[bot]";
 /// The first id the fake gives a created comment.
 const FIRST_ID: u64 = 1_000;
+/// The first id the fake gives a created deployment.
+pub const FIRST_DEPLOYMENT_ID: u64 = 500;
+/// When the fake says a deployment was created.
+pub const CREATED_AT: &str = "2026-12-01T10:00:00Z";
 
 /// A request as the fake saw it.
 #[derive(Debug, Clone)]
@@ -21,11 +26,15 @@ pub struct Seen {
     pub at: Instant,
     /// `METHOD /path?query`.
     pub line: String,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
 }
 
 #[derive(Default)]
 struct State {
     comments: Vec<Value>,
+    /// Oldest first, each with its `statuses` (oldest first).
+    deployments: Vec<Value>,
     seen: Vec<Seen>,
 }
 
@@ -42,6 +51,10 @@ enum Route {
     ListComments,
     CreateComment,
     UpdateComment,
+    ListDeployments,
+    CreateDeployment,
+    ListStatuses,
+    CreateStatus,
 }
 
 /// Answers one route from the shared state, or with a fixed answer, recording the request either way.
@@ -66,6 +79,7 @@ impl Respond for Responder {
         state.seen.push(Seen {
             at: Instant::now(),
             line: format!("{} {}{query}", request.method, request.url.path()),
+            body: serde_json::from_slice(&request.body).ok(),
         });
         match &self.answer {
             Answer::Fixed(template) => template.clone(),
@@ -74,8 +88,108 @@ impl Respond for Responder {
     }
 }
 
+/// A numeric query parameter.
+fn query_number(request: &Request, name: &str) -> Option<usize> {
+    request
+        .url
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .and_then(|(_, value)| value.parse::<usize>().ok())
+}
+
+/// The id in `/repos/{owner}/{repo}/deployments/{id}/statuses`.
+fn deployment_id(request: &Request) -> u64 {
+    request
+        .url
+        .path()
+        .split('/')
+        .nth(5)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
+}
+
 fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplate {
     match route {
+        Route::ListDeployments => {
+            let wanted = |name: &str, value: &Value| {
+                request
+                    .url
+                    .query_pairs()
+                    .find(|(key, _)| key == name)
+                    .is_none_or(|(_, wanted)| value.as_str() == Some(wanted.as_ref()))
+            };
+            let listed: Vec<Value> = state
+                .deployments
+                .iter()
+                .rev()
+                .filter(|d| wanted("environment", &d["environment"]) && wanted("task", &d["task"]))
+                .take(query_number(request, "per_page").unwrap_or(30))
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.as_object_mut().unwrap().remove("statuses");
+                    d
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(listed)
+        }
+        Route::CreateDeployment => {
+            let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
+            let id = FIRST_DEPLOYMENT_ID + state.deployments.len() as u64;
+            let deployment = json!({
+                "id": id,
+                "sha": body["ref"],
+                "ref": body["ref"],
+                "task": body["task"],
+                "payload": body["payload"],
+                "environment": body["environment"],
+                "description": body["description"],
+                "production_environment": body["production_environment"],
+                "created_at": CREATED_AT,
+                "statuses": [],
+            });
+            state.deployments.push(deployment.clone());
+            ResponseTemplate::new(201).set_body_json(deployment)
+        }
+        Route::ListStatuses => {
+            let id = deployment_id(request);
+            match state.deployments.iter().find(|d| d["id"] == id) {
+                Some(deployment) => {
+                    let statuses: Vec<Value> = deployment["statuses"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .rev()
+                        .take(query_number(request, "per_page").unwrap_or(30))
+                        .cloned()
+                        .collect();
+                    ResponseTemplate::new(200).set_body_json(statuses)
+                }
+                None => not_found(),
+            }
+        }
+        Route::CreateStatus => {
+            let id = deployment_id(request);
+            let body: Value = serde_json::from_slice(&request.body).expect("a JSON body");
+            match state.deployments.iter_mut().find(|d| d["id"] == id) {
+                Some(deployment) => {
+                    let statuses = deployment["statuses"].as_array_mut().unwrap();
+                    let status = json!({
+                        "id": statuses.len() + 1,
+                        "state": body["state"],
+                        "description": body["description"],
+                        "log_url": body["log_url"],
+                    });
+                    statuses.push(status.clone());
+                    ResponseTemplate::new(201).set_body_json(status)
+                }
+                None => not_found(),
+            }
+        }
         Route::MergedPulls => ResponseTemplate::new(200).set_body_json(json!([
             {"number": 5, "state": "open", "merged_at": null, "merge_commit_sha": "5555555555555555555555555555555555555555"},
             {"number": PULL, "state": "closed", "merged_at": "2026-11-28T10:00:00Z", "merge_commit_sha": MERGE_SHA},
@@ -83,15 +197,8 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
         Route::User => ResponseTemplate::new(403)
             .set_body_json(json!({"message": "Resource not accessible by integration"})),
         Route::ListComments => {
-            let query = |name: &str| {
-                request
-                    .url
-                    .query_pairs()
-                    .find(|(key, _)| key == name)
-                    .and_then(|(_, value)| value.parse::<usize>().ok())
-            };
-            let per_page = query("per_page").unwrap_or(30);
-            let page = query("page").unwrap_or(1);
+            let per_page = query_number(request, "per_page").unwrap_or(30);
+            let page = query_number(request, "page").unwrap_or(1);
             let slice: Vec<Value> = state
                 .comments
                 .iter()
@@ -114,10 +221,19 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
                     comment["body"] = json!(body_text(request));
                     ResponseTemplate::new(200).set_body_json(comment.clone())
                 }
-                None => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+                None => not_found(),
             }
         }
     }
+}
+
+/// GitHub's refusal of a token that lacks a permission (a fork's read-only token, a missing
+/// `deployments: write`), with the documentation page of the refused route.
+pub fn refused(documentation_url: &str) -> ResponseTemplate {
+    ResponseTemplate::new(403).set_body_json(json!({
+        "message": "Resource not accessible by integration",
+        "documentation_url": documentation_url,
+    }))
 }
 
 fn body_text(request: &Request) -> String {
@@ -144,7 +260,7 @@ impl FakeGitHub {
             server: MockServer::start().await,
             state: Arc::new(Mutex::new(State {
                 comments,
-                seen: Vec::new(),
+                ..State::default()
             })),
         };
         let repo = format!("/repos/{REPOSITORY}");
@@ -169,6 +285,26 @@ impl FakeGitHub {
                 "PATCH",
                 format!(r"^{repo}/issues/comments/\d+$"),
                 Route::UpdateComment,
+            ),
+            (
+                "GET",
+                format!("^{repo}/deployments$"),
+                Route::ListDeployments,
+            ),
+            (
+                "POST",
+                format!("^{repo}/deployments$"),
+                Route::CreateDeployment,
+            ),
+            (
+                "GET",
+                format!(r"^{repo}/deployments/\d+/statuses$"),
+                Route::ListStatuses,
+            ),
+            (
+                "POST",
+                format!(r"^{repo}/deployments/\d+/statuses$"),
+                Route::CreateStatus,
             ),
         ];
         for (verb, route, answer) in routes {
@@ -224,6 +360,16 @@ impl FakeGitHub {
     pub fn comments(&self) -> Vec<Value> {
         self.state.lock().unwrap().comments.clone()
     }
+
+    /// The repository's deployments now, oldest first, each with its `statuses` (oldest first).
+    pub fn deployments(&self) -> Vec<Value> {
+        self.state.lock().unwrap().deployments.clone()
+    }
+
+    /// Every request since the last [`FakeGitHub::take_lines`] with its JSON body, in order.
+    pub fn requests(&self) -> Vec<(String, Option<Value>)> {
+        self.seen().into_iter().map(|s| (s.line, s.body)).collect()
+    }
 }
 
 /// Request lines for the comment routes of pull request 7.
@@ -248,5 +394,36 @@ pub mod lines {
 
     pub fn update(id: u64) -> String {
         format!("PATCH /repos/{REPOSITORY}/issues/comments/{id}")
+    }
+
+    /// The deployments of the action's task in GitHub environment `environment` (one page of 100).
+    pub fn list_deployments(environment: &str) -> String {
+        format!(
+            "GET /repos/{REPOSITORY}/deployments?environment={environment}&task=deploy%3Aspark-promote&per_page=100"
+        )
+    }
+
+    pub fn create_deployment() -> String {
+        format!("POST /repos/{REPOSITORY}/deployments")
+    }
+
+    /// The latest status of deployment `id`.
+    pub fn latest_status(id: u64) -> String {
+        format!("GET /repos/{REPOSITORY}/deployments/{id}/statuses?per_page=1")
+    }
+
+    pub fn create_status(id: u64) -> String {
+        format!("POST /repos/{REPOSITORY}/deployments/{id}/statuses")
+    }
+
+    /// What an apply of the tests' manifest that imports asks of the deployments routes, when `id` is the
+    /// deployment the fake creates: the records of `spark-prod`, the deployment, its two statuses.
+    pub fn recorded(id: u64) -> [String; 4] {
+        [
+            list_deployments("spark-prod"),
+            create_deployment(),
+            create_status(id),
+            create_status(id),
+        ]
     }
 }

@@ -3,6 +3,7 @@
 //! every request.
 mod ci_workflow;
 mod comment;
+mod deployments;
 mod events;
 mod fake_github;
 mod logs;

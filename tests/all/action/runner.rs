@@ -266,6 +266,11 @@ fn step_env(
         ("INPUT_COMMENT", "auto".to_string()),
         ("INPUT_WAIT-TIMEOUT", "30m".to_string()),
         ("INPUT_ALLOWED-HOSTS", String::new()),
+        // action.yml's default.
+        (
+            "INPUT_DEPLOYMENT-ENVIRONMENT",
+            "spark-{environment}".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_string(), value))

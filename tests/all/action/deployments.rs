@@ -1,0 +1,322 @@
+//! Promotion records as GitHub deployments: the exact requests per imported promotion, none for a skipped
+//! re-run, a missing `deployments: write` permission as one warning, and the records read before a run.
+use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
+
+use super::fake_github::{self, CREATED_AT, FIRST_DEPLOYMENT_ID, lines};
+use super::runner::{MERGE_SHA, REPOSITORY, Scene, Step, Trigger};
+use crate::support::cli::World;
+
+const DEPLOYMENT: u64 = FIRST_DEPLOYMENT_ID;
+
+/// The ids of uat's pricing/quote versions, oldest first.
+async fn uat_quote_version_ids(world: &World) -> Vec<Value> {
+    let state = world.get(&format!("{}/_sandbox/state", world.url())).await;
+    state["tenants"]["acme-uat"]["folders"]["pricing"]["services"]["quote"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|version| version["id"].clone())
+        .collect()
+}
+
+/// The run's page, as the statuses link it.
+fn log_url(trigger: &Trigger) -> String {
+    format!(
+        "https://github.com/{REPOSITORY}/actions/runs/{}",
+        trigger.run_id
+    )
+}
+
+/// The `::warning::` lines of a step's log.
+fn warnings(step: &Step) -> Vec<&str> {
+    step.lines()
+        .filter(|line| line.starts_with("::warning::"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_promotion_is_one_deployment_with_its_payload_then_in_progress_and_success() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let trigger = Trigger::tag();
+    let step = scene.run_expecting(0, &trigger, &[]).await;
+    assert_eq!(step.outputs["status"], "completed", "{}", step.log);
+    let import_job = step.outputs["job-ids"].clone();
+    let export_job = world.jobs_of("export").await[0]["id"].clone();
+
+    let requests = github.requests();
+    let lines_seen: Vec<&str> = requests.iter().map(|(line, _)| line.as_str()).collect();
+    assert_eq!(lines_seen, lines::recorded(DEPLOYMENT));
+    assert_eq!(
+        requests[1].1.as_ref().unwrap(),
+        &json!({
+            "ref": MERGE_SHA,
+            "task": "deploy:spark-promote",
+            "auto_merge": false,
+            "required_contexts": [],
+            "environment": "spark-prod",
+            "production_environment": true,
+            "description": "spark-promote pricing: spark-promote.yaml → prod",
+            "payload": {
+                "manifest": "spark-promote.yaml",
+                "promotion": "pricing",
+                "target": "prod",
+                "correlation_id": step.outputs["correlation-ids"],
+                "export_job_id": export_job,
+                "import_job_id": import_job,
+                "source_version_ids": uat_quote_version_ids(world).await,
+                "destination_services": ["pricing/quote"],
+            },
+        })
+    );
+    assert_eq!(
+        requests[2].1.as_ref().unwrap(),
+        &json!({
+            "state": "in_progress",
+            "description": format!("import job {import_job} started"),
+            "auto_inactive": false,
+            "log_url": log_url(&trigger),
+        })
+    );
+    assert_eq!(
+        requests[3].1.as_ref().unwrap(),
+        &json!({
+            "state": "success",
+            "description": format!("import job {import_job} completed: 2 versions imported"),
+            "auto_inactive": false,
+            "log_url": log_url(&trigger),
+        })
+    );
+    assert!(warnings(&step).is_empty(), "{}", step.log);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_skipped_rerun_reads_the_record_and_writes_no_deployment() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    github.take_lines();
+    assert_eq!(github.deployments().len(), 1);
+
+    let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(again.outputs["status"], "skipped", "{}", again.log);
+    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::latest_status(DEPLOYMENT),
+        ],
+        "the earlier deployment is read; nothing is written"
+    );
+    let on_record = format!(
+        "on record: GitHub deployment {DEPLOYMENT} ({CREATED_AT}) (correlation id {}, into prod)",
+        again.outputs["correlation-ids"]
+    );
+    assert!(again.log.contains(&on_record), "{}", again.log);
+    let deployments = github.deployments();
+    assert_eq!(deployments.len(), 1);
+    let states: Vec<&Value> = deployments[0]["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|status| &status["state"])
+        .collect();
+    assert_eq!(states, ["in_progress", "success"]);
+    assert_eq!(deployments[0]["created_at"], CREATED_AT);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_import_of_a_package_is_recorded_with_a_failure_status_and_its_error() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    world.manifest(
+        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
+         services_existing: add_version\n",
+    );
+    world
+        .fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
+        .await;
+    let step = scene.run_expecting(1, &Trigger::tag(), &[]).await;
+    assert_eq!(step.outputs["status"], "failed");
+    let deployments = github.deployments();
+    assert_eq!(deployments.len(), 1);
+    let payload = &deployments[0]["payload"];
+    assert_eq!(payload["export_job_id"], Value::Null);
+    assert_eq!(payload["import_job_id"], step.outputs["job-ids"].as_str());
+    // `export` takes the latest version by default.
+    let latest = uat_quote_version_ids(world).await.pop().unwrap();
+    assert_eq!(payload["source_version_ids"], json!([latest]));
+    let last = deployments[0]["statuses"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["state"], "failure");
+    let description = last["description"].as_str().unwrap();
+    assert!(
+        description.starts_with(&format!("import job {} failed: ", step.outputs["job-ids"]))
+            && description.contains("workbook is locked"),
+        "{description}"
+    );
+    assert!(description.chars().count() <= 140, "{description}");
+}
+
+/// A refusal as GitHub answers a token without the `deployments` permission.
+fn refused() -> ResponseTemplate {
+    fake_github::refused("https://docs.github.com/rest/deployments/deployments")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_deployment_is_one_warning_and_the_result_and_outputs_stand() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let create = format!("/repos/{REPOSITORY}/deployments");
+    github.answer_first(1, "POST", &create, refused()).await;
+
+    let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    assert_eq!(
+        warnings(&step),
+        [
+            "::warning::GitHub deployments are not read or recorded in this run: POST \
+          /repos/acme/pricing/deployments failed with 403 Forbidden: Resource not accessible by \
+          integration (the workflow's token needs the `deployments: write` permission)"
+        ]
+    );
+    assert_eq!(step.outputs["status"], "completed");
+    let imports = world.jobs_of("import").await;
+    assert_eq!(imports.len(), 1);
+    assert_eq!(step.outputs["job-ids"], imports[0]["id"].as_str().unwrap());
+    assert!(step.outputs["correlation-ids"].starts_with("sp1-"));
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::create_deployment(),
+        ],
+        "the refused create is not retried and no status follows"
+    );
+    assert!(github.deployments().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_read_is_one_warning_and_no_deployment_call_follows() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    let list = format!("/repos/{REPOSITORY}/deployments");
+    github.answer_first(1, "GET", &list, refused()).await;
+
+    let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    assert_eq!(warnings(&step).len(), 1, "{}", step.log);
+    assert!(
+        warnings(&step)[0].starts_with("::warning::GitHub deployments are not read or recorded"),
+        "{}",
+        step.log
+    );
+    assert_eq!(step.outputs["status"], "completed");
+    assert_eq!(github.take_lines(), [lines::list_deployments("spark-prod")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deployment_environment_input_names_the_environment_and_empty_turns_deployments_off() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    let off = scene
+        .run_expecting(0, &Trigger::tag(), &[("INPUT_DEPLOYMENT-ENVIRONMENT", "")])
+        .await;
+    assert_eq!(off.outputs["status"], "completed");
+    assert!(github.take_lines().is_empty());
+
+    scene
+        .world
+        .manifest(&super::runner::UAT_TO_PROD.replace("add_version", "replace"));
+    scene
+        .run_expecting(
+            0,
+            &Trigger::tag(),
+            &[("INPUT_DEPLOYMENT-ENVIRONMENT", "Spark {environment}")],
+        )
+        .await;
+    assert_eq!(
+        github.take_lines()[..2],
+        [
+            lines::list_deployments("Spark+prod"),
+            lines::create_deployment(),
+        ]
+    );
+    assert_eq!(github.deployments()[0]["environment"], "Spark prod");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn promotions_to_one_environment_read_it_once_and_get_one_deployment_each() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    scene.world.manifest(
+        "promotions:
+  - name: pricing
+    from: { environment: uat, services: [pricing/quote] }
+    to: prod
+    services_existing: add_version
+  - name: rating
+    from: { environment: uat, services: [pricing/rating] }
+    to: prod
+",
+    );
+    let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    assert_eq!(step.outputs["status"], "completed", "{}", step.log);
+    let next = DEPLOYMENT + 1;
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::create_deployment(),
+            lines::create_status(DEPLOYMENT),
+            lines::create_status(DEPLOYMENT),
+            lines::create_deployment(),
+            lines::create_status(next),
+            lines::create_status(next),
+        ]
+    );
+    let deployments = github.deployments();
+    let promotions: Vec<&Value> = deployments
+        .iter()
+        .map(|deployment| &deployment["payload"]["promotion"])
+        .collect();
+    assert_eq!(promotions, ["pricing", "rating"]);
+    assert_eq!(
+        deployments[1]["payload"]["destination_services"],
+        json!(["pricing/rating"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_after_an_apply_reads_the_record_and_writes_nothing() {
+    let scene = Scene::start().await;
+    let github = &scene.github;
+    scene.run_expecting(0, &Trigger::tag(), &[]).await;
+    github.take_lines();
+
+    let plan = scene
+        .run_expecting(0, &Trigger::pull_request(), &[("INPUT_COMMENT", "never")])
+        .await;
+    assert_eq!(plan.outputs["status"], "planned", "{}", plan.log);
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::latest_status(DEPLOYMENT),
+        ]
+    );
+    assert!(
+        plan.log
+            .contains(&format!("on record: GitHub deployment {DEPLOYMENT} (")),
+        "{}",
+        plan.log
+    );
+    assert_eq!(github.deployments().len(), 1);
+}
