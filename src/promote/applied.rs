@@ -9,6 +9,10 @@
 //!    nothing to do. Where the import keeps version numbers (`replace`, and `add_version` with `copy`),
 //!    each id must also be at its source's version number. A version or service deleted since is imported
 //!    again.
+//! 3. a promotion record (a GitHub deployment that the action wrote and reads back before the run): one
+//!    with our correlation id that succeeded, while the destination still holds its services, means
+//!    nothing to do. It covers what the version ids cannot: ids that did not migrate (a `replace` over
+//!    existing version numbers, or tenant to tenant on one environment) and packages without an index.
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
@@ -16,6 +20,7 @@ use anyhow::Context as _;
 use super::export::ExportIndex;
 use super::jobs::{self, Kind};
 use super::outputs::service_uri;
+use super::record::PromotionRecord;
 use crate::manifest::{Promotion, ServicesExisting, UpdateVersionType};
 use crate::spark::{Client, JobStatus, ServiceVersion};
 
@@ -41,6 +46,8 @@ pub(crate) enum Applied {
         versions: usize,
         services: Vec<String>,
     },
+    /// A successful promotion on record, whose destination services are still there.
+    OnRecord { origin: String },
 }
 
 impl Applied {
@@ -56,6 +63,10 @@ impl Applied {
                 if *versions == 1 { "" } else { "s" },
                 services.join(", ")
             ),
+            Applied::OnRecord { origin } => format!(
+                "already applied by {origin} (same correlation id; the destination still holds its \
+                 services): nothing imported"
+            ),
         }
     }
 }
@@ -66,6 +77,7 @@ pub(crate) async fn decide(
     promotion: &Promotion,
     index: Option<&ExportIndex>,
     correlation_id: &str,
+    records: &[PromotionRecord],
 ) -> anyhow::Result<Verdict> {
     if let Some(found) = jobs::find_ours(client, Kind::Import, correlation_id).await? {
         if !found.state.is_terminal() {
@@ -87,7 +99,59 @@ pub(crate) async fn decide(
     {
         return Ok(Verdict::Applied(applied));
     }
+    for record in records
+        .iter()
+        .filter(|record| record.correlation_id == correlation_id && record.target == promotion.to)
+    {
+        if still_there(client, promotion, &record.destination_services).await? {
+            return Ok(Verdict::Applied(Applied::OnRecord {
+                origin: record.origin.clone(),
+            }));
+        }
+    }
     Ok(Verdict::Import)
+}
+
+/// Whether every service a record names still has versions in the destination (a record that names none
+/// proves nothing).
+async fn still_there(
+    client: &Client,
+    promotion: &Promotion,
+    services: &[String],
+) -> anyhow::Result<bool> {
+    if services.is_empty() {
+        return Ok(false);
+    }
+    for destination in services {
+        if read_versions(client, promotion, destination)
+            .await?
+            .is_empty()
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The versions a destination service (`folder/service`) holds: none when it does not exist.
+async fn read_versions(
+    client: &Client,
+    promotion: &Promotion,
+    destination: &str,
+) -> anyhow::Result<Vec<ServiceVersion>> {
+    let Some((folder, service)) = destination.split_once('/') else {
+        return Ok(Vec::new());
+    };
+    Ok(client
+        .service_versions(folder, service)
+        .await
+        .with_context(|| {
+            format!(
+                "failed to read the versions of {destination} in {}",
+                promotion.to
+            )
+        })?
+        .unwrap_or_default())
 }
 
 /// Whether every source version id of the package is at its destination service.
@@ -115,19 +179,7 @@ async fn in_destination(
         return Ok(None);
     }
     for (destination, ids) in &wanted {
-        let Some((folder, service)) = destination.split_once('/') else {
-            return Ok(None);
-        };
-        let held = client
-            .service_versions(folder, service)
-            .await
-            .with_context(|| {
-                format!(
-                    "failed to read the versions of {destination} in {}",
-                    promotion.to
-                )
-            })?
-            .unwrap_or_default();
+        let held = read_versions(client, promotion, destination).await?;
         if !ids.iter().all(|wanted| wanted.is_in(&held)) {
             return Ok(None);
         }

@@ -39,7 +39,15 @@ async fn run(
         &mut result.warnings,
     )?;
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(client, promotion, listing.index.as_ref(), &correlation_id).await? {
+    match applied::decide(
+        client,
+        promotion,
+        listing.index.as_ref(),
+        &correlation_id,
+        &ctx.options.records,
+    )
+    .await?
+    {
         Verdict::Applied(applied) => {
             result.correlation_id = correlation_id;
             if let Applied::ByJob { job_id, .. } = &applied {

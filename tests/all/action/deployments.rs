@@ -320,3 +320,41 @@ async fn a_plan_after_an_apply_reads_the_record_and_writes_nothing() {
     );
     assert_eq!(github.deployments().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_decides_a_rerun_that_the_job_list_and_version_ids_cannot_until_the_service_is_removed()
+ {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    // A committed package without its index: after the hour only the record knows it was imported.
+    world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
+    world.manifest(
+        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
+         services_existing: replace\n    services:\n      - { source: pricing/quote, destination: pricing/quote-v9 }\n",
+    );
+    let first = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(first.outputs["status"], "completed", "{}", first.log);
+    world.advance_clock(2 * 3600).await;
+
+    let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(again.outputs["status"], "skipped", "{}", again.log);
+    assert!(
+        again.log.contains(&format!(
+            "already applied by GitHub deployment {DEPLOYMENT}"
+        )),
+        "{}",
+        again.log
+    );
+    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_eq!(github.deployments().len(), 1);
+
+    // The destination lost the service: the record no longer holds, and the promotion imports once more.
+    world.remove_service("acme-prod", "pricing/quote-v9").await;
+    let third = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(third.outputs["status"], "completed", "{}", third.log);
+    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(github.deployments().len(), 2);
+}
