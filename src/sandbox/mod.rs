@@ -5,12 +5,15 @@
 //! the rules of the Import API page; jobs take `job_duration`; uploads stream to disk. Admin routes under
 //! `/_sandbox` (faults, jobs, state) need no credentials: the sandbox is meant for loopback use.
 //!
-//! Emulator extensions: the tenant job listings carry `correlation_id` and `source_system` in each job's
+//! `--compat spec` answers exactly the shapes of Coherent's published OpenAPI file instead (see `compat`).
+//!
+//! Emulator extensions (default mode): the tenant job listings carry `correlation_id` and `source_system` in each job's
 //! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
 //! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its `finished` time) and the stored
 //! content; `GET /_sandbox/stats` counts the API calls per route and tenant.
 mod archive;
 mod auth;
+mod compat;
 mod error;
 mod export;
 mod faults;
@@ -35,6 +38,7 @@ use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use compat::Compat;
 pub use package::FORMAT as PACKAGE_FORMAT;
 pub use routes::router;
 pub use seed::{Seed, SeedClient, SeedFolder, SeedService, SeedTenant};
@@ -69,6 +73,8 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Lifetime of tokens from the client-credentials endpoint.
     pub token_lifetime: Duration,
+    /// The answer shapes: the richer defaults or exactly those of Coherent's OpenAPI file.
+    pub compat: Compat,
 }
 
 impl Default for Config {
@@ -80,6 +86,7 @@ impl Default for Config {
             max_upload_bytes: 200_000_000,
             state_dir: None,
             token_lifetime: Duration::from_secs(300),
+            compat: Compat::Rich,
         }
     }
 }
@@ -90,6 +97,7 @@ impl Config {
             job_duration: self.job_duration,
             max_upload_bytes: self.max_upload_bytes,
             token_lifetime: self.token_lifetime,
+            compat: self.compat,
         }
     }
 }
