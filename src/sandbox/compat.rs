@@ -35,7 +35,11 @@ pub const EXCEEDED_FILE_SIZE: &str = "EXCEEDED_FILE_SIZE";
 pub const INVALID_IMPORT_ZIP: &str = "INVALID_IMPORT_ZIP";
 
 /// Middleware: in spec mode, every error answer is rendered in the spec's shape.
-pub async fn render_errors(State(state): State<SandboxState>, request: Request, next: Next) -> Response {
+pub async fn render_errors(
+    State(state): State<SandboxState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     if state.settings().compat != Compat::Spec {
         return response;
@@ -68,20 +72,21 @@ fn spec_error(error: &ApiError) -> Response {
             .to_uppercase()
             .replace([' ', '-'], "_"),
     };
-    let (status, message) = match code.as_str() {
+    let (status, message, kind) = match code.as_str() {
         INVALID_JOB_ID => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "Please Provide valid job id",
+            "invalid_input",
         ),
-        EXCEEDED_FILE_SIZE | INVALID_IMPORT_ZIP => {
-            (StatusCode::INTERNAL_SERVER_ERROR, error.message.as_str())
+        EXCEEDED_FILE_SIZE | INVALID_IMPORT_ZIP => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error.message.as_str(),
+            "invalid_input",
+        ),
+        _ if error.status.is_client_error() => {
+            (error.status, error.message.as_str(), "invalid_input")
         }
-        _ => (error.status, error.message.as_str()),
-    };
-    let kind = if error.status.is_client_error() || status != error.status {
-        "invalid_input"
-    } else {
-        "server_error"
+        _ => (error.status, error.message.as_str(), "server_error"),
     };
     (
         status,

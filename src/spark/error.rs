@@ -452,7 +452,10 @@ fn http_display(
         .map(|code| format!("{code}: "))
         .unwrap_or_default();
     let id = request_id_suffix(request_id);
-    format!("{op} {verb} ({}): {code}{message}{hint}{id}", status.as_u16())
+    format!(
+        "{op} {verb} ({}): {code}{message}{hint}{id}",
+        status.as_u16()
+    )
 }
 
 fn transport_display(
@@ -551,10 +554,26 @@ mod tests {
     #[test]
     fn a_500_with_a_documented_code_is_an_answer_and_one_without_is_an_outage() {
         let cases = [
-            (500, r#"{"type":"invalid_input","code":"INVALID_JOB_ID","message":"Please Provide valid job id"}"#, false),
-            (500, r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"m"}"#, false),
-            (500, r#"{"type":"invalid_input","code":"INVALID_IMPORT_ZIP","message":"m"}"#, false),
-            (500, r#"{"status":500,"error":"Internal Server Error","message":"boom"}"#, true),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"INVALID_JOB_ID","message":"Please Provide valid job id"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"m"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"INVALID_IMPORT_ZIP","message":"m"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"status":500,"error":"Internal Server Error","message":"boom"}"#,
+                true,
+            ),
             (500, r#"{"code":"SOMETHING_ELSE","message":"m"}"#, true),
             (503, "", true),
             (429, "", true),

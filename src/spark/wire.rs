@@ -224,7 +224,11 @@ mod tests {
             // An object of lists, of strings or of objects.
             (
                 r#"{"errors":{"services":["a/b exists"],"versions":["1.0.0 clash","2.0.0 clash"]}}"#,
-                &["services: a/b exists", "versions: 1.0.0 clash", "versions: 2.0.0 clash"],
+                &[
+                    "services: a/b exists",
+                    "versions: 1.0.0 clash",
+                    "versions: 2.0.0 clash",
+                ],
             ),
             (r#"{"errors":{"file":"not a zip"}}"#, &["file: not a zip"]),
             (
