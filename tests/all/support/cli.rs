@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use spark_promote::sandbox::{self, Running};
+use spark_promote::sandbox::{self, Compat, Running};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Every secret of the demo seed that tests hand to the binary; none may appear in any output.
@@ -64,11 +64,33 @@ pub struct World {
     http: reqwest::Client,
 }
 
+/// Both answer shapes of the sandbox: the end-to-end scenarios run against each.
+pub const COMPATS: [Compat; 2] = [Compat::Rich, Compat::Spec];
+
+/// Runs a scenario against each answer shape of the sandbox, one after the other, saying which on stderr
+/// (shown when it fails).
+pub async fn each_compat<F, Fut>(scenario: F)
+where
+    F: Fn(Compat) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for compat in COMPATS {
+        eprintln!("sandbox --compat {compat:?}");
+        scenario(compat).await;
+    }
+}
+
 impl World {
     /// The demo seed with jobs of `job_duration`.
     pub async fn start(job_duration: Duration) -> World {
+        World::start_compat(job_duration, Compat::Rich).await
+    }
+
+    /// The demo seed with jobs of `job_duration`, answering in the `compat` shapes.
+    pub async fn start_compat(job_duration: Duration, compat: Compat) -> World {
         World::start_config(sandbox::Config {
             job_duration,
+            compat,
             ..sandbox::Config::default()
         })
         .await
