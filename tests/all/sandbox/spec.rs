@@ -261,3 +261,18 @@ async fn other_refusals_are_type_code_message() {
     assert_eq!(body["code"], "SERVICE_UNAVAILABLE", "{body}");
     assert_eq!(body["type"], "server_error", "{body}");
 }
+
+#[tokio::test]
+async fn the_sandbox_command_answers_in_the_spec_shapes_with_compat_spec() {
+    let (_child, root) = super::spawn_sandbox(&["--compat", "spec"]).await;
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{root}/acme-prod/api/v4/import/{}/status",
+            uuid::Uuid::new_v4()
+        ))
+        .bearer_auth("tok-acme-prod")
+        .send()
+        .await
+        .unwrap();
+    spec_500(response, "INVALID_JOB_ID").await;
+}
