@@ -441,13 +441,14 @@ fn http_display(
     let hint = hint(op, status, code)
         .map(|h| format!("; {h}"))
         .unwrap_or_default();
-    // A code adds nothing when the text holds it or it only repeats the status (`{"error": "Conflict"}`).
+    // A code adds nothing when the text holds it or it only repeats the status (`{"error": "Conflict"}`,
+    // `NOT_FOUND`).
     let code = code
         .filter(|code| {
             !message.contains(code)
                 && !status
                     .canonical_reason()
-                    .is_some_and(|reason| reason.eq_ignore_ascii_case(code))
+                    .is_some_and(|reason| reason.eq_ignore_ascii_case(&code.replace('_', " ")))
         })
         .map(|code| format!("{code}: "))
         .unwrap_or_default();
@@ -614,6 +615,11 @@ mod tests {
                 500,
                 r#"{"status":500,"error":"Internal Server Error","message":"boom"}"#,
                 "import failed (500): boom",
+            ),
+            (
+                503,
+                r#"{"type":"server_error","code":"SERVICE_UNAVAILABLE","message":"down"}"#,
+                "import failed (503): down",
             ),
         ];
         for (status, body, shown) in cases {
