@@ -74,11 +74,11 @@ pub enum Error {
         /// The `x-request-id` this client sent with the failing attempt (none for a download).
         request_id: Option<String>,
         /// The raw response body, truncated to a few KB.
-        body: String,
+        body: Box<str>,
         /// The error code found in the body (`code`, `errorCode`, or `error` beside a message).
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The error text found in the body, or the start of the body.
-        message: String,
+        message: Box<str>,
     },
     /// The request could not be sent or its answer could not be read.
     #[error("{}{}", transport_display(*op, method, url, *ambiguous, detail), request_id_suffix(request_id))]
@@ -220,9 +220,9 @@ impl Error {
             method: method.clone(),
             url: url.to_owned(),
             request_id: request_id.map(str::to_owned),
-            body: truncate(&text, BODY_LIMIT),
-            code,
-            message,
+            body: truncate(&text, BODY_LIMIT).into(),
+            code: code.map(String::into_boxed_str),
+            message: message.into(),
         }
     }
 }

@@ -227,20 +227,11 @@ async fn an_upload_over_the_limit_and_a_bad_zip_get_500_on_the_post_and_create_n
 async fn other_refusals_are_type_code_message() {
     let running = start_spec(sb::config()).await;
     let api = Api::new(&running);
+    let pricing = json!({"inputs": {"folders": ["pricing"]}});
     let job = api
-        .export_job(
-            "acme-prod",
-            "tok-acme-prod",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
+        .export_job("acme-prod", "tok-acme-prod", pricing.clone())
         .await;
-    let busy = api
-        .export(
-            "acme-prod",
-            "tok-acme-prod",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await;
+    let busy = api.export("acme-prod", "tok-acme-prod", pricing).await;
     assert_eq!(busy.status(), StatusCode::CONFLICT);
     let body: Value = busy.json().await.unwrap();
     assert_eq!(keys(&body), ["code", "message", "type"], "{body}");

@@ -69,6 +69,10 @@ pub const COMPATS: [Compat; 2] = [Compat::Rich, Compat::Spec];
 
 /// Runs a scenario against each answer shape of the sandbox, one after the other, saying which on stderr
 /// (shown when it fails).
+#[allow(
+    clippy::print_stderr,
+    reason = "names the shape of a failing scenario in the test's output"
+)]
 pub async fn each_compat<F, Fut>(scenario: F)
 where
     F: Fn(Compat) -> Fut,
