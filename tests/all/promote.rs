@@ -521,3 +521,30 @@ async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_
     }
     assert!(world.jobs_of("import").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_completed_import_whose_status_says_errors_empty_object_is_a_success() {
+    let world = World::start_compat(QUICK, spark_promote::sandbox::Compat::Spec).await;
+    world.manifest(UAT_TO_PROD);
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    let result = output.json();
+    assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+    assert_eq!(promotion(&result)["errors"], json!([]), "{result:#}");
+    // What the sandbox answered for that job: the OpenAPI file's required `errors` object, empty.
+    let id = promotion(&result)["job_id"].as_str().unwrap().to_owned();
+    let status: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/acme-prod/api/v4/import/{id}/status",
+            world.url()
+        ))
+        .bearer_auth("tok-acme-prod")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "completed");
+    assert_eq!(status["errors"], json!({}), "{status:#}");
+}
