@@ -7,10 +7,10 @@
 //!
 //! `--compat spec` answers exactly the shapes of Coherent's published OpenAPI file instead (see `compat`).
 //!
-//! Emulator extensions (default mode): the tenant job listings carry `correlation_id` and `source_system` in each job's
-//! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
-//! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its `finished` time) and the stored
-//! content; `GET /_sandbox/stats` counts the API calls per route and tenant.
+//! Emulator extensions (default mode): the tenant job listings carry `correlation_id` and `source_system` in
+//! each job's `data` (real Spark may not return them; a client must fall back to per-job status calls).
+//! Admin routes (both modes): `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its
+//! `finished` time) and the stored content; `GET /_sandbox/stats` counts the API calls per route and tenant.
 mod archive;
 mod auth;
 mod compat;
