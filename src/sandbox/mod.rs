@@ -189,6 +189,9 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let running = start(config).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
+    if running.state().settings().compat == Compat::Spec {
+        tracing::info!("answering in the shapes of Coherent's OpenAPI file (--compat spec)");
+    }
     for tenant in &running.state().seed().tenants {
         let clients: Vec<String> = tenant
             .clients
