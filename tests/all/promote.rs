@@ -4,6 +4,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::cli::{World, each_compat, read};
+use crate::support::sandbox::calls;
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -490,7 +491,7 @@ async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_
         world.manifest(&format!(
             "promotions:\n  - name: p\n    from: {{ package: packages/{package}.zip }}\n    to: prod\n    services_existing: replace\n"
         ));
-        let before = world.get(&format!("{}/_sandbox/stats", world.url())).await;
+        let before = calls(&world.sandbox, "import").await;
         let output = world.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 1, "{output:?}");
         let result = output.json();
@@ -507,17 +508,7 @@ async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_
             "{}",
             output.stderr
         );
-        let after = world.get(&format!("{}/_sandbox/stats", world.url())).await;
-        let posts = |stats: &Value| {
-            stats["requests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|r| r["route"] == "import")
-                .map(|r| r["count"].as_u64().unwrap())
-                .sum::<u64>()
-        };
-        assert_eq!(posts(&after) - posts(&before), 1, "{after:#}");
+        assert_eq!(calls(&world.sandbox, "import").await - before, 1);
     }
     assert!(world.jobs_of("import").await.is_empty());
 }
@@ -533,18 +524,12 @@ async fn a_completed_import_whose_status_says_errors_empty_object_is_a_success()
     assert_eq!(promotion(&result)["errors"], json!([]), "{result:#}");
     // What the sandbox answered for that job: the OpenAPI file's required `errors` object, empty.
     let id = promotion(&result)["job_id"].as_str().unwrap().to_owned();
-    let status: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/acme-prod/api/v4/import/{id}/status",
-            world.url()
-        ))
-        .bearer_auth("tok-acme-prod")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = world
+        .api_get(
+            &format!("/acme-prod/api/v4/import/{id}/status"),
+            "tok-acme-prod",
+        )
+        .await;
     assert_eq!(status["status"], "completed");
     assert_eq!(status["errors"], json!({}), "{status:#}");
 }

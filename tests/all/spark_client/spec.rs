@@ -3,7 +3,7 @@ use spark_promote::sandbox::{Compat, Config, Running, Seed};
 
 use super::*;
 use crate::support::package;
-use crate::support::sandbox::{self as sb, jobs, start, stats};
+use crate::support::sandbox::{self as sb, calls, jobs, start};
 
 async fn spec_sandbox(max_upload_bytes: u64) -> Running {
     let config = Config {
@@ -29,17 +29,6 @@ fn new_service(dir: &tempfile::TempDir, service: &str, bytes: u64) -> std::path:
     let path = dir.path().join(format!("{service}.zip"));
     package::write(&path, &[&format!("pricing/{service}")], bytes);
     path
-}
-
-/// Calls to a route of the sandbox since it started.
-async fn calls(running: &Running, route: &str) -> u64 {
-    stats(running).await["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["route"] == route)
-        .map(|r| r["count"].as_u64().unwrap())
-        .sum()
 }
 
 async fn wait_for_end(client: &Client, id: &str) -> spark_promote::spark::JobStatus {

@@ -191,6 +191,19 @@ impl World {
             .unwrap()
     }
 
+    /// GETs an API path of the sandbox (`/acme-prod/api/v4/...`) with a bearer token, as JSON.
+    pub async fn api_get(&self, path: &str, token: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Arms a fault (see the sandbox's faults module for the body).
     pub async fn fault(&self, body: Value) {
         let response = self
