@@ -181,27 +181,17 @@ impl World {
     }
 
     pub async fn get(&self, url: &str) -> Value {
-        self.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        json_of(self.http.get(url)).await
     }
 
     /// GETs an API path of the sandbox (`/acme-prod/api/v4/...`) with a bearer token, as JSON.
     pub async fn api_get(&self, path: &str, token: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.url()))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        json_of(
+            self.http
+                .get(format!("{}{path}", self.url()))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// Arms a fault (see the sandbox's faults module for the body).
@@ -414,4 +404,9 @@ impl ActionRun {
 /// Reads a file as text.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Sends a request and reads its answer as JSON.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
