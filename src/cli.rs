@@ -143,6 +143,10 @@ struct SandboxArgs {
     /// Keep the state in this directory across restarts (default: in memory).
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Answer shapes: rich (the defaults, with extras such as correlation ids in job listings) or spec
+    /// (exactly those of Coherent's published OpenAPI file).
+    #[arg(long, default_value = "rich", value_parser = ["rich", "spec"])]
+    compat: String,
 }
 
 impl Cli {
@@ -211,6 +215,10 @@ impl Cli {
                     job_duration: args.job_duration,
                     max_upload_bytes: args.max_upload_mb * 1024 * 1024,
                     state_dir: args.state_dir,
+                    compat: match args.compat.as_str() {
+                        "spec" => crate::sandbox::Compat::Spec,
+                        _ => crate::sandbox::Compat::Rich,
+                    },
                     ..crate::sandbox::Config::default()
                 })
                 .await?;

@@ -4,12 +4,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-/// An error answered to the caller as JSON with a status code.
-#[derive(Debug)]
+/// An error answered to the caller as JSON with a status code. The answer carries a copy in its extensions,
+/// so that `--compat spec` can render it in the spec's shape (see `compat`).
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub details: Map<String, Value>,
+    /// The spec's error code, when the spec documents one for this error.
+    pub code: Option<&'static str>,
 }
 
 impl ApiError {
@@ -19,7 +22,14 @@ impl ApiError {
             status,
             message: message.into(),
             details: Map::new(),
+            code: None,
         }
+    }
+
+    /// Sets the spec's error code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// 400 Bad Request.
@@ -67,8 +77,9 @@ impl IntoResponse for ApiError {
             json!(self.status.canonical_reason().unwrap_or("Error")),
         );
         body.insert("message".into(), json!(self.message));
-        body.extend(self.details);
+        body.extend(self.details.clone());
         let mut response = (self.status, Json(Value::Object(body))).into_response();
+        response.extensions_mut().insert(self.clone());
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::auth::authenticate;
+use super::compat::{Compat, INVALID_IMPORT_ZIP};
 use super::error::ApiError;
 use super::fields::{Fields, parse_json};
 use super::jobs::{self, Job, Kind, Work};
@@ -65,6 +66,17 @@ pub async fn post(
     let package = package
         .ok_or_else(|| ApiError::bad_request("multipart field 'file' (the package) is required"))?;
     let request = parse_entity(entity.as_deref())?;
+    if state.settings().compat == Compat::Spec {
+        // Spark answers a package it cannot read on the POST (500 INVALID_IMPORT_ZIP), not in the job.
+        let path = package.to_path_buf();
+        tokio::task::spawn_blocking(move || package::check(&path))
+            .await
+            .unwrap_or_else(|e| Err(format!("failed to read the package: {e}")))
+            .map_err(|message| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+                    .with_code(INVALID_IMPORT_ZIP)
+            })?;
+    }
     let tags = (
         request.source_system.clone(),
         request.correlation_id.clone(),

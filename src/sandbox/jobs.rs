@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::auth::{Caller, authenticate};
+use super::compat::{Compat, INVALID_JOB_ID};
 use super::error::ApiError;
 use super::export::ExportRequest;
 use super::fields::{Fields, Text, parse_json};
@@ -142,27 +143,80 @@ impl Job {
             .as_millis()
     }
 
+    fn status_url(&self) -> String {
+        format!(
+            "{}/{}/api/v4/{}/{}/status",
+            self.origin,
+            self.tenant,
+            self.kind.as_str(),
+            self.id
+        )
+    }
+
+    /// The answer to the POST that created the job.
+    fn created_json(&self, compat: Compat) -> Value {
+        match compat {
+            Compat::Rich => self.status_json(compat),
+            Compat::Spec => json!({
+                "id": self.id,
+                "object": self.kind.as_str(),
+                "status_url": self.status_url(),
+            }),
+        }
+    }
+
     /// The job status document.
-    pub fn status_json(&self) -> Value {
-        json!({
+    pub fn status_json(&self, compat: Compat) -> Value {
+        let mut status = json!({
             "object": self.kind.as_str(),
             "id": self.id,
             "response_timestamp": timestamp(SystemTime::now()),
             "status": self.status.as_str(),
-            "status_url": format!("{}/{}/api/v4/{}/{}/status", self.origin, self.tenant, self.kind.as_str(), self.id),
+            "status_url": self.status_url(),
             "process_time": self.process_time(),
             "outputs": self.outputs,
             "errors": self.errors,
             "warnings": [],
             "source_system": self.source_system,
             "correlation_id": self.correlation_id,
+        });
+        if compat == Compat::Spec {
+            // `errors` is an object, `outputs` always has its lists, there are no `warnings`, and the
+            // optional strings are left out rather than null.
+            status["errors"] = self.spec_errors();
+            for list in ["services", "service_versions"] {
+                if status["outputs"].get(list).is_none() {
+                    status["outputs"][list] = json!([]);
+                }
+            }
+            let map = status.as_object_mut().expect("an object");
+            map.remove("warnings");
+            map.retain(|_, value| !value.is_null());
+        }
+        status
+    }
+
+    /// `{}`, or one `{type, code, message}` holding every error of a failed job.
+    fn spec_errors(&self) -> Value {
+        let Some(errors) = self.errors.as_ref().filter(|e| !e.is_empty()) else {
+            return json!({});
+        };
+        let message = errors
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        json!({
+            "type": "invalid_input",
+            "code": format!("{}_FAILED", self.kind.as_str().to_uppercase()),
+            "message": message,
         })
     }
 
     /// The entry in the tenant listing (`GET .../import/status`). `correlation_id` and `source_system` are an
-    /// emulator extension: real Spark may not return them there.
-    fn listing_json(&self) -> Value {
-        json!({
+    /// emulator extension (real Spark may not return them there), left out in spec mode.
+    fn listing_json(&self, compat: Compat) -> Value {
+        let mut entry = json!({
             "object": self.kind.as_str(),
             "id": self.id,
             "data": {
@@ -175,7 +229,13 @@ impl Job {
                 "correlation_id": self.correlation_id,
                 "source_system": self.source_system,
             }
-        })
+        });
+        if compat == Compat::Spec {
+            let data = entry["data"].as_object_mut().expect("an object");
+            data.remove("correlation_id");
+            data.remove("source_system");
+        }
+        entry
     }
 
     /// The entry in `GET /_sandbox/jobs`.
@@ -236,7 +296,7 @@ pub fn start(state: &SandboxState, mut job: Job) -> Result<Value, ApiError> {
     check_idle(&inner, &job.tenant)?;
     (job.created, job.updated) = (inner.clock.now(), inner.clock.now());
     job.forced_failure = inner.faults.take_job_failure();
-    let reply = job.status_json();
+    let reply = job.created_json(state.settings().compat);
     let id = job.id;
     tracing::info!(tenant = %job.tenant, job = %id, kind = job.kind.as_str(), "job created");
     inner.jobs.push(job);
@@ -308,6 +368,7 @@ fn find<'a>(
             "no {} job {id} in tenant '{tenant}'",
             kind.as_str()
         ))
+        .with_code(INVALID_JOB_ID)
     };
     let id: Uuid = id.parse().map_err(|_| not_found())?;
     inner
@@ -345,7 +406,8 @@ pub async fn status<K: JobKind>(
 ) -> Result<Json<Value>, ApiError> {
     authenticate(&state, &headers, &tenant)?;
     let mut inner = state.lock();
-    Ok(Json(find(&mut inner, &tenant, K::KIND, &id)?.status_json()))
+    let job = find(&mut inner, &tenant, K::KIND, &id)?;
+    Ok(Json(job.status_json(state.settings().compat)))
 }
 
 /// `PATCH /{tenant}/api/v4/{kind}/{id}` with `{"{kind}_status": "cancelled"}`. A job that already ended is
@@ -376,7 +438,7 @@ pub async fn cancel<K: JobKind>(
         (job.status, job.updated, job.finished) = (Status::Cancelled, now, Some(now));
         tracing::info!(tenant = %tenant, job = %job.id, "job cancelled");
     }
-    Ok(Json(job.status_json()))
+    Ok(Json(job.status_json(state.settings().compat)))
 }
 
 /// `GET /{tenant}/api/v4/{kind}/status`: running jobs and those that ended within the last hour. Every job
@@ -386,7 +448,7 @@ pub async fn listing<K: JobKind>(
     Path(tenant): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let kind = K::KIND;
+    let (kind, compat) = (K::KIND, state.settings().compat);
     authenticate(&state, &headers, &tenant)?;
     let inner = state.lock();
     let hour_ago = inner.clock.now() - Duration::from_secs(3600);
@@ -398,11 +460,11 @@ pub async fn listing<K: JobKind>(
     };
     let running: Vec<Value> = jobs()
         .filter(|j| j.is_running())
-        .map(Job::listing_json)
+        .map(|j| j.listing_json(compat))
         .collect();
     let recent: Vec<Value> = jobs()
         .filter(|j| j.finished.is_some_and(|f| f >= hour_ago))
-        .map(Job::listing_json)
+        .map(|j| j.listing_json(compat))
         .collect();
     let name = kind.as_str();
     Ok(Json(json!({

@@ -7,14 +7,17 @@
 //! loopback use. `POST /_sandbox/clock` moves its clock forward (job listings and tokens read it) and
 //! `DELETE /_sandbox/tenants/{t}/folders/{f}/services/{s}` removes a service, so tests can show a later day.
 //!
-//! Emulator extensions: the tenant job listings carry `correlation_id` and `source_system` in each job's
-//! `data` (real Spark may not return them; a client must fall back to per-job status calls), and
-//! `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its `finished` time) and the stored
-//! content; `GET /_sandbox/stats` counts the API calls per route and tenant.
+//! `--compat spec` answers exactly the shapes of Coherent's published OpenAPI file instead (see `compat`).
+//!
+//! Emulator extensions (default mode): the tenant job listings carry `correlation_id` and `source_system` in
+//! each job's `data` (real Spark may not return them; a client must fall back to per-job status calls).
+//! Admin routes (both modes): `GET /_sandbox/jobs` / `GET /_sandbox/state` expose every job (with its
+//! `finished` time) and the stored content; `GET /_sandbox/stats` counts the API calls per route and tenant.
 mod admin;
 mod archive;
 mod auth;
 mod clock;
+mod compat;
 mod error;
 mod export;
 mod faults;
@@ -39,6 +42,7 @@ use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use compat::Compat;
 pub use package::FORMAT as PACKAGE_FORMAT;
 pub use routes::router;
 pub use seed::{Seed, SeedClient, SeedFolder, SeedService, SeedTenant};
@@ -73,6 +77,8 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Lifetime of tokens from the client-credentials endpoint.
     pub token_lifetime: Duration,
+    /// The answer shapes: the richer defaults or exactly those of Coherent's OpenAPI file.
+    pub compat: Compat,
 }
 
 impl Default for Config {
@@ -84,6 +90,7 @@ impl Default for Config {
             max_upload_bytes: 200_000_000,
             state_dir: None,
             token_lifetime: Duration::from_secs(300),
+            compat: Compat::Rich,
         }
     }
 }
@@ -94,6 +101,7 @@ impl Config {
             job_duration: self.job_duration,
             max_upload_bytes: self.max_upload_bytes,
             token_lifetime: self.token_lifetime,
+            compat: self.compat,
         }
     }
 }
@@ -185,6 +193,9 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let running = start(config).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
+    if running.state().settings().compat == Compat::Spec {
+        tracing::info!("answering in the shapes of Coherent's OpenAPI file (--compat spec)");
+    }
     for tenant in &running.state().seed().tenants {
         let clients: Vec<String> = tenant
             .clients

@@ -99,12 +99,14 @@ pub fn read(path: &Path, blobs: &Path, max_entry: u64) -> Result<Vec<PackageServ
     result
 }
 
-fn read_into(
-    path: &Path,
-    blobs: &Path,
-    max_entry: u64,
-    extracted: &mut Vec<String>,
-) -> Result<Vec<PackageService>, String> {
+/// Checks that a package opens: a ZIP archive within the entry limit holding a valid `manifest.json`.
+/// Extracts nothing (the version files are read when the import runs).
+pub fn check(path: &Path) -> Result<(), String> {
+    open(path).map(drop)
+}
+
+/// Opens a package: the archive and its manifest, checked.
+fn open(path: &Path) -> Result<(zip::ZipArchive<File>, Manifest), String> {
     let mut file =
         File::open(path).map_err(|e| format!("failed to open the uploaded package: {e}"))?;
     let claimed = archive::claimed_entries(&mut file)
@@ -138,6 +140,16 @@ fn read_into(
     }
     let listed: usize = manifest.services.iter().map(|s| s.versions.len()).sum();
     check_count(listed as u64, "versions")?;
+    Ok((archive, manifest))
+}
+
+fn read_into(
+    path: &Path,
+    blobs: &Path,
+    max_entry: u64,
+    extracted: &mut Vec<String>,
+) -> Result<Vec<PackageService>, String> {
+    let (mut archive, manifest) = open(path)?;
     let mut budget = max_entry.saturating_mul(MAX_EXPANSION);
     let mut services = Vec::new();
     for service in manifest.services {

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::faults::{self, path};
 use super::jobs::{Exports, Imports};
 use super::state::SandboxState;
-use super::{admin, auth, clock, export, import, jobs, reads, stats};
+use super::{admin, auth, clock, compat, export, import, jobs, reads, stats};
 
 /// The sandbox's HTTP routes over `state`.
 pub fn router(state: SandboxState) -> Router {
@@ -36,6 +36,7 @@ pub fn router(state: SandboxState) -> Router {
         .route(path("isproductexists"), post(reads::is_product_exists))
         .route(path("getversions"), get(reads::get_versions))
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
+        .route_layer(from_fn_with_state(state.clone(), compat::render_errors))
         .route_layer(from_fn_with_state(state.clone(), stats::count));
     let admin = Router::new()
         .route("/_sandbox/faults", post(faults::arm).delete(faults::clear))

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::clock::Clock;
+use super::compat::Compat;
 use super::faults::Faults;
 use super::jobs::Job;
 use super::seed::Seed;
@@ -23,6 +24,8 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Lifetime of tokens from the client-credentials endpoint.
     pub token_lifetime: Duration,
+    /// The answer shapes.
+    pub compat: Compat,
 }
 
 /// A token issued by the client-credentials endpoint.

@@ -307,7 +307,7 @@ impl Client {
                 status,
                 &body,
             );
-            return if call.idempotent && retry::is_transient(status) {
+            return if call.idempotent && error.is_transient() {
                 Attempt::Retry { error, after }
             } else {
                 Attempt::Fail(error)

@@ -63,7 +63,7 @@ impl Client {
                     status,
                     &body,
                 );
-                return if retry::is_transient(status) {
+                return if error.is_transient() {
                     Attempt::Retry { error, after }
                 } else {
                     Attempt::Fail(error)

@@ -4,6 +4,8 @@ use std::fmt;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use super::retry;
+
 /// The most of a response body an error keeps.
 const BODY_LIMIT: usize = 4 * 1024;
 /// The most of a body shown in a message when no error text could be extracted from it.
@@ -65,7 +67,7 @@ impl fmt::Display for Operation {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with a non-success status.
-    #[error("{}", http_display(*op, *status, message, request_id))]
+    #[error("{}", http_display(*op, *status, code.as_deref(), message, request_id))]
     Http {
         op: Operation,
         status: StatusCode,
@@ -75,9 +77,11 @@ pub enum Error {
         /// The `x-request-id` this client sent with the failing attempt (none for a download).
         request_id: Option<String>,
         /// The raw response body, truncated to a few KB.
-        body: String,
+        body: Box<str>,
+        /// The error code found in the body (`code`, `errorCode`, or `error` beside a message).
+        code: Option<Box<str>>,
         /// The error text found in the body, or the start of the body.
-        message: String,
+        message: Box<str>,
     },
     /// The request could not be sent or its answer could not be read.
     #[error("{}{}", transport_display(*op, method, url, *ambiguous, detail), request_id_suffix(request_id))]
@@ -143,6 +147,26 @@ impl Error {
         }
     }
 
+    /// True when another attempt of an idempotent call may succeed: a transient status (see
+    /// [`retry::is_transient`]), unless the body carries a code that Spark documents as a definite answer
+    /// (a 500 `INVALID_JOB_ID` will not change by asking again).
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            Self::Http { status, code, .. } => {
+                retry::is_transient(*status) && !code.as_deref().is_some_and(is_definite)
+            }
+            _ => false,
+        }
+    }
+
+    /// The error code the server sent with a refusal, e.g. `EXCEEDED_FILE_SIZE`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Http { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
     /// True when the tenant refused because another job is running (409).
     pub fn is_busy(&self) -> bool {
         self.status() == Some(StatusCode::CONFLICT)
@@ -192,14 +216,16 @@ impl Error {
         body: &[u8],
     ) -> Self {
         let text = String::from_utf8_lossy(body);
+        let ErrorBody { code, message } = ErrorBody::read(&text, status);
         Self::Http {
             op,
             status,
             method: method.clone(),
             url: url.to_owned(),
             request_id: request_id.map(str::to_owned),
-            body: truncate(&text, BODY_LIMIT),
-            message: extract_message(&text, status),
+            body: truncate(&text, BODY_LIMIT).into(),
+            code: code.map(String::into_boxed_str),
+            message: message.into(),
         }
     }
 }
@@ -221,24 +247,79 @@ pub(crate) fn display_url(url: &Url, signed: bool) -> String {
     format!("{}://{host}{port}{path}", url.scheme())
 }
 
-/// The text of an error reply: the common JSON shapes (`error`, `message`, `errors[]`, OAuth's
-/// `error_description`), else the start of the body, else the status's reason.
+/// Codes that Spark documents on a 500 as an answer about the request, not an outage: a call that got one
+/// is not sent again (and an import or export POST that got one created no job).
+const DEFINITE_CODES: &[&str] = &["INVALID_JOB_ID", "EXCEEDED_FILE_SIZE", "INVALID_IMPORT_ZIP"];
+
+fn is_definite(code: &str) -> bool {
+    DEFINITE_CODES.contains(&code)
+}
+
+/// What an error reply says, from any of the shapes Spark uses: `{error, message}`, v4's
+/// `{type, code, message}`, the gateway's `{status, errorCode}` and OAuth's `{error, error_description}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ErrorBody {
+    /// `code`, `errorCode` or `error_code`; else `error` when a separate text comes with it.
+    pub code: Option<String>,
+    /// The text (see [`message_in`]); else the code; else the start of the body; else the status's reason.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn read(body: &str, status: StatusCode) -> Self {
+        let (code, from_json) = match serde_json::from_str::<serde_json::Value>(body) {
+            Ok(json) => code_and_message(&json),
+            Err(_) => (None, None),
+        };
+        let message = from_json.unwrap_or_else(|| {
+            let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            if flat.is_empty() {
+                status
+                    .canonical_reason()
+                    .unwrap_or("no body")
+                    .to_lowercase()
+            } else {
+                truncate(&flat, SNIPPET_LIMIT)
+            }
+        });
+        Self { code, message }
+    }
+}
+
+/// The text of an error reply (see [`ErrorBody`]).
 pub(crate) fn extract_message(body: &str, status: StatusCode) -> String {
-    let from_json = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| message_in(&v));
-    if let Some(message) = from_json.filter(|m| !m.is_empty()) {
-        return message;
-    }
-    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.is_empty() {
-        status
-            .canonical_reason()
-            .unwrap_or("no body")
-            .to_lowercase()
-    } else {
-        truncate(&flat, SNIPPET_LIMIT)
-    }
+    ErrorBody::read(body, status).message
+}
+
+/// The code and the text of an error value; the text falls back to the code (`{status, errorCode}`).
+pub(crate) fn code_and_message(value: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let code = code_in(value);
+    let message = message_in(value)
+        .filter(|m| !m.is_empty())
+        .or_else(|| code.clone());
+    (code, message)
+}
+
+/// The code of an error object: `code`, `errorCode` or `error_code` (a string or a number); else a string
+/// `error` that comes with a separate text (`message`, `error_description`).
+fn code_in(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let map = value.as_object()?;
+    let text = |key: &str| match map.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    ["code", "errorCode", "error_code"]
+        .iter()
+        .find_map(|key| text(key))
+        .or_else(|| {
+            let described = ["message", "error_description"]
+                .iter()
+                .any(|key| text(key).is_some());
+            text("error").filter(|_| described)
+        })
+        .or_else(|| map.get("error").and_then(code_in))
 }
 
 /// Finds an error text in a JSON value, looking through the usual keys and nesting.
@@ -306,7 +387,20 @@ fn strip_url_suffix(text: &str) -> String {
     }
 }
 
-fn hint(op: Operation, status: StatusCode) -> Option<&'static str> {
+const NO_SUCH_JOB: &str = "no such job on this tenant";
+const TOO_LARGE: &str = "package over the tenant's size limit (200 MB by default)";
+
+fn hint(op: Operation, status: StatusCode, code: Option<&str>) -> Option<&'static str> {
+    match code {
+        Some("INVALID_JOB_ID") => return Some(NO_SUCH_JOB),
+        Some("EXCEEDED_FILE_SIZE") => return Some(TOO_LARGE),
+        Some("INVALID_IMPORT_ZIP") => {
+            return Some(
+                "Spark could not read the package: import a ZIP made by a Spark export (file_filter migrate)",
+            );
+        }
+        _ => {}
+    }
     Some(match (status.as_u16(), op) {
         (401, _) => "check the credentials for this environment",
         (403, Operation::Import) => {
@@ -319,10 +413,10 @@ fn hint(op: Operation, status: StatusCode) -> Option<&'static str> {
             "the download link may have expired; run the export again"
         }
         (403, _) => "the credentials lack permission for this call",
-        (404, op) if op.is_job_lookup() => "no such job on this tenant",
+        (404, op) if op.is_job_lookup() => NO_SUCH_JOB,
         (404, _) => "check the environment URL (it must end with the tenant) and the names",
         (409, _) => "the tenant runs one job at a time: wait for the running job or cancel it",
-        (413, _) => "package over the tenant's size limit (200 MB by default)",
+        (413, _) => TOO_LARGE,
         (429, _) => "rate limited by the server",
         _ => return None,
     })
@@ -338,19 +432,34 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
 fn http_display(
     op: Operation,
     status: StatusCode,
+    code: Option<&str>,
     message: &str,
     request_id: &Option<String>,
 ) -> String {
-    let verb = if status.is_server_error() {
+    let verb = if status.is_server_error() && !code.is_some_and(is_definite) {
         "failed"
     } else {
         "refused"
     };
-    let hint = hint(op, status)
+    let hint = hint(op, status, code)
         .map(|h| format!("; {h}"))
         .unwrap_or_default();
+    // A code adds nothing when the text holds it or it only repeats the status (`{"error": "Conflict"}`,
+    // `NOT_FOUND`).
+    let code = code
+        .filter(|code| {
+            !message.contains(code)
+                && !status
+                    .canonical_reason()
+                    .is_some_and(|reason| reason.eq_ignore_ascii_case(&code.replace('_', " ")))
+        })
+        .map(|code| format!("{code}: "))
+        .unwrap_or_default();
     let id = request_id_suffix(request_id);
-    format!("{op} {verb} ({}): {message}{hint}{id}", status.as_u16())
+    format!(
+        "{op} {verb} ({}): {code}{message}{hint}{id}",
+        status.as_u16()
+    )
 }
 
 fn transport_display(
@@ -384,25 +493,140 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_are_found_in_the_common_json_shapes() {
-        let cases = [
-            (r#"{"error":"busy"}"#, "busy"),
-            (r#"{"error":{"code":"X","message":"nested"}}"#, "nested"),
-            (r#"{"message":"plain"}"#, "plain"),
-            (r#"{"errors":["a",{"message":"b"}]}"#, "a; b"),
+    fn every_error_body_shape_gives_its_code_and_message() {
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            // {error, message}: the sandbox's default and many gateways.
+            (
+                r#"{"status":409,"error":"Conflict","message":"busy"}"#,
+                Some("Conflict"),
+                "busy",
+            ),
+            // v4's {type, code, message}.
+            (
+                r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"too big"}"#,
+                Some("EXCEEDED_FILE_SIZE"),
+                "too big",
+            ),
+            (
+                r#"{"code":"INVALID_JOB_ID","message":"Please Provide valid job id"}"#,
+                Some("INVALID_JOB_ID"),
+                "Please Provide valid job id",
+            ),
+            // The gateway's 401: a code and no text.
+            (
+                r#"{"status":"Error","errorCode":"INVALID_TOKEN"}"#,
+                Some("INVALID_TOKEN"),
+                "INVALID_TOKEN",
+            ),
+            // OAuth's refusal.
             (
                 r#"{"error":"invalid_client","error_description":"bad secret"}"#,
+                Some("invalid_client"),
                 "invalid_client: bad secret",
             ),
-            ("<html>\n  oops </html>", "<html> oops </html>"),
-            ("", "conflict"),
+            (r#"{"error":"busy"}"#, None, "busy"),
+            (
+                r#"{"error":{"code":"X","message":"nested"}}"#,
+                Some("X"),
+                "nested",
+            ),
+            (r#"{"message":"plain"}"#, None, "plain"),
+            (r#"{"errors":["a",{"message":"b"}]}"#, None, "a; b"),
+            (r#"{"code":42,"message":"numeric"}"#, Some("42"), "numeric"),
+            ("<html>\n  oops </html>", None, "<html> oops </html>"),
+            ("{}", None, "{}"),
+            ("", None, "conflict"),
         ];
-        for (body, expected) in cases {
-            assert_eq!(
-                extract_message(body, StatusCode::CONFLICT),
-                expected,
-                "{body}"
-            );
+        for (body, code, message) in cases {
+            let read = ErrorBody::read(body, StatusCode::CONFLICT);
+            assert_eq!(read.code.as_deref(), *code, "{body}");
+            assert_eq!(read.message, *message, "{body}");
+        }
+    }
+
+    fn http(status: u16, body: &str) -> Error {
+        Error::http(
+            Operation::Import,
+            &Method::POST,
+            "http://h/acme/api/v4/import",
+            None,
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn a_500_with_a_documented_code_is_an_answer_and_one_without_is_an_outage() {
+        let cases = [
+            (
+                500,
+                r#"{"type":"invalid_input","code":"INVALID_JOB_ID","message":"Please Provide valid job id"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"m"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"INVALID_IMPORT_ZIP","message":"m"}"#,
+                false,
+            ),
+            (
+                500,
+                r#"{"status":500,"error":"Internal Server Error","message":"boom"}"#,
+                true,
+            ),
+            (500, r#"{"code":"SOMETHING_ELSE","message":"m"}"#, true),
+            (503, "", true),
+            (429, "", true),
+            (404, r#"{"code":"INVALID_JOB_ID"}"#, false),
+            (409, r#"{"error":"Conflict","message":"busy"}"#, false),
+        ];
+        for (status, body, transient) in cases {
+            let error = http(status, body);
+            assert_eq!(error.is_transient(), transient, "{status} {body}");
+            assert!(!error.is_ambiguous(), "{status} {body}");
+        }
+    }
+
+    #[test]
+    fn refusals_show_their_code_once_with_a_hint() {
+        let cases = [
+            (
+                500,
+                r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"The uploaded file size of 250 MB exceeds the upload limit of 200 MB."}"#,
+                "import refused (500): EXCEEDED_FILE_SIZE: The uploaded file size of 250 MB exceeds the upload limit of 200 MB.; package over the tenant's size limit (200 MB by default)",
+            ),
+            (
+                500,
+                r#"{"type":"invalid_input","code":"INVALID_IMPORT_ZIP","message":"invalid zip file"}"#,
+                "import refused (500): INVALID_IMPORT_ZIP: invalid zip file; Spark could not read the package: import a ZIP made by a Spark export (file_filter migrate)",
+            ),
+            (
+                401,
+                r#"{"status":"Error","errorCode":"INVALID_TOKEN"}"#,
+                "import refused (401): INVALID_TOKEN; check the credentials for this environment",
+            ),
+            (
+                409,
+                r#"{"status":409,"error":"Conflict","message":"another job is running"}"#,
+                "import refused (409): another job is running; the tenant runs one job at a time: wait for the running job or cancel it",
+            ),
+            (
+                500,
+                r#"{"status":500,"error":"Internal Server Error","message":"boom"}"#,
+                "import failed (500): boom",
+            ),
+            (
+                503,
+                r#"{"type":"server_error","code":"SERVICE_UNAVAILABLE","message":"down"}"#,
+                "import failed (503): down",
+            ),
+        ];
+        for (status, body, shown) in cases {
+            assert_eq!(http(status, body).to_string(), shown);
         }
     }
 

@@ -291,4 +291,36 @@ mod tests {
         assert!(!state("paused").is_terminal());
         assert!(state("closed").is_success());
     }
+
+    #[test]
+    fn a_completed_job_succeeds_unless_its_errors_hold_something() {
+        let cases = [
+            (r#""status":"completed""#, true),
+            (r#""status":"completed","errors":null"#, true),
+            (r#""status":"completed","errors":{}"#, true),
+            (r#""status":"closed","errors":[]"#, true),
+            (
+                r#""status":"completed","errors":{"services":[]},"warnings":{}"#,
+                true,
+            ),
+            (r#""status":"completed","errors":"boom""#, false),
+            (
+                r#""status":"completed","errors":{"type":"invalid_input","code":"X","message":"m"}"#,
+                false,
+            ),
+            (
+                r#""status":"completed","errors":{"services":["a/b"]}"#,
+                false,
+            ),
+            (r#""status":"failed","errors":{}"#, false),
+            (r#""status":"in_progress","errors":{}"#, false),
+        ];
+        for (fields, succeeded) in cases {
+            let json = format!(
+                r#"{{"id":"j","object":"import","status_url":"u","response_timestamp":"t","process_time":1,{fields},"outputs":{{"services":[],"service_versions":[]}}}}"#
+            );
+            let status: JobStatus = serde_json::from_str(&json).unwrap();
+            assert_eq!(status.succeeded(), succeeded, "{json}");
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //! (correlation ids, polling, waiting for the tenant's slot) belongs to `promote`.
 //!
 //! Idempotent calls (reads, cancels, the token request, downloads) are retried on connection errors, 429,
-//! 500, 502, 503 and 504. The POSTs that create jobs are never retried: a connection lost after sending began is
+//! 500, 502, 503 and 504, except a 500 whose body carries a code Spark documents as a definite answer
+//! (`INVALID_JOB_ID`; see [`Error::code`]). The POSTs that create jobs are never retried: a connection lost after sending began is
 //! reported as ambiguous ([`Error::is_ambiguous`]) so that the caller looks for its job first.
 mod auth;
 mod client;

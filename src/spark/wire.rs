@@ -4,7 +4,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::error::message_in;
+use super::error::code_and_message;
 
 /// A string enum that keeps values it does not know in `Other`, so a new server state never breaks decoding.
 macro_rules! open_enum {
@@ -103,51 +103,74 @@ impl fmt::Display for JobMessage {
     }
 }
 
+/// Keys that make an object one message (`{type, code, message}`, `{error, message}`, ...) rather than an
+/// object of messages keyed by a field or a category.
+const MESSAGE_KEYS: &[&str] = &[
+    "message",
+    "code",
+    "error",
+    "errorCode",
+    "error_code",
+    "type",
+    "detail",
+    "description",
+    "title",
+];
+
 impl JobMessage {
-    fn from_value(value: Value) -> Option<Self> {
-        match value {
-            Value::Null => None,
-            Value::String(message) => Some(Self {
-                message,
-                code: None,
-                raw: None,
-            }),
-            Value::Object(ref map) => {
-                let code = ["code", "error_code", "errorCode"].iter().find_map(|key| {
-                    match map.get(*key)? {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    }
-                });
-                let message = message_in(&value).unwrap_or_else(|| value.to_string());
-                Some(Self {
-                    message,
-                    code,
-                    raw: Some(value),
-                })
+    /// One message: a string, an error object, or any other value as JSON text. `key` names where it was
+    /// found in an object of messages (`services: ...`).
+    fn new(value: Value, key: Option<&str>) -> Self {
+        let (message, code, raw) = match value {
+            Value::String(message) => (message.trim().to_owned(), None, None),
+            Value::Object(_) => {
+                let (code, message) = code_and_message(&value);
+                let message = message.unwrap_or_else(|| value.to_string());
+                (message, code, Some(value))
             }
-            other => Some(Self {
-                message: other.to_string(),
-                code: None,
-                raw: None,
-            }),
+            other => (other.to_string(), None, None),
+        };
+        let message = match key {
+            Some(key) => format!("{key}: {message}"),
+            None => message,
+        };
+        Self { message, code, raw }
+    }
+
+    /// Gathers the messages of `value`; empty values (null, `""`, `[]`, `{}`) hold none.
+    fn collect(value: Value, key: Option<&str>, into: &mut Vec<Self>) {
+        match value {
+            Value::Null => {}
+            Value::String(ref s) if s.trim().is_empty() => {}
+            Value::Array(items) => {
+                for item in items {
+                    Self::collect(item, key, into);
+                }
+            }
+            Value::Object(map) if !map.keys().any(|k| MESSAGE_KEYS.contains(&k.as_str())) => {
+                for (inner, item) in map {
+                    let path = match key {
+                        Some(key) => format!("{key}.{inner}"),
+                        None => inner,
+                    };
+                    Self::collect(item, Some(&path), into);
+                }
+            }
+            one => into.push(Self::new(one, key)),
         }
     }
 }
 
-/// `errors`/`warnings`: null, one message, or a list of strings or objects; never fails.
+/// `errors`/`warnings` in every shape Spark sends: absent, null, `{}`, `[]`, a string, a list of strings or
+/// objects, one error object, or an object of lists (or of strings or objects) keyed by a field or a
+/// category. Empty means none; never fails.
 pub(crate) fn messages<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<JobMessage>, D::Error> {
     let value = Option::<Value>::deserialize(deserializer)?.unwrap_or(Value::Null);
-    Ok(match value {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(JobMessage::from_value)
-            .collect(),
-        other => JobMessage::from_value(other).into_iter().collect(),
-    })
+    let mut found = Vec::new();
+    JobMessage::collect(value, None, &mut found);
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -168,15 +191,67 @@ mod tests {
     }
 
     #[test]
-    fn messages_of_every_shape_decode() {
-        assert!(errors(r#"{"errors":null}"#).is_empty());
-        assert!(errors("{}").is_empty());
-        assert_eq!(errors(r#"{"errors":"one"}"#), ["one"]);
-        assert_eq!(errors(r#"{"errors":["a",null,"b"]}"#), ["a", "b"]);
-        assert_eq!(
-            errors(r#"{"errors":[{"code":"E1","message":"bad"},{"x":1},7]}"#),
-            ["bad", r#"{"x":1}"#, "7"]
-        );
+    fn messages_of_every_shape_decode_and_empty_means_none() {
+        let cases: &[(&str, &[&str])] = &[
+            // None at all.
+            ("{}", &[]),
+            (r#"{"errors":null}"#, &[]),
+            (r#"{"errors":{}}"#, &[]),
+            (r#"{"errors":[]}"#, &[]),
+            (r#"{"errors":""}"#, &[]),
+            (r#"{"errors":{"services":[],"versions":null}}"#, &[]),
+            (r#"{"errors":[null,"",{}]}"#, &[]),
+            // A string, a list of strings or of objects.
+            (r#"{"errors":"one"}"#, &["one"]),
+            (r#"{"errors":["a",null,"b"]}"#, &["a", "b"]),
+            (
+                r#"{"errors":[{"code":"E1","message":"bad"},{"x":1},7]}"#,
+                &["bad", "x: 1", "7"],
+            ),
+            // One error object ({type, code, message}, {error, message}, {status, errorCode}).
+            (
+                r#"{"errors":{"type":"invalid_input","code":"SERVICE_NOT_FOUND","message":"service could not be found"}}"#,
+                &["service could not be found"],
+            ),
+            (
+                r#"{"errors":{"error":"Conflict","message":"busy"}}"#,
+                &["busy"],
+            ),
+            (
+                r#"{"errors":{"status":"Error","errorCode":"INVALID_TOKEN"}}"#,
+                &["INVALID_TOKEN"],
+            ),
+            // An object of lists, of strings or of objects.
+            (
+                r#"{"errors":{"services":["a/b exists"],"versions":["1.0.0 clash","2.0.0 clash"]}}"#,
+                &[
+                    "services: a/b exists",
+                    "versions: 1.0.0 clash",
+                    "versions: 2.0.0 clash",
+                ],
+            ),
+            (r#"{"errors":{"file":"not a zip"}}"#, &["file: not a zip"]),
+            (
+                r#"{"errors":{"a/b":{"code":"E","message":"exists"},"deep":{"x":["y"]}}}"#,
+                &["a/b: exists", "deep.x: y"],
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(errors(json), *expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn an_error_object_keeps_its_code_and_the_object_as_sent() {
+        let holder: Holder = serde_json::from_str(
+            r#"{"errors":{"type":"invalid_input","code":"INVALID_IMPORT_ZIP","message":"bad zip"}}"#,
+        )
+        .unwrap();
+        let [error] = holder.errors.as_slice() else {
+            panic!("one error: {:?}", holder.errors)
+        };
+        assert_eq!(error.code.as_deref(), Some("INVALID_IMPORT_ZIP"));
+        assert_eq!(error.raw.as_ref().unwrap()["type"], "invalid_input");
     }
 
     #[test]

@@ -3,7 +3,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{World, read};
+use crate::support::cli::{World, each_compat, read};
+use crate::support::sandbox::calls;
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -36,22 +37,25 @@ const UAT_TO_PROD: &str = r#"promotions:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_exports_from_uat_and_imports_into_prod_with_each_auth_kind() {
-    let world = World::start(QUICK).await;
-    for (target, existing) in [("prod", "add_version"), ("prodkey", "replace")] {
-        world.manifest(&format!(
-            "promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: {target}\n    services_existing: {existing}\n"
-        ));
-        let output = world.cli(&["apply", "--json"]).await;
-        assert_eq!(output.code, 0, "{output:?}");
-        output.assert_no_secret();
-        let result = output.json();
-        assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
-        assert!(promotion(&result)["export_job_id"].is_string());
-    }
-    // uat's token came from the client-credentials endpoint; the two imports reached acme-prod.
-    let imports = world.jobs_of("import").await;
-    assert_eq!(imports.len(), 2);
-    assert!(imports.iter().all(|job| job["tenant"] == "acme-prod"));
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        for (target, existing) in [("prod", "add_version"), ("prodkey", "replace")] {
+            world.manifest(&format!(
+                "promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: {target}\n    services_existing: {existing}\n"
+            ));
+            let output = world.cli(&["apply", "--json"]).await;
+            assert_eq!(output.code, 0, "{output:?}");
+            output.assert_no_secret();
+            let result = output.json();
+            assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+            assert!(promotion(&result)["export_job_id"].is_string());
+        }
+        // uat's token came from the client-credentials endpoint; the two imports reached acme-prod.
+        let imports = world.jobs_of("import").await;
+        assert_eq!(imports.len(), 2);
+        assert!(imports.iter().all(|job| job["tenant"] == "acme-prod"));
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,60 +144,66 @@ async fn services_mapping_remaps_the_destination_with_its_own_version_type() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_identical_apply_is_skipped_without_a_new_job() {
-    let world = World::start(QUICK).await;
-    world.manifest(UAT_TO_PROD);
-    let first = world.cli(&["apply", "--json"]).await.json();
-    assert_eq!(promotion(&first)["status"], "completed", "{first:#}");
-    let second = world.cli(&["apply", "--json"]).await;
-    assert_eq!(second.code, 0, "{second:?}");
-    let second = second.json();
-    assert_eq!(promotion(&second)["status"], "skipped", "{second:#}");
-    assert_eq!(promotion(&second)["job_id"], promotion(&first)["job_id"]);
-    assert_eq!(
-        promotion(&second)["correlation_id"],
-        promotion(&first)["correlation_id"]
-    );
-    assert_eq!(destination_versions(&second), destination_versions(&first));
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        world.manifest(UAT_TO_PROD);
+        let first = world.cli(&["apply", "--json"]).await.json();
+        assert_eq!(promotion(&first)["status"], "completed", "{first:#}");
+        let second = world.cli(&["apply", "--json"]).await;
+        assert_eq!(second.code, 0, "{second:?}");
+        let second = second.json();
+        assert_eq!(promotion(&second)["status"], "skipped", "{second:#}");
+        assert_eq!(promotion(&second)["job_id"], promotion(&first)["job_id"]);
+        assert_eq!(
+            promotion(&second)["correlation_id"],
+            promotion(&first)["correlation_id"]
+        );
+        assert_eq!(destination_versions(&second), destination_versions(&first));
+        assert_eq!(world.jobs_of("import").await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_bytes() {
-    let world = World::start(QUICK).await;
-    let package = world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    assert!(read(&world.path("quote.zip.json")).contains("pricing/quote"));
-    std::fs::create_dir_all(world.path("packages")).unwrap();
-    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-    std::fs::copy(
-        world.path("quote.zip.json"),
-        world.path("packages/quote.zip.json"),
-    )
-    .unwrap();
-    world.manifest(
-        "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
-    );
-    let plan = world.cli(&["plan", "--json"]).await;
-    assert_eq!(plan.code, 0, "{plan:?}");
-    let plan = plan.json();
-    assert_eq!(promotion(&plan)["status"], "planned");
-    assert_eq!(
-        promotion(&plan)["services"][0]["status"],
-        "replaced",
-        "{plan:#}"
-    );
-    let apply = world.cli(&["apply", "--json"]).await.json();
-    assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
-    assert_eq!(
-        promotion(&apply)["correlation_id"],
-        promotion(&plan)["correlation_id"]
-    );
-    assert_eq!(
-        world.jobs_of("import").await.len(),
-        1,
-        "plan made no import"
-    );
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        let package = world
+            .export_package("quote.zip", &["--service", "pricing/quote"])
+            .await;
+        assert!(read(&world.path("quote.zip.json")).contains("pricing/quote"));
+        std::fs::create_dir_all(world.path("packages")).unwrap();
+        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
+        std::fs::copy(
+            world.path("quote.zip.json"),
+            world.path("packages/quote.zip.json"),
+        )
+        .unwrap();
+        world.manifest(
+            "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
+        );
+        let plan = world.cli(&["plan", "--json"]).await;
+        assert_eq!(plan.code, 0, "{plan:?}");
+        let plan = plan.json();
+        assert_eq!(promotion(&plan)["status"], "planned");
+        assert_eq!(
+            promotion(&plan)["services"][0]["status"],
+            "replaced",
+            "{plan:#}"
+        );
+        let apply = world.cli(&["apply", "--json"]).await.json();
+        assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
+        assert_eq!(
+            promotion(&apply)["correlation_id"],
+            promotion(&plan)["correlation_id"]
+        );
+        assert_eq!(
+            world.jobs_of("import").await.len(),
+            1,
+            "plan made no import"
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -243,125 +253,140 @@ async fn plan_predicts_added_updated_and_would_fail_without_importing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_concurrent_identical_applies_create_one_job() {
-    let world = World::start(Duration::from_millis(1500)).await;
-    world.manifest(UAT_TO_PROD);
-    let (a, b) = tokio::join!(
-        world.cli(&["apply", "--json"]),
-        world.cli(&["apply", "--json"])
-    );
-    for output in [&a, &b] {
-        assert_eq!(output.code, 0, "{output:?}");
-        let status = promotion(&output.json())["status"].clone();
-        assert!(status == "completed" || status == "skipped", "{output:?}");
-    }
-    assert_eq!(
-        promotion(&a.json())["job_id"],
-        promotion(&b.json())["job_id"]
-    );
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    each_compat(|compat| async move {
+        let world = World::start_compat(Duration::from_millis(1500), compat).await;
+        world.manifest(UAT_TO_PROD);
+        let (a, b) = tokio::join!(
+            world.cli(&["apply", "--json"]),
+            world.cli(&["apply", "--json"])
+        );
+        for output in [&a, &b] {
+            assert_eq!(output.code, 0, "{output:?}");
+            let status = promotion(&output.json())["status"].clone();
+            assert!(status == "completed" || status == "skipped", "{output:?}");
+        }
+        assert_eq!(
+            promotion(&a.json())["job_id"],
+            promotion(&b.json())["job_id"]
+        );
+        assert_eq!(world.jobs_of("import").await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
-    let world = World::start(Duration::from_millis(1500)).await;
-    let package = world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
-    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-    // Someone else's export occupies acme-prod.
-    let busy_id = world.occupy_prod().await;
-    world.manifest(
-        "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
-    );
-    let output = world.cli(&["apply", "--json"]).await;
-    assert_eq!(output.code, 0, "{output:?}");
-    assert!(
-        output.stderr.contains(&busy_id),
-        "the wait names the job: {}",
-        output.stderr
-    );
-    assert_eq!(promotion(&output.json())["status"], "completed");
+    each_compat(|compat| async move {
+        let world = World::start_compat(Duration::from_millis(1500), compat).await;
+        let package = world
+            .export_package("quote.zip", &["--service", "pricing/quote"])
+            .await;
+        std::fs::create_dir_all(world.path("packages")).unwrap();
+        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
+        // Someone else's export occupies acme-prod.
+        let busy_id = world.occupy_prod().await;
+        world.manifest(
+            "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
+        );
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 0, "{output:?}");
+        assert!(
+            output.stderr.contains(&busy_id),
+            "the wait names the job: {}",
+            output.stderr
+        );
+        assert_eq!(promotion(&output.json())["status"], "completed");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
-    // The package comes from a quick sandbox; the import runs on a slow one.
-    let source = World::start(QUICK).await;
-    let package = source
-        .export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    let world = World::start(Duration::from_secs(20)).await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
-    std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-    world.manifest(
-        "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
-    );
-    let child = world.command(&["apply", "--json"], &[]).spawn().unwrap();
-    let pid = child.id().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while world.jobs_of("import").await.is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no import started");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let signalled = std::time::Instant::now();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    let output = child.wait_with_output().await.unwrap();
-    assert!(
-        signalled.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        signalled.elapsed()
-    );
-    assert_eq!(output.status.code(), Some(143));
-    let imports = world.jobs_of("import").await;
-    assert_eq!(imports.len(), 1);
-    assert_eq!(imports[0]["status"], "cancelled", "{imports:?}");
-    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(promotion(&result)["status"], "cancelled");
+    each_compat(|compat| async move {
+        // The package comes from a quick sandbox; the import runs on a slow one.
+        let source = World::start_compat(QUICK, compat).await;
+        let package = source
+            .export_package("quote.zip", &["--service", "pricing/quote"])
+            .await;
+        let world = World::start_compat(Duration::from_secs(20), compat).await;
+        std::fs::create_dir_all(world.path("packages")).unwrap();
+        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
+        world.manifest(
+            "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
+        );
+        let child = world.command(&["apply", "--json"], &[]).spawn().unwrap();
+        let pid = child.id().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while world.jobs_of("import").await.is_empty() {
+            assert!(std::time::Instant::now() < deadline, "no import started");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let signalled = std::time::Instant::now();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        let output = child.wait_with_output().await.unwrap();
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            signalled.elapsed()
+        );
+        assert_eq!(output.status.code(), Some(143));
+        let imports = world.jobs_of("import").await;
+        assert_eq!(imports.len(), 1);
+        assert_eq!(imports[0]["status"], "cancelled", "{imports:?}");
+        let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(promotion(&result)["status"], "cancelled");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
-    let world = World::start(QUICK).await;
-    world.manifest(UAT_TO_PROD);
-    world
-        .fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1}))
-        .await;
-    world
-        .fault(json!({"route": "imports", "count": 1, "status": 503}))
-        .await;
-    world
-        .fault(json!({"route": "export_status", "count": 1, "drop": true}))
-        .await;
-    world
-        .fault(json!({"route": "token", "count": 1, "status": 502}))
-        .await;
-    let output = world.cli(&["apply", "--json"]).await;
-    assert_eq!(output.code, 0, "{output:?}");
-    assert_eq!(promotion(&output.json())["status"], "completed");
-    assert_eq!(world.jobs_of("import").await.len(), 1);
-    assert_eq!(world.jobs_of("export").await.len(), 1);
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        world.manifest(UAT_TO_PROD);
+        world
+            .fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1}))
+            .await;
+        world
+            .fault(json!({"route": "imports", "count": 1, "status": 503}))
+            .await;
+        world
+            .fault(json!({"route": "export_status", "count": 1, "drop": true}))
+            .await;
+        world
+            .fault(json!({"route": "token", "count": 1, "status": 502}))
+            .await;
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 0, "{output:?}");
+        assert_eq!(promotion(&output.json())["status"], "completed");
+        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(world.jobs_of("export").await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_refused_with_503_is_not_re_sent_and_a_rerun_imports_once() {
-    let world = World::start(QUICK).await;
-    world.manifest(UAT_TO_PROD);
-    world
-        .fault(json!({"route": "import", "count": 1, "status": 503}))
-        .await;
-    let refused = world.cli(&["apply", "--json"]).await;
-    assert_eq!(
-        refused.code, 1,
-        "a refused POST is not retried blindly: {refused:?}"
-    );
-    assert_eq!(world.jobs_of("import").await.len(), 0);
-    let output = world.cli(&["apply", "--json"]).await;
-    assert_eq!(output.code, 0, "{output:?}");
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        world.manifest(UAT_TO_PROD);
+        world
+            .fault(json!({"route": "import", "count": 1, "status": 503}))
+            .await;
+        let refused = world.cli(&["apply", "--json"]).await;
+        assert_eq!(
+            refused.code, 1,
+            "a refused POST is not retried blindly: {refused:?}"
+        );
+        assert_eq!(world.jobs_of("import").await.len(), 0);
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 0, "{output:?}");
+        assert_eq!(world.jobs_of("import").await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -385,43 +410,126 @@ async fn an_invalid_manifest_exits_2_with_its_location() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() {
-    let world = World::start(Duration::from_secs(20)).await;
-    let id = world.occupy_prod().await;
-    let id = id.as_str();
-    let base = format!("{}/acme-prod", world.url());
-    let env = [
-        ("CSPARK_BASE_URL", base.as_str()),
-        ("CSPARK_BEARER_TOKEN", "tok-acme-prod"),
-    ];
-    let status = world
-        .cli_with(&["status", "--kind", "export", id], &env)
-        .await;
-    assert_eq!(status.code, 0, "{status:?}");
-    assert_eq!(status.json()["id"], id);
-    let cancel = world
-        .cli_with(&["cancel", "--kind", "export", id], &env)
-        .await;
-    assert_eq!(cancel.code, 0, "{cancel:?}");
-    assert_eq!(world.jobs_of("export").await[0]["status"], "cancelled");
-    cancel.assert_no_secret();
+    each_compat(|compat| async move {
+        let world = World::start_compat(Duration::from_secs(20), compat).await;
+        let id = world.occupy_prod().await;
+        let id = id.as_str();
+        let base = format!("{}/acme-prod", world.url());
+        let env = [
+            ("CSPARK_BASE_URL", base.as_str()),
+            ("CSPARK_BEARER_TOKEN", "tok-acme-prod"),
+        ];
+        let status = world
+            .cli_with(&["status", "--kind", "export", id], &env)
+            .await;
+        assert_eq!(status.code, 0, "{status:?}");
+        assert_eq!(status.json()["id"], id);
+        let cancel = world
+            .cli_with(&["cancel", "--kind", "export", id], &env)
+            .await;
+        assert_eq!(cancel.code, 0, "{cancel:?}");
+        assert_eq!(world.jobs_of("export").await[0]["status"], "cancelled");
+        cancel.assert_no_secret();
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_post_whose_answer_is_lost_is_found_by_correlation_id_not_sent_twice() {
-    let world = World::start(QUICK).await;
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        world.manifest(UAT_TO_PROD);
+        // The sandbox creates the job, then drops the connection instead of answering.
+        world
+            .fault(json!({"route": "import", "drop_response": true}))
+            .await;
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 0, "{output:?}");
+        assert!(
+            output.stderr.contains("with our correlation id"),
+            "{}",
+            output.stderr
+        );
+        let imports = world.jobs_of("import").await;
+        assert_eq!(imports.len(), 1);
+        assert_eq!(promotion(&output.json())["job_id"], imports[0]["id"]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_a_hint_sent_once() {
+    let world = World::start_config(spark_promote::sandbox::Config {
+        job_duration: QUICK,
+        max_upload_bytes: 3000,
+        compat: spark_promote::sandbox::Compat::Spec,
+        ..spark_promote::sandbox::Config::default()
+    })
+    .await;
+    std::fs::create_dir_all(world.path("packages")).unwrap();
+    // Over the tenant's limit, though under the client's own (Spark's default).
+    crate::support::package::write(&world.path("packages/big.zip"), &["pricing/quote"], 6000);
+    // A whole ZIP, but not a package Spark can read.
+    let mut foreign =
+        zip::ZipWriter::new(std::fs::File::create(world.path("packages/foreign.zip")).unwrap());
+    foreign
+        .start_file("readme.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    foreign.finish().unwrap();
+    for (package, code, hint) in [
+        (
+            "big",
+            "EXCEEDED_FILE_SIZE",
+            "package over the tenant's size limit",
+        ),
+        (
+            "foreign",
+            "INVALID_IMPORT_ZIP",
+            "Spark could not read the package",
+        ),
+    ] {
+        world.manifest(&format!(
+            "promotions:\n  - name: p\n    from: {{ package: packages/{package}.zip }}\n    to: prod\n    services_existing: replace\n"
+        ));
+        let before = calls(&world.sandbox, "import").await;
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 1, "{output:?}");
+        let result = output.json();
+        assert_eq!(promotion(&result)["status"], "failed", "{result:#}");
+        let errors = promotion(&result)["errors"].to_string();
+        assert!(
+            errors.contains(&format!("import refused (500): {code}: ")),
+            "{errors}"
+        );
+        assert!(errors.contains(hint), "{errors}");
+        // A definite answer: no lookup for a job that may exist, nothing sent again.
+        assert!(
+            !output.stderr.contains("looking for the job"),
+            "{}",
+            output.stderr
+        );
+        assert_eq!(calls(&world.sandbox, "import").await - before, 1);
+    }
+    assert!(world.jobs_of("import").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_completed_import_whose_status_says_errors_empty_object_is_a_success() {
+    let world = World::start_compat(QUICK, spark_promote::sandbox::Compat::Spec).await;
     world.manifest(UAT_TO_PROD);
-    // The sandbox creates the job, then drops the connection instead of answering.
-    world
-        .fault(json!({"route": "import", "drop_response": true}))
-        .await;
     let output = world.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
-    assert!(
-        output.stderr.contains("with our correlation id"),
-        "{}",
-        output.stderr
-    );
-    let imports = world.jobs_of("import").await;
-    assert_eq!(imports.len(), 1);
-    assert_eq!(promotion(&output.json())["job_id"], imports[0]["id"]);
+    let result = output.json();
+    assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+    assert_eq!(promotion(&result)["errors"], json!([]), "{result:#}");
+    // What the sandbox answered for that job: the OpenAPI file's required `errors` object, empty.
+    let id = promotion(&result)["job_id"].as_str().unwrap().to_owned();
+    let status = world
+        .api_get(
+            &format!("/acme-prod/api/v4/import/{id}/status"),
+            "tok-acme-prod",
+        )
+        .await;
+    assert_eq!(status["status"], "completed");
+    assert_eq!(status["errors"], json!({}), "{status:#}");
 }

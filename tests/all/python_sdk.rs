@@ -1,15 +1,30 @@
 //! The official Python SDK (`cspark`) against the sandbox: export from one tenant, import into another,
 //! with each of the SDK's auth kinds. The interpreter comes from SPARK_PROMOTE_PYTHON (scripts/test.sh).
-use spark_promote::sandbox::Seed;
+use spark_promote::sandbox::{Compat, Config, Seed};
 
-use crate::support::sandbox::{root, start_demo};
+use crate::support::cli::COMPATS;
+use crate::support::sandbox::{self as sb, root, start};
 use crate::support::tools::tool_from_env;
 
+/// The round trip against each answer shape of the sandbox.
 async fn sdk_round_trip(auth: &str) {
     let Some(python) = tool_from_env("SPARK_PROMOTE_PYTHON", "a python with cspark 0.3.3") else {
         return;
     };
-    let running = start_demo().await;
+    for compat in COMPATS {
+        sdk_round_trip_in(&python, auth, compat).await;
+    }
+}
+
+async fn sdk_round_trip_in(python: &str, auth: &str, compat: Compat) {
+    let running = start(
+        Config {
+            compat,
+            ..sb::config()
+        },
+        Seed::demo(),
+    )
+    .await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/sdk_roundtrip.py");
     let mut command = tokio::process::Command::new(python);
     command
@@ -43,7 +58,7 @@ async fn sdk_round_trip(auth: &str) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "sdk_roundtrip.py failed\nstdout: {stdout}\nstderr: {}",
+        "sdk_roundtrip.py failed against --compat {compat:?}\nstdout: {stdout}\nstderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");

@@ -1,4 +1,6 @@
 //! Integration tests: the sandbox over real HTTP on 127.0.0.1:0.
+mod spec;
+
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -681,7 +683,7 @@ async fn outputs_are_sorted_by_folder_service_and_version() {
 
 // ---------------------------------------------------------------- job rules
 
-async fn some_package(api: &Api) -> Vec<u8> {
+pub async fn some_package(api: &Api) -> Vec<u8> {
     api.package_of(
         "acme-uat",
         json!({"inputs": {"services": ["pricing/quote"]}}),

@@ -34,6 +34,7 @@ mod import;
 mod jobs;
 mod reads;
 mod retries;
+mod spec;
 
 fn fast_options(max_retries: u32) -> ClientOptions {
     ClientOptions {

@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
+use spark_promote::sandbox::Compat;
 
 use super::{From, QUICK, errors, partial_downloads, promote, rows};
-use crate::support::cli::World;
+use crate::support::cli::{COMPATS, World};
 
 /// Jobs that outlive any test here unless cancelled.
 const LONG: Duration = Duration::from_secs(30);
@@ -69,12 +70,17 @@ async fn set_up(world: &World, phase: Phase) -> (Vec<&'static str>, Vec<&'static
 
 /// Runs one phase with one signal; `json` chooses `--json` or the markdown summary on stdout. Returns the
 /// row of the table, or what went wrong.
-async fn interrupt(phase: Phase, signal: &'static str, json: bool) -> Result<String, String> {
-    let world = World::start(match phase {
+async fn interrupt(
+    phase: Phase,
+    signal: &'static str,
+    json: bool,
+    compat: Compat,
+) -> Result<String, String> {
+    let duration = match phase {
         Phase::Slot | Phase::Polling => LONG,
         _ => QUICK,
-    })
-    .await;
+    };
+    let world = World::start_compat(duration, compat).await;
     let (mut args, markers) = set_up(&world, phase).await;
     let command = matches!(phase, Phase::ExportCommand);
     if json && !command {
@@ -85,7 +91,10 @@ async fn interrupt(phase: Phase, signal: &'static str, json: bool) -> Result<Str
     run.signal(signal);
     let (output, took) = run.finish().await;
     output.assert_no_secret();
-    let case = format!("{phase:?} + SIG{signal}");
+    let case = match compat {
+        Compat::Rich => format!("{phase:?} + SIG{signal}"),
+        Compat::Spec => format!("{phase:?} + SIG{signal} (--compat spec)"),
+    };
     let fail = |why: String| {
         Err(format!(
             "{case}: {why}\nstdout:\n{}\nstderr:\n{}",
@@ -159,11 +168,13 @@ async fn sigint_and_sigterm_in_every_phase_cancel_the_job_and_exit_within_5_s() 
         Phase::Download,
         Phase::ExportCommand,
     ];
-    let runs = phases.iter().flat_map(|&phase| {
-        [
-            interrupt(phase, "INT", true),
-            interrupt(phase, "TERM", false),
-        ]
-    });
-    rows(join_all(runs).await);
+    for compat in COMPATS {
+        let runs = phases.iter().flat_map(|&phase| {
+            [
+                interrupt(phase, "INT", true, compat),
+                interrupt(phase, "TERM", false, compat),
+            ]
+        });
+        rows(join_all(runs).await);
+    }
 }

@@ -3,10 +3,10 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use spark_promote::sandbox::Config;
+use spark_promote::sandbox::{Compat, Config};
 
 use super::{From, QUICK, errors, partial_downloads, promote, promotion, rows};
-use crate::support::cli::World;
+use crate::support::cli::{COMPATS, World};
 
 /// How a scenario must end.
 #[derive(Debug, Clone, Copy)]
@@ -173,13 +173,17 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Runs one case; returns its row of the table, or what went wrong.
-async fn run(case: Case) -> Result<String, String> {
+/// Runs one case against the sandbox answering in `compat`; returns its row of the table, or what went wrong.
+async fn run(case: Case, compat: Compat) -> Result<String, String> {
     let config = case.config.unwrap_or(Config {
         job_duration: QUICK,
         ..Config::default()
     });
-    let world = World::start_config(config).await;
+    let world = World::start_config(Config { compat, ..config }).await;
+    let name = match compat {
+        Compat::Rich => case.name.to_owned(),
+        Compat::Spec => format!("{} (--compat spec)", case.name),
+    };
     promote(&world, case.from, case.target);
     for fault in &case.faults {
         world.fault(fault.clone()).await;
@@ -207,21 +211,22 @@ async fn run(case: Case) -> Result<String, String> {
         || !partial_downloads(&world).is_empty()
     {
         return Err(format!(
-            "{}: expected {status} (exit {code}) with {} import(s) and {text:?} in the errors; got exit {}, \
+            "{name}: expected {status} (exit {code}) with {} import(s) and {text:?} in the errors; got exit {}, \
              {imports} import(s):\n{result:#}\nstderr:\n{}",
-            case.name, case.imports, output.code, output.stderr
+            case.imports, output.code, output.stderr
         ));
     }
     Ok(format!(
-        "| {} | {status} | {imports} | {} |",
-        case.name,
+        "| {name} | {status} | {imports} | {} |",
         said.lines().next().unwrap_or("")
     ))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_injected_fault_ends_completed_or_failed_clearly_with_at_most_one_import() {
-    rows(join_all(cases().into_iter().map(run)).await);
+    for compat in COMPATS {
+        rows(join_all(cases().into_iter().map(|case| run(case, compat))).await);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use super::{promotion, write_package};
-use crate::support::cli::World;
+use crate::support::cli::{World, each_compat};
 
 const RUNS: usize = 20;
 const JOB: Duration = Duration::from_millis(100);
@@ -69,18 +69,21 @@ async fn twenty_concurrent_applies_of_different_packages_all_complete_one_job_at
 
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_concurrent_identical_applies_create_exactly_one_job() {
-    let world = World::start(JOB).await;
-    super::promote(&world, super::From::Package, "prod");
-    let outputs = join_all((0..RUNS).map(|_| world.cli(&["apply", "--json"]))).await;
-    let mut ids = BTreeSet::new();
-    for output in &outputs {
-        assert_eq!(output.code, 0, "{output:?}");
-        let result = promotion(output);
-        let status = result["status"].as_str().unwrap();
-        assert!(status == "completed" || status == "skipped", "{result:#}");
-        ids.insert(result["job_id"].as_str().unwrap().to_string());
-    }
-    let imports = world.jobs_of("import").await;
-    assert_eq!(imports.len(), 1, "{imports:#?}");
-    assert_eq!(ids.len(), 1, "every run reports the one job: {ids:?}");
+    each_compat(|compat| async move {
+        let world = World::start_compat(JOB, compat).await;
+        super::promote(&world, super::From::Package, "prod");
+        let outputs = join_all((0..RUNS).map(|_| world.cli(&["apply", "--json"]))).await;
+        let mut ids = BTreeSet::new();
+        for output in &outputs {
+            assert_eq!(output.code, 0, "{output:?}");
+            let result = promotion(output);
+            let status = result["status"].as_str().unwrap();
+            assert!(status == "completed" || status == "skipped", "{result:#}");
+            ids.insert(result["job_id"].as_str().unwrap().to_string());
+        }
+        let imports = world.jobs_of("import").await;
+        assert_eq!(imports.len(), 1, "{imports:#?}");
+        assert_eq!(ids.len(), 1, "every run reports the one job: {ids:?}");
+    })
+    .await;
 }

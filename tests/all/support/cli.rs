@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use spark_promote::sandbox::{self, Running};
+use spark_promote::sandbox::{self, Compat, Running};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Every secret of the demo seed that tests hand to the binary; none may appear in any output.
@@ -64,11 +64,37 @@ pub struct World {
     http: reqwest::Client,
 }
 
+/// Both answer shapes of the sandbox: the end-to-end scenarios run against each.
+pub const COMPATS: [Compat; 2] = [Compat::Rich, Compat::Spec];
+
+/// Runs a scenario against each answer shape of the sandbox, one after the other, saying which on stderr
+/// (shown when it fails).
+#[allow(
+    clippy::print_stderr,
+    reason = "names the shape of a failing scenario in the test's output"
+)]
+pub async fn each_compat<F, Fut>(scenario: F)
+where
+    F: Fn(Compat) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for compat in COMPATS {
+        eprintln!("sandbox --compat {compat:?}");
+        scenario(compat).await;
+    }
+}
+
 impl World {
     /// The demo seed with jobs of `job_duration`.
     pub async fn start(job_duration: Duration) -> World {
+        World::start_compat(job_duration, Compat::Rich).await
+    }
+
+    /// The demo seed with jobs of `job_duration`, answering in the `compat` shapes.
+    pub async fn start_compat(job_duration: Duration, compat: Compat) -> World {
         World::start_config(sandbox::Config {
             job_duration,
+            compat,
             ..sandbox::Config::default()
         })
         .await
@@ -155,14 +181,17 @@ impl World {
     }
 
     pub async fn get(&self, url: &str) -> Value {
-        self.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        json_of(self.http.get(url)).await
+    }
+
+    /// GETs an API path of the sandbox (`/acme-prod/api/v4/...`) with a bearer token, as JSON.
+    pub async fn api_get(&self, path: &str, token: &str) -> Value {
+        json_of(
+            self.http
+                .get(format!("{}{path}", self.url()))
+                .bearer_auth(token),
+        )
+        .await
     }
 
     /// Arms a fault (see the sandbox's faults module for the body).
@@ -426,4 +455,9 @@ impl ActionRun {
 /// Reads a file as text.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// Sends a request and reads its answer as JSON.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }

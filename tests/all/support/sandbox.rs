@@ -52,6 +52,17 @@ pub async fn stats(running: &Running) -> Value {
     admin_get(running, "stats").await
 }
 
+/// Calls to a named route (all tenants) counted by `GET /_sandbox/stats`.
+pub async fn calls(running: &Running, route: &str) -> u64 {
+    stats(running).await["requests"]
+        .as_array()
+        .expect("a list of counters")
+        .iter()
+        .filter(|r| r["route"] == route)
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum()
+}
+
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.
 pub async fn world(running: &Running) -> Value {
     admin_get(running, "state").await
