@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::World;
+use crate::support::cli::{COMPATS, World};
 
 const QUICK: Duration = Duration::from_millis(300);
 const TWO_HOURS: u64 = 2 * 3600;
@@ -64,8 +64,11 @@ async fn first_apply(world: &World, case: &Case) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rerun_after_the_job_listing_forgot_the_import_is_skipped_from_the_destination_versions()
 {
-    for case in CASES {
-        let world = World::start(QUICK).await;
+    for (case, compat) in CASES
+        .iter()
+        .flat_map(|case| COMPATS.map(|compat| (case, compat)))
+    {
+        let world = World::start_compat(QUICK, compat).await;
         first_apply(&world, case).await;
         let imported = world.versions_of("acme-prod", case.destination).await;
         assert!(!imported.is_empty(), "{}", case.name);
@@ -97,8 +100,11 @@ async fn a_rerun_after_the_job_listing_forgot_the_import_is_skipped_from_the_des
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_after_an_apply_predicts_skipped_within_the_hour_and_two_hours_later() {
-    for case in CASES {
-        let world = World::start(QUICK).await;
+    for (case, compat) in CASES
+        .iter()
+        .flat_map(|case| COMPATS.map(|compat| (case, compat)))
+    {
+        let world = World::start_compat(QUICK, compat).await;
         first_apply(&world, case).await;
         for (when, reason) in [
             ("within the hour", "already applied by import job"),
