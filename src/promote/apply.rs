@@ -41,6 +41,7 @@ async fn run(
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
     let path = prepared.package.path.clone();
+    let turn = ctx.turn(client).await?;
     let run = jobs::run_job(
         client,
         Kind::Import,
@@ -51,6 +52,7 @@ async fn run(
         || client.import(&path, &entity, Some(&report)),
     )
     .await?;
+    drop(turn);
     match run {
         JobRun::AlreadyDone { id, status } => {
             result.job_id = Some(id.clone());
@@ -60,7 +62,7 @@ async fn run(
                 "already applied by import job {id} (same content, request and target): nothing imported"
             ));
         }
-        JobRun::Ran { id, watched } => {
+        JobRun::Ran { id, watched, .. } => {
             result.job_id = Some(id.clone());
             match watched {
                 Watched::Ended(status) => {
@@ -83,13 +85,17 @@ async fn run(
                         record(result, status);
                     }
                     result.status = PromotionStatus::Cancelled;
-                    result.errors.push(format!(
-                        "cancelled: import job {id} was {}",
-                        match &status {
-                            Some(status) => format!("left {}", status.status.as_str()),
-                            None => "asked to cancel (no confirmation)".to_string(),
-                        }
-                    ));
+                    result.errors.push(match &status {
+                        Some(status) => format!(
+                            "cancelled: import job {id} was left {}",
+                            status.status.as_str()
+                        ),
+                        None => format!(
+                            "cancelled: import job {id} could not be cancelled and may still be running; \
+                             cancel it with {}",
+                            jobs::cancel_command(Kind::Import, Some(&promotion.to), &id)
+                        ),
+                    });
                 }
                 Watched::TimedOut(_) => {
                     result.status = PromotionStatus::Failed;

@@ -7,6 +7,7 @@ mod container;
 mod github;
 mod hostile;
 mod manifest;
+mod own_jobs;
 mod promote;
 mod python_sdk;
 mod reliability;
