@@ -61,7 +61,10 @@ mod tests {
         assert_eq!(delay(Duration::from_secs(10)), Duration::from_secs(1));
         // A 1 s job is noticed a quarter of a second after its end at worst, in 5 status calls.
         assert_eq!(polls(Duration::from_secs(1)).len(), 5);
-        assert_eq!(worst_lateness(Duration::from_secs(1)), Duration::from_millis(250));
+        assert_eq!(
+            worst_lateness(Duration::from_secs(1)),
+            Duration::from_millis(250)
+        );
     }
 
     #[test]

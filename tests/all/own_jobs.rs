@@ -208,7 +208,13 @@ async fn status_of_an_export_hides_its_pre_signed_download_url() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let token = file.split("/tokens/").nth(1).unwrap().split('/').next().unwrap();
+    let token = file
+        .split("/tokens/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
     let base = format!("{}/acme-prod", world.url());
     let env = [
         ("CSPARK_BASE_URL", base.as_str()),
