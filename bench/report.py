@@ -4,7 +4,8 @@ Every run must have exited 0, created exactly one import job that completed in t
 destination service in the sandbox's state; spark-promote's result must say `completed` (not `skipped`).
 Any failed check is printed and the exit code is 1.
 
-Usage: report.py OUT_DIR
+Usage: report.py OUT_DIR          (run.sh's outputs)
+       report.py --poll OUT_DIR   (poll.sh's outputs: OUT_DIR/DURATION/CLIENT/, one sandbox each)
 """
 import json
 import re
@@ -124,7 +125,7 @@ def lateness_table(runs: list) -> list[str]:
         '| job duration | client | samples | late by, s (mean) | min–max | × | wall, s (mean) | API calls (mean) |',
         '|---|---|---|---|---|---|---|---|',
     ]
-    for phase in ['5s', '60s']:
+    for phase in sorted({r['phase'] for r in runs}, key=lambda p: int(p.rstrip('s'))):
         mine = {c: [r for r in runs if r['phase'] == phase and r['client'] == c] for c in CLIENTS}
         if not mine['spark-promote']:
             continue
@@ -161,7 +162,32 @@ def start_table(out: Path) -> list[str]:
     return lines
 
 
+def poll_main(out: Path) -> None:
+    runs = []
+    for pair in sorted(p for p in out.glob('*/*') if (p / 'runs').is_dir()):
+        states = {p.stem.split('-')[1]: load(p) for p in pair.glob('state-*.json')}
+        runs += [
+            read_run(phase.name, directory, states)
+            for phase in sorted((pair / 'runs').iterdir())
+            for directory in sorted(phase.iterdir())
+        ]
+    if problems:
+        print('\n'.join(f'check failed: {p}' for p in problems), file=sys.stderr)
+        sys.exit(1)
+    for title, lines in [
+        ('API calls by route', calls_table(runs)),
+        ('How long after the job ends each client exits', lateness_table(runs)),
+    ]:
+        print(f'### {title}\n')
+        print('\n'.join(lines))
+        print()
+    print(f'All {len(runs)} imports checked: exit 0, one completed import job each, destination present.')
+
+
 def main() -> None:
+    if sys.argv[1] == '--poll':
+        poll_main(Path(sys.argv[2]))
+        return
     out = Path(sys.argv[1])
     states = {p.stem.split('-')[1]: load(p) for p in out.glob('state-*.json')}
     runs = [

@@ -51,6 +51,7 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
     let result = export::run(
         ExportJob {
             client: &client,
+            environment: command.environment.name.as_deref(),
             request,
             label: "export",
             wait: command.wait_timeout,

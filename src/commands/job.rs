@@ -64,12 +64,15 @@ pub struct JobRequest {
 pub async fn job(request: JobRequest) -> anyhow::Result<Outcome> {
     let client = request.environment.client()?;
     let id = &request.job_id;
-    let status = match (request.action, request.export) {
+    let mut status = match (request.action, request.export) {
         (JobAction::Status, false) => client.import_status(id).await,
         (JobAction::Status, true) => client.export_status(id).await,
         (JobAction::Cancel, false) => client.cancel_import(id).await,
         (JobAction::Cancel, true) => client.cancel_export(id).await,
     }?;
+    for file in &mut status.outputs.files {
+        file.file = file.shown_url();
+    }
     let json = serde_json::to_string_pretty(&status)?;
     writeln!(std::io::stdout().lock(), "{json}").context("failed to write the status")?;
     Ok(

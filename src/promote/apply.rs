@@ -64,6 +64,7 @@ async fn run(
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
     let path = prepared.package.path.clone();
+    let turn = ctx.turn(client).await?;
     let started = jobs::start_job(
         client,
         Kind::Import,
@@ -76,7 +77,7 @@ async fn run(
     .await?;
     let run = match started {
         Start::Finished(run) => *run,
-        Start::Job(id) => {
+        Start::Job { id, started } => {
             result.job_id = Some(id.clone());
             let event = record::started(result, &id, prepared.index.as_ref(), &entity);
             ctx.options.recorder.started(event).await;
@@ -84,9 +85,14 @@ async fn run(
             let deadline = Instant::now() + ctx.options.wait_timeout;
             let watched =
                 jobs::watch(client, Kind::Import, &id, deadline, &ctx.options.cancel).await?;
-            JobRun::Ran { id, watched }
+            JobRun::Ran {
+                id,
+                started,
+                watched,
+            }
         }
     };
+    drop(turn);
     match run {
         JobRun::AlreadyDone { id, status } => {
             skipped(
@@ -97,7 +103,7 @@ async fn run(
                 },
             );
         }
-        JobRun::Ran { id, watched } => {
+        JobRun::Ran { id, watched, .. } => {
             result.job_id = Some(id.clone());
             match watched {
                 Watched::Ended(status) => {
@@ -120,13 +126,17 @@ async fn run(
                         record(result, status);
                     }
                     result.status = PromotionStatus::Cancelled;
-                    result.errors.push(format!(
-                        "cancelled: import job {id} was {}",
-                        match &status {
-                            Some(status) => format!("left {}", status.status.as_str()),
-                            None => "asked to cancel (no confirmation)".to_string(),
-                        }
-                    ));
+                    result.errors.push(match &status {
+                        Some(status) => format!(
+                            "cancelled: import job {id} was left {}",
+                            status.status.as_str()
+                        ),
+                        None => format!(
+                            "cancelled: import job {id} could not be cancelled and may still be running; \
+                             cancel it with {}",
+                            jobs::cancel_command(Kind::Import, Some(&promotion.to), &id)
+                        ),
+                    });
                 }
                 Watched::TimedOut(_) => {
                     result.status = PromotionStatus::Failed;

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use super::cancel::Cancel;
 use super::progress::{SharedProgress, Silent};
 use super::record::{NoRecorder, PromotionRecord, Recorder};
+use super::schedule::{TenantTurns, Turn};
 use crate::manifest::{self, Environment, Manifest};
 use crate::spark;
 
@@ -52,6 +53,7 @@ pub struct Context {
     pub options: RunOptions,
     clients: BTreeMap<String, spark::Client>,
     work_dir: WorkDir,
+    turns: TenantTurns,
 }
 
 enum WorkDir {
@@ -79,6 +81,7 @@ impl Context {
             options,
             clients,
             work_dir,
+            turns: TenantTurns::default(),
         })
     }
 
@@ -87,6 +90,15 @@ impl Context {
         self.clients
             .get(environment)
             .with_context(|| format!("environment {environment} is not in the manifest"))
+    }
+
+    /// Waits for this run's turn on the tenant of `client`, to start (or attach to) a job there: one job of
+    /// the run per tenant at a time. Gives up when the run is cancelled.
+    pub async fn turn(&self, client: &spark::Client) -> anyhow::Result<Turn> {
+        let tenant = client.base_url().as_str();
+        let what = format!("waiting for this run's other job on {tenant}");
+        let take = async { Ok(self.turns.take(tenant).await) };
+        self.options.cancel.unless(&what, take).await
     }
 
     pub fn work_dir(&self) -> &Path {

@@ -11,7 +11,7 @@ use super::correlation::{self, Content, Identity};
 use super::jobs::{self, JobRun, Kind, Watched};
 use super::package::{self, Package};
 use super::progress::{SharedProgress, Transfer};
-use crate::spark::{self, Client, JobStatus, ServiceOutput, ServiceVersionOutput};
+use crate::spark::{self, Client, JobState, JobStatus, ServiceOutput, ServiceVersionOutput};
 
 /// What an exported package holds, written beside it as `PACKAGE.json`. The download URL is left out on
 /// purpose: it carries its own access token.
@@ -87,6 +87,8 @@ impl ExportIndex {
 /// An export to run.
 pub struct ExportJob<'a> {
     pub client: &'a Client,
+    /// The source environment's name in the manifest (none: the official SDK's variables), for hints.
+    pub environment: Option<&'a str>,
     pub request: spark::ExportRequest,
     /// A label for logs and progress (the promotion's name or `export`).
     pub label: &'a str,
@@ -135,14 +137,13 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         } => status,
         JobRun::Ran {
             id,
+            started,
             watched: Watched::TimedOut(_),
-        } => bail!(
-            "export job {id} did not end within {}",
-            humantime::format_duration(job.wait)
-        ),
+        } => timed_out(&job, &id, started).await?,
         JobRun::Ran {
             watched: Watched::Cancelled(_),
             id,
+            ..
         } => bail!("export job {id} was cancelled"),
         JobRun::Ran {
             watched: Watched::Lost(err),
@@ -195,6 +196,36 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         index,
         package: Some(package),
     })
+}
+
+/// An export that did not end in time. One this run started is cancelled, so that it does not hold the
+/// source tenant's one job slot for nobody (if it completed meanwhile, it is used); one it attached to, or
+/// one that could not be cancelled, is said to be still running, with how to cancel it.
+async fn timed_out(job: &ExportJob<'_>, id: &str, started: bool) -> anyhow::Result<JobStatus> {
+    let waited = humantime::format_duration(job.wait);
+    let still_running = |why: &str| {
+        anyhow::anyhow!(
+            "export job {id} did not end within {waited}{why}; it is still running on the source tenant: \
+             cancel it with {}",
+            jobs::cancel_command(Kind::Export, job.environment, id)
+        )
+    };
+    if !started {
+        return Err(still_running(" (an earlier run started it)"));
+    }
+    match jobs::cancel_job(job.client, Kind::Export, id).await {
+        Some(status) if status.succeeded() => Ok(status),
+        Some(status) if status.status == JobState::Cancelled => {
+            bail!("export job {id} did not end within {waited}: cancelled it")
+        }
+        Some(status) if status.status.is_terminal() => bail!(
+            "export job {id} did not end within {waited}, then ended {}{}",
+            status.status.as_str(),
+            super::messages::suffix(&status.errors)
+        ),
+        Some(_) => Err(still_running(" and did not confirm its cancellation")),
+        None => Err(still_running(" and could not be cancelled")),
+    }
 }
 
 /// The parts of an export request that decide what is exported (tags left out).

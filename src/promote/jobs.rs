@@ -218,14 +218,15 @@ pub async fn watch(
     }
 }
 
-/// Cancels a job and waits briefly for the server to confirm; returns the last status seen.
+/// Cancels a job and waits briefly for the server to confirm; returns the last status seen, or `None` when
+/// the cancellation itself failed (then there is nothing to wait for).
 pub async fn cancel_job(client: &Client, kind: Kind, id: &str) -> Option<JobStatus> {
     tracing::warn!("cancelling {} job {id}", kind.as_str());
     let mut last = match kind.cancel(client, id).await {
         Ok(status) => Some(status),
         Err(err) => {
             tracing::error!("failed to cancel {} job {id}: {err}", kind.as_str());
-            None
+            return None;
         }
     };
     let until = Instant::now() + CANCEL_CONFIRMATION;
@@ -244,6 +245,19 @@ pub async fn cancel_job(client: &Client, kind: Kind, id: &str) -> Option<JobStat
     last
 }
 
+/// How to cancel a job by hand, e.g. `` `spark-promote cancel --env uat --kind export ID` `` (no `--env`: the
+/// official SDK's variables).
+pub fn cancel_command(kind: Kind, environment: Option<&str>, id: &str) -> String {
+    let env = environment
+        .map(|name| format!(" --env {name}"))
+        .unwrap_or_default();
+    let kind = match kind {
+        Kind::Import => String::new(),
+        Kind::Export => " --kind export".to_string(),
+    };
+    format!("`spark-promote cancel{env}{kind} {id}`")
+}
+
 fn format_duration(duration: Duration) -> String {
     humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
 }
@@ -253,8 +267,13 @@ fn format_duration(duration: Duration) -> String {
 pub enum JobRun {
     /// An earlier job with our correlation id completed: nothing was started.
     AlreadyDone { id: String, status: JobStatus },
-    /// A job ran (ours, or an earlier one of ours that was still running) and was watched.
-    Ran { id: String, watched: Watched },
+    /// A job ran (ours, or an earlier one of ours that was still running) and was watched. `started`: this
+    /// run created it (it did not attach to a running one).
+    Ran {
+        id: String,
+        started: bool,
+        watched: Watched,
+    },
     /// The run was cancelled before the job was known to exist; any job the upload created was cancelled.
     CancelledBeforeStart { id: Option<String> },
 }
@@ -292,9 +311,13 @@ where
     .await?
     {
         Start::Finished(run) => Ok(*run),
-        Start::Job(id) => {
+        Start::Job { id, started } => {
             let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
-            Ok(JobRun::Ran { id, watched })
+            Ok(JobRun::Ran {
+                id,
+                started,
+                watched,
+            })
         }
     }
 }
@@ -302,8 +325,9 @@ where
 /// How [`start_job`] went.
 #[derive(Debug)]
 pub enum Start {
-    /// A job of ours is running (started now, or attached to): watch it.
-    Job(String),
+    /// A job of ours is running: watch it. `started`: this run created it (it did not attach to a running
+    /// one).
+    Job { id: String, started: bool },
     /// Nothing to watch: an earlier job of ours completed, or the run was cancelled first.
     Finished(Box<JobRun>),
 }
@@ -335,9 +359,9 @@ where
     let slot_deadline = Instant::now() + wait;
     let mut resends = 0;
     let mut earlier_job = look().await?;
-    let id = 'started: loop {
+    let (id, started) = 'started: loop {
         match earlier_job {
-            Earlier::Running(id) => break id,
+            Earlier::Running(id) => break (id, false),
             Earlier::Done(run) => return Ok(Start::Finished(run)),
             Earlier::None => {}
         }
@@ -345,7 +369,7 @@ where
             wait_for_slot(client, kind, correlation_id, slot_deadline, cancel).await?
         {
             tracing::info!("{name} job {id} with our correlation id is running: attaching to it");
-            break id;
+            break (id, false);
         }
         // The slot is free, but while we waited a run like ours may have started and ended its job.
         earlier_job = look().await?;
@@ -362,7 +386,7 @@ where
                     "started {name} job {} (correlation id {correlation_id})",
                     job.id
                 );
-                break job.id;
+                break (job.id, true);
             }
             Err(err) if err.is_busy() => {
                 tracing::info!("{err}; waiting for the tenant again");
@@ -376,7 +400,7 @@ where
                     }
                     if let Ok(Some(found)) = find_ours(client, kind, correlation_id).await {
                         tracing::info!("found {name} job {} with our correlation id", found.id);
-                        break 'started found.id;
+                        break 'started (found.id, true);
                     }
                 }
                 if resends >= AMBIGUOUS_RESENDS {
@@ -390,7 +414,7 @@ where
             Err(err) => return Err(err.into()),
         }
     };
-    Ok(Start::Job(id))
+    Ok(Start::Job { id, started })
 }
 
 /// A job of ours from an earlier (or a concurrent) run.

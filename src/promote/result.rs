@@ -34,6 +34,19 @@ pub enum PromotionStatus {
     Planned,
 }
 
+impl PromotionStatus {
+    /// The status as a word, as the reports and logs say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromotionStatus::Completed => "completed",
+            PromotionStatus::Failed => "failed",
+            PromotionStatus::Cancelled => "cancelled",
+            PromotionStatus::Skipped => "skipped",
+            PromotionStatus::Planned => "planned",
+        }
+    }
+}
+
 /// One promotion's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct PromotionResult {

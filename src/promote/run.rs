@@ -94,5 +94,20 @@ pub(crate) fn finish(
         }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
+    if matches!(
+        result.status,
+        PromotionStatus::Failed | PromotionStatus::Cancelled
+    ) {
+        // The summary goes to stdout (or a file); a failure is said in the logs too.
+        let errors = match result.errors.as_slice() {
+            [] => String::new(),
+            errors => format!(": {}", errors.join("; ")),
+        };
+        tracing::error!(
+            "promotion {} {}{errors}",
+            result.name,
+            result.status.as_str()
+        );
+    }
     result
 }

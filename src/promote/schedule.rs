@@ -1,8 +1,13 @@
 //! Several promotions in one run: sequential per target tenant (Spark runs one job per tenant), concurrent
-//! across tenants. Results come back in manifest order.
+//! across tenants. Results come back in manifest order. Within that, each job (an export from a source, an
+//! import into a target) waits for its tenant's turn, so that two promotions of one run never collide on
+//! a tenant's one job slot.
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
+use tokio::sync::OwnedMutexGuard;
 
 /// Runs `each` over `items`, one at a time among items with the same `key`, concurrently across keys.
 /// The output is in the order of `items`.
@@ -36,10 +41,38 @@ where
     results.into_iter().map(|(_, result)| result).collect()
 }
 
+/// One job at a time per tenant among the promotions of a run, in the order they ask (a fair queue).
+#[derive(Debug, Default)]
+pub struct TenantTurns {
+    tenants: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A tenant's turn: held while this run's job on it runs; the next in the queue goes when it is dropped.
+pub type Turn = OwnedMutexGuard<()>;
+
+impl TenantTurns {
+    /// Waits for the turn of `tenant` (its base URL), saying so when another job of this run holds it.
+    pub async fn take(&self, tenant: &str) -> Turn {
+        let queue = self
+            .tenants
+            .lock()
+            .expect("the tenant queues are never poisoned")
+            .entry(tenant.to_owned())
+            .or_default()
+            .clone();
+        match queue.clone().try_lock_owned() {
+            Ok(turn) => turn,
+            Err(_) => {
+                tracing::info!("{tenant} runs another job of this run; waiting for its turn");
+                queue.lock_owned().await
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
     use std::time::Duration;
 
     #[tokio::test]
@@ -66,5 +99,21 @@ mod tests {
         // prod 3 starts only after prod 1 ended; uat 2 ran while prod 1 was running.
         assert!(position("start prod 3") > position("end prod 1"));
         assert!(position("end uat 2") < position("end prod 1"));
+    }
+
+    #[tokio::test]
+    async fn a_tenant_turn_waits_for_the_holder_and_other_tenants_do_not() {
+        let turns = TenantTurns::default();
+        let held = turns.take("http://spark/uat").await;
+        // Another tenant is free at once.
+        drop(turns.take("http://spark/prod").await);
+        let waiting = turns.take("http://spark/uat");
+        tokio::pin!(waiting);
+        assert!(
+            futures_util::poll!(&mut waiting).is_pending(),
+            "the turn was given while held"
+        );
+        drop(held);
+        assert!(futures_util::poll!(&mut waiting).is_ready());
     }
 }

@@ -58,9 +58,12 @@ async fn run_export(
     let Source::Environment { environment, .. } = &promotion.source else {
         anyhow::bail!("promotion {} does not export", promotion.name);
     };
+    let client = ctx.client(environment)?;
+    let turn = ctx.turn(client).await?;
     let exported = export::run(
         ExportJob {
-            client: ctx.client(environment)?,
+            client,
+            environment: Some(environment),
             request: request::export_request(promotion, &ctx.options.source_system)
                 .context("not an environment source")?,
             label: &promotion.name,
@@ -72,6 +75,7 @@ async fn run_export(
     )
     .await
     .with_context(|| format!("export from {environment} failed"))?;
+    drop(turn);
     result.export_job_id = Some(exported.index.export_job_id.clone());
     Ok(exported)
 }

@@ -80,13 +80,7 @@ pub fn overall_status(result: &RunResult) -> PromotionStatus {
 
 /// The status as a word, the same as in the JSON result (`completed`, `skipped`, ...).
 pub fn status_label(status: PromotionStatus) -> &'static str {
-    match status {
-        PromotionStatus::Completed => "completed",
-        PromotionStatus::Failed => "failed",
-        PromotionStatus::Cancelled => "cancelled",
-        PromotionStatus::Skipped => "skipped",
-        PromotionStatus::Planned => "planned",
-    }
+    status.as_str()
 }
 
 /// The emoji shown with a status.

@@ -3,6 +3,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, CallBody};
+use super::error::display_url;
 use super::wire::{JobMessage, lenient_millis, messages, null_as_default, open_enum};
 use super::{Client, Error, Operation};
 
@@ -107,6 +108,16 @@ pub struct OutputFile {
     pub file: String,
     #[serde(default)]
     pub file_hash: Option<String>,
+}
+
+impl OutputFile {
+    /// The download URL as it may be shown: its host and file name only (its path carries an access token).
+    pub fn shown_url(&self) -> String {
+        match url::Url::parse(&self.file) {
+            Ok(url) => display_url(&url, true),
+            Err(_) => "(not a URL)".to_string(),
+        }
+    }
 }
 
 /// A service of an export or import (the destination fields and status come with imports only).

@@ -8,6 +8,7 @@ mod github;
 mod hostile;
 mod idempotency;
 mod manifest;
+mod own_jobs;
 mod promote;
 mod python_sdk;
 mod reliability;
