@@ -47,14 +47,8 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    if let Verdict::Applied(applied) = applied::decide(
-        client,
-        promotion,
-        prepared.index.as_ref(),
-        &correlation_id,
-        &ctx.options.records,
-    )
-    .await?
+    if let Verdict::Applied(applied) =
+        applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await?
     {
         skipped(result, &applied);
         return Ok(());
