@@ -4,14 +4,17 @@
 # an environment source with add_version, one with replace and a remap, and a committed package.
 #
 # Usage: bash bench/idempotency.sh      (prints a markdown table; raw stats under bench/out/idempotency/)
+# BENCH_BIN=target/debug/spark-promote skips the release build (API calls do not depend on the profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=$root/bench/out/idempotency
 rm -rf "$out" && mkdir -p "$out"
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 2; }
-cargo build --release --locked >&2
-bin=$root/target/release/spark-promote
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release --locked >&2
+fi
+bin=$(realpath "${BENCH_BIN:-$root/target/release/spark-promote}")
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port

@@ -57,7 +57,8 @@ async fn run(
     let progress = ctx.options.progress.clone();
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
-    let path = prepared.package.path.clone();
+    let index = prepared.index.clone();
+    let path = prepared.package(ctx, promotion).await?.path;
     let turn = ctx.turn(client).await?;
     let started = jobs::start_job(
         client,
@@ -73,7 +74,7 @@ async fn run(
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, &id, prepared.index.as_ref(), &entity);
+            let event = record::started(result, &id, index.as_ref(), &entity);
             ctx.options.recorder.started(event).await;
             recorded.store(true, Ordering::Relaxed);
             let deadline = Instant::now() + ctx.options.wait_timeout;
