@@ -48,7 +48,10 @@ impl RetryPolicy {
 pub enum Attempt<T, E> {
     Done(T),
     /// Worth another attempt; `after` is the server's requested wait.
-    Retry { error: E, after: Option<Duration> },
+    Retry {
+        error: E,
+        after: Option<Duration>,
+    },
     Fail(E),
 }
 
@@ -151,9 +154,15 @@ mod tests {
         assert_eq!(attempts(&policy(3, 10_000), None).await, 4);
         assert_eq!(attempts(&policy(0, 10_000), None).await, 1);
         // The server asks for more than the whole budget: no waiting, the error at once.
-        assert_eq!(attempts(&policy(3, 50), Some(Duration::from_secs(3600))).await, 1);
+        assert_eq!(
+            attempts(&policy(3, 50), Some(Duration::from_secs(3600))).await,
+            1
+        );
         // 20 ms a wait within 50 ms: two waits fit, the third would not.
-        assert_eq!(attempts(&policy(9, 50), Some(Duration::from_millis(20))).await, 3);
+        assert_eq!(
+            attempts(&policy(9, 50), Some(Duration::from_millis(20))).await,
+            3
+        );
     }
 
     #[tokio::test]
