@@ -14,4 +14,5 @@ mod python_sdk;
 mod reliability;
 mod sandbox;
 mod sandbox_controls;
+mod secrets;
 mod spark_client;
