@@ -4,6 +4,7 @@ mod support;
 mod action;
 mod cli;
 mod container;
+mod examples;
 mod github;
 mod hostile;
 mod idempotency;
