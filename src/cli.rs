@@ -29,7 +29,7 @@ enum Command {
     Plan(RunArgs),
     /// Run the promotions: export where needed, then import.
     Apply(ApplyArgs),
-    /// Export services from an environment into a package and its index (OUT.json).
+    /// Export services from an environment into a package (NAME.zip) and its index (NAME.zip.json).
     Export(ExportArgs),
     /// Show the status of an import or export job.
     Status(JobArgs),
@@ -50,7 +50,8 @@ struct ManifestArgs {
     /// Path of the promotion manifest.
     #[arg(short, long, default_value = "spark-promote.yaml")]
     manifest: PathBuf,
-    /// Only these promotions (by name); repeat for several. Default: all.
+    /// Only these promotions (by name); repeat for several. Default: all. Only the secrets of the environments
+    /// they use are read.
     #[arg(short, long = "promotion", value_name = "NAME")]
     promotions: Vec<String>,
     /// Also allow credentials to be sent to this host over https (besides https://*.coherent.global and
@@ -97,7 +98,7 @@ struct ExportArgs {
     /// Which versions of each service: latest or all.
     #[arg(long, default_value = "latest", value_parser = ["latest", "all"])]
     version_filter: String,
-    /// Where to write the package; the export index goes beside it as OUT.json.
+    /// Where to write the package (NAME.zip); the export index goes beside it as NAME.zip.json.
     #[arg(short, long)]
     output: PathBuf,
     /// Also allow credentials to be sent to this host.
@@ -131,7 +132,8 @@ struct SandboxArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Seed file (tenants, credentials, folders, services); default: the demo's tenants.
+    /// Seed file (YAML: tenants, credentials, folders, services; see docs/sandbox-seed.md); default: the
+    /// demo's tenants.
     #[arg(long)]
     seed: Option<PathBuf>,
     /// How long an import or export job takes.

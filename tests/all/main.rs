@@ -10,6 +10,7 @@ mod hostile;
 mod idempotency;
 mod manifest;
 mod own_jobs;
+mod package_index;
 mod promote;
 mod python_sdk;
 mod reliability;
