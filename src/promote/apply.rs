@@ -47,14 +47,8 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    if let Verdict::Applied(applied) = applied::decide(
-        client,
-        promotion,
-        prepared.index.as_ref(),
-        &correlation_id,
-        &ctx.options.records,
-    )
-    .await?
+    if let Verdict::Applied(applied) =
+        applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await?
     {
         skipped(result, &applied);
         return Ok(());
@@ -63,7 +57,8 @@ async fn run(
     let progress = ctx.options.progress.clone();
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
-    let path = prepared.package.path.clone();
+    let index = prepared.index.clone();
+    let path = prepared.package(ctx, promotion).await?.path;
     let turn = ctx.turn(client).await?;
     let started = jobs::start_job(
         client,
@@ -79,7 +74,7 @@ async fn run(
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, &id, prepared.index.as_ref(), &entity);
+            let event = record::started(result, &id, index.as_ref(), &entity);
             ctx.options.recorder.started(event).await;
             recorded.store(true, Ordering::Relaxed);
             let deadline = Instant::now() + ctx.options.wait_timeout;

@@ -15,6 +15,5 @@ mod promote;
 mod python_sdk;
 mod reliability;
 mod sandbox;
-mod sandbox_controls;
 mod secrets;
 mod spark_client;
