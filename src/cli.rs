@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::exit::Outcome;
+use crate::exit::{InvalidInput, Outcome};
 
 /// Promote Coherent Spark services between environments through the ImpEx API.
 #[derive(Debug, Parser)]
@@ -211,9 +211,13 @@ impl Cli {
             Command::Status(args) => job::job(args.into_request(job::JobAction::Status)).await,
             Command::Cancel(args) => job::job(args.into_request(job::JobAction::Cancel)).await,
             Command::Sandbox(args) => {
-                crate::sandbox::serve(crate::sandbox::Config {
+                // A seed file that cannot be read or parsed is the caller's to fix (exit 2).
+                let seed = match &args.seed {
+                    Some(path) => crate::sandbox::Seed::load(path).map_err(InvalidInput)?,
+                    None => crate::sandbox::Seed::demo(),
+                };
+                let config = crate::sandbox::Config {
                     listen: args.listen,
-                    seed: args.seed,
                     job_duration: args.job_duration,
                     max_upload_bytes: args.max_upload_mb * 1024 * 1024,
                     state_dir: args.state_dir,
@@ -222,8 +226,8 @@ impl Cli {
                         _ => crate::sandbox::Compat::Rich,
                     },
                     ..crate::sandbox::Config::default()
-                })
-                .await?;
+                };
+                crate::sandbox::serve(config, seed).await?;
                 Ok(Outcome::Success)
             }
             Command::Demo => commands::demo::demo().await,

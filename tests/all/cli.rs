@@ -69,7 +69,7 @@ fn common_mistakes_get_a_clear_message_and_exit_2() {
 }
 
 #[test]
-fn a_bad_seed_file_is_named_in_the_sandbox_error_with_its_line_and_column() {
+fn a_bad_seed_file_exits_2_naming_the_file_with_its_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("acme-seed.yaml"),
@@ -86,7 +86,7 @@ fn a_bad_seed_file_is_named_in_the_sandbox_error_with_its_line_and_column() {
         ],
         dir.path(),
     );
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
     insta::assert_snapshot!(stderr);
 }
