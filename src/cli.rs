@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::exit::Outcome;
+use crate::exit::{InvalidInput, Outcome};
 
 /// Promote Coherent Spark services between environments through the ImpEx API.
 #[derive(Debug, Parser)]
@@ -29,7 +29,7 @@ enum Command {
     Plan(RunArgs),
     /// Run the promotions: export where needed, then import.
     Apply(ApplyArgs),
-    /// Export services from an environment into a package and its index (OUT.json).
+    /// Export services from an environment into a package (NAME.zip) and its index (NAME.zip.json).
     Export(ExportArgs),
     /// Show the status of an import or export job.
     Status(JobArgs),
@@ -50,7 +50,8 @@ struct ManifestArgs {
     /// Path of the promotion manifest.
     #[arg(short, long, default_value = "spark-promote.yaml")]
     manifest: PathBuf,
-    /// Only these promotions (by name); repeat for several. Default: all.
+    /// Only these promotions (by name); repeat for several. Default: all. Only the secrets of the environments
+    /// they use are read.
     #[arg(short, long = "promotion", value_name = "NAME")]
     promotions: Vec<String>,
     /// Also allow credentials to be sent to this host over https (besides https://*.coherent.global and
@@ -97,7 +98,7 @@ struct ExportArgs {
     /// Which versions of each service: latest or all.
     #[arg(long, value_enum, default_value_t = VersionFilterArg::Latest)]
     version_filter: VersionFilterArg,
-    /// Where to write the package; the export index goes beside it as OUT.json.
+    /// Where to write the package (NAME.zip); the export index goes beside it as NAME.zip.json.
     #[arg(short, long)]
     output: PathBuf,
     /// Also allow credentials to be sent to this host.
@@ -145,7 +146,8 @@ struct SandboxArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Seed file (tenants, credentials, folders, services); default: the demo's tenants.
+    /// Seed file (YAML: tenants, credentials, folders, services; see docs/sandbox-seed.md); default: the
+    /// demo's tenants.
     #[arg(long)]
     seed: Option<PathBuf>,
     /// How long an import or export job takes.
@@ -226,9 +228,13 @@ impl Cli {
             Command::Status(args) => job::job(args.into_request(job::JobAction::Status)).await,
             Command::Cancel(args) => job::job(args.into_request(job::JobAction::Cancel)).await,
             Command::Sandbox(args) => {
-                crate::sandbox::serve(crate::sandbox::Config {
+                // A seed file that cannot be read or parsed is the caller's to fix (exit 2).
+                let seed = match &args.seed {
+                    Some(path) => crate::sandbox::Seed::load(path).map_err(InvalidInput)?,
+                    None => crate::sandbox::Seed::demo(),
+                };
+                let config = crate::sandbox::Config {
                     listen: args.listen,
-                    seed: args.seed,
                     job_duration: args.job_duration,
                     max_upload_bytes: args.max_upload_mb * 1024 * 1024,
                     state_dir: args.state_dir,
@@ -237,8 +243,8 @@ impl Cli {
                         _ => crate::sandbox::Compat::Rich,
                     },
                     ..crate::sandbox::Config::default()
-                })
-                .await?;
+                };
+                crate::sandbox::serve(config, seed).await?;
                 Ok(Outcome::Success)
             }
             Command::Demo => commands::demo::demo().await,

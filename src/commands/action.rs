@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
-use crate::manifest::{self, HostPolicy, Manifest, ManifestError};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Scope};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
 use crate::report;
 
@@ -25,18 +25,21 @@ fn process_env(name: &str) -> Option<String> {
 pub async fn action() -> anyhow::Result<Outcome> {
     let mut runner = Runner::from_env(&process_env, Box::new(std::io::stdout()))?;
     let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
-    let manifest = match manifest::load(&runner.inputs.manifest, &process_env, &hosts) {
-        Ok(manifest) => manifest,
-        Err(err) => {
-            annotate(&mut runner, &err)?;
-            let _ = runner.write_summary(&format!(
-                "## ❌ spark-promote: invalid manifest\n\n```\n{}\n```\n",
-                neutralize(&err.to_string())
-            ));
-            write_status(&runner, "invalid")?;
-            return Err(InvalidInput(anyhow::Error::new(err)).into());
-        }
-    };
+    // Only the selected promotions' environments have their secrets resolved (and masked).
+    let scope = Scope::promotions(&runner.inputs.promotions);
+    let manifest =
+        match manifest::load_scoped(&runner.inputs.manifest, &process_env, &hosts, &scope) {
+            Ok(manifest) => manifest,
+            Err(err) => {
+                annotate(&mut runner, &err)?;
+                let _ = runner.write_summary(&format!(
+                    "## ❌ spark-promote: invalid manifest\n\n```\n{}\n```\n",
+                    neutralize(&err.to_string())
+                ));
+                write_status(&runner, "invalid")?;
+                return Err(InvalidInput(anyhow::Error::new(err)).into());
+            }
+        };
     for secret in manifest.secret_values() {
         runner.mask(secret)?;
     }

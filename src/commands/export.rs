@@ -1,4 +1,4 @@
-//! `export`: export services from an environment into a package and its index (OUT.json).
+//! `export`: export services from an environment into a package (`NAME.zip`) and its index (`NAME.zip.json`).
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::{self, Environment};
+use crate::manifest::{self, Environment, Scope};
 use crate::promote::context::client_for;
 use crate::promote::jobs::Kind;
 use crate::spark;
@@ -23,17 +23,12 @@ impl EnvironmentChoice {
         let hosts = super::host_policy(&self.allowed_hosts)?;
         match &self.name {
             Some(name) => {
-                let manifest = super::load_manifest(&self.manifest, &hosts)?;
+                let scope = Scope::Environment(name.clone());
+                let manifest = super::load_manifest_scoped(&self.manifest, &hosts, &scope)?;
                 manifest.environments.get(name).cloned().ok_or_else(|| {
                     InvalidInput::msg(format!(
-                        "environment {name} is not in {} (it has: {})",
-                        self.manifest.display(),
-                        manifest
-                            .environments
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "environment {name} is not in {}",
+                        self.manifest.display()
                     ))
                 })
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
+use crate::manifest::Scope;
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command};
 use crate::report::{self, RenderOptions};
 
@@ -21,7 +22,8 @@ pub struct RunRequest {
 
 pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
-    let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    let scope = Scope::promotions(&request.promotions);
+    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
     // A committed package that is missing, empty, not a ZIP or too large is the caller's to fix (exit 2),
     // found before any call.
     let selected = manifest

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::{Promotion, Source};
+use crate::manifest::{Promotion, Scope, Source};
 use crate::promote::package;
 
 /// A `validate` from the command line.
@@ -14,7 +14,8 @@ pub struct ValidateRequest {
 
 pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
-    let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    let scope = Scope::promotions(&request.promotions);
+    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
     let selected = manifest
         .select(&request.promotions)
         .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;

@@ -189,9 +189,9 @@ impl Runner {
     }
 }
 
-/// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` and `correlation-ids`
-/// (one a line, in the order of the promotions; promotions without a job, or that failed before their
-/// correlation id was known, are left out),
+/// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` (each promotion's export
+/// job, then its import job) and `correlation-ids` (one a line, in the order of the promotions; jobs that did
+/// not start, and promotions that failed before their correlation id was known, are left out),
 /// `result` and `summary` (the paths of the JSON result and the markdown).
 pub fn outputs(
     result: &RunResult,
@@ -210,7 +210,8 @@ pub fn outputs(
                 result
                     .promotions
                     .iter()
-                    .filter_map(|p| p.job_id.as_deref())
+                    .flat_map(|p| [p.export_job_id.as_deref(), p.job_id.as_deref()])
+                    .flatten()
                     .collect(),
             ),
         ),

@@ -31,6 +31,7 @@ mod parse;
 mod promotion;
 mod raw;
 mod schema;
+mod scope;
 mod secrets;
 mod validate;
 
@@ -47,6 +48,7 @@ pub use promotion::{
     Promotion, ServiceMapping, ServicesExisting, Source, UpdateVersionType, VersionFilter,
 };
 pub use schema::schema;
+pub use scope::Scope;
 pub use secrets::EnvLookup;
 
 /// A checked manifest with its secrets resolved. `Debug` shows no secret.
@@ -54,7 +56,8 @@ pub use secrets::EnvLookup;
 pub struct Manifest {
     /// The manifest's path, as given.
     pub path: PathBuf,
-    /// The environments, by name.
+    /// The environments in the [`Scope`] it was loaded for (all of them by default), by name, credentials
+    /// resolved. Environments out of scope were checked but are not here.
     pub environments: BTreeMap<String, Environment>,
     /// The promotions, in file order.
     pub promotions: Vec<Promotion>,
@@ -71,23 +74,14 @@ impl Manifest {
         if names.is_empty() {
             return Ok(self.promotions.iter().collect());
         }
-        let unknown: Vec<&String> = names
-            .iter()
-            .filter(|name| !self.promotions.iter().any(|p| &p.name == *name))
-            .collect();
+        let known: Vec<&str> = self.promotions.iter().map(|p| p.name.as_str()).collect();
+        let unknown = scope::unknown_promotions(names, &known);
         if !unknown.is_empty() {
-            let known: Vec<&str> = self.promotions.iter().map(|p| p.name.as_str()).collect();
             let file = self.path.display().to_string();
             return Err(ManifestError {
                 diagnostics: unknown
                     .into_iter()
-                    .map(|name| {
-                        let message = format!(
-                            "unknown promotion `{name}`, expected one of: {}",
-                            known.join(", ")
-                        );
-                        Diagnostic::whole_file(&file, message)
-                    })
+                    .map(|message| Diagnostic::whole_file(&file, message))
                     .collect(),
             });
         }
@@ -98,8 +92,8 @@ impl Manifest {
             .collect())
     }
 
-    /// Every resolved secret (tokens, keys, client secrets, client ids read from variables), so the caller can
-    /// mask them (`::add-mask::`) before anything is logged.
+    /// Every resolved secret (tokens, keys, client secrets, client ids read from variables) of the environments
+    /// in scope, so the caller can mask them (`::add-mask::`) before anything is logged.
     pub fn secret_values(&self) -> Vec<&SecretString> {
         self.environments
             .values()
@@ -120,9 +114,21 @@ pub fn load(
     env: EnvLookup<'_>,
     hosts: &HostPolicy,
 ) -> Result<Manifest, ManifestError> {
+    load_scoped(path, env, hosts, &Scope::All)
+}
+
+/// Reads and checks the manifest at `path` and resolves the secrets of the environments in `scope` only; names
+/// in the scope that the manifest lacks are errors.
+pub fn load_scoped(
+    path: &Path,
+    env: EnvLookup<'_>,
+    hosts: &HostPolicy,
+    scope: &Scope,
+) -> Result<Manifest, ManifestError> {
     let text = read(path)?;
     let base_dir = base_dir(path);
-    parse(&text, &path.display().to_string(), base_dir, env, hosts).map(|mut manifest| {
+    let file_name = path.display().to_string();
+    run(&text, &file_name, base_dir, Some(env), hosts, scope).map(|mut manifest| {
         manifest.path = path.to_owned();
         manifest
     })
@@ -137,7 +143,7 @@ pub fn parse(
     env: EnvLookup<'_>,
     hosts: &HostPolicy,
 ) -> Result<Manifest, ManifestError> {
-    run(text, file_name, base_dir, Some(env), hosts)
+    run(text, file_name, base_dir, Some(env), hosts, &Scope::All)
 }
 
 /// Checks a manifest's text without resolving its secrets (for `validate` where secrets are absent): every
@@ -148,7 +154,7 @@ pub fn check_without_secrets(
     base_dir: &Path,
     hosts: &HostPolicy,
 ) -> Result<Vec<String>, ManifestError> {
-    run(text, file_name, base_dir, None, hosts).map(|manifest| manifest.variables)
+    run(text, file_name, base_dir, None, hosts, &Scope::All).map(|manifest| manifest.variables)
 }
 
 fn run(
@@ -157,6 +163,7 @@ fn run(
     base_dir: &Path,
     env: Option<EnvLookup<'_>>,
     hosts: &HostPolicy,
+    scope: &Scope,
 ) -> Result<Manifest, ManifestError> {
     let raw = parse::raw(text, file_name)?;
     let context = validate::Context {
@@ -164,6 +171,7 @@ fn run(
         base_dir,
         env,
         hosts,
+        scope,
     };
     validate::validate(raw, PathBuf::from(file_name), &context)
 }

@@ -34,6 +34,7 @@ use super::promotion::{Promotion, ServiceMapping, Source};
 use super::raw::{
     RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource,
 };
+use super::scope::{Scope, Uses};
 use super::secrets::{self, EnvLookup};
 
 /// The only manifest format version.
@@ -51,6 +52,8 @@ pub(crate) struct Context<'a> {
     pub env: Option<EnvLookup<'a>>,
     /// Where credentials may go.
     pub hosts: &'a HostPolicy,
+    /// The environments whose secrets are resolved (the others are checked, not resolved, and left out).
+    pub scope: &'a Scope,
 }
 
 /// Validates the manifest as written, reporting every problem.
@@ -64,6 +67,7 @@ pub(crate) fn validate(
         diagnostics: Vec::new(),
         masked: Vec::new(),
         variables: Vec::new(),
+        resolving: true,
     };
     if raw.version.value != VERSION {
         checker.error(
@@ -80,12 +84,24 @@ pub(crate) fn validate(
         .iter()
         .map(|(name, _)| name.value.clone())
         .collect();
+    let uses = uses(&raw);
+    for message in context.scope.unknown(&uses) {
+        checker
+            .diagnostics
+            .push(Diagnostic::whole_file(context.file, message));
+    }
+    let in_scope = context.scope.environments(&uses);
     let mut environments = BTreeMap::new();
     for (name, raw_environment) in raw.environments.0 {
-        if let Some(environment) = checker.environment(name, raw_environment) {
+        checker.resolving = in_scope
+            .as_ref()
+            .is_none_or(|names| names.contains(&name.value));
+        let environment = checker.environment(name, raw_environment);
+        if let Some(environment) = environment.filter(|_| checker.resolving) {
             environments.insert(environment.name.clone(), environment);
         }
     }
+    checker.resolving = true;
     let mut promotions = Vec::new();
     let mut first_seen: BTreeMap<String, Location> = BTreeMap::new();
     for raw_promotion in raw.promotions {
@@ -122,6 +138,34 @@ struct Checker<'a> {
     masked: Vec<SecretString>,
     /// Every variable referenced, in file order, without repeats.
     variables: Vec<String>,
+    /// Whether the environment being checked is in scope: its references are then resolved.
+    resolving: bool,
+}
+
+/// The environment names and, per promotion, the environments it uses, as written.
+fn uses(raw: &RawManifest) -> Uses<'_> {
+    Uses {
+        environments: raw
+            .environments
+            .0
+            .iter()
+            .map(|(name, _)| name.value.as_str())
+            .collect(),
+        promotions: raw
+            .promotions
+            .iter()
+            .map(|promotion| {
+                let promotion = &promotion.value;
+                let from = promotion.from.value.environment.as_ref();
+                let used = from
+                    .into_iter()
+                    .chain([&promotion.to])
+                    .map(|name| name.value.as_str())
+                    .collect();
+                (promotion.name.value.as_str(), used)
+            })
+            .collect(),
+    }
 }
 
 impl Checker<'_> {
@@ -248,7 +292,7 @@ impl Checker<'_> {
         if !self.variables.iter().any(|known| known == name) {
             self.variables.push(name.to_owned());
         }
-        let Some(env) = self.context.env else {
+        let Some(env) = self.context.env.filter(|_| self.resolving) else {
             return Some(SecretString::from(String::new()));
         };
         let resolved =
@@ -263,7 +307,10 @@ impl Checker<'_> {
         if let Some(name) = secrets::reference(text) {
             let secret = self.resolve("client_id", name, value.referenced)?;
             let id = secret.expose_secret().to_owned();
-            self.masked.push(secret);
+            // Out of scope (or without an environment to resolve in) the id stays empty: nothing to mask.
+            if !id.is_empty() {
+                self.masked.push(secret);
+            }
             return Some(id);
         }
         if secrets::looks_like_reference(text) {

@@ -1,5 +1,6 @@
 //! Exports: run an export job on a source environment, download its package (streamed, atomic) and keep
-//! its index (`OUT.json`): what the package holds, known from the job's outputs since the ZIP is opaque.
+//! its index (`NAME.zip.json` beside `NAME.zip`): what the package holds, known from the job's outputs since
+//! the ZIP is opaque.
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,10 +12,11 @@ use super::correlation::{self, Content, Identity};
 use super::jobs::{self, JobRun, JobSpec, Kind, Watched};
 use super::package::{self, Package};
 use super::progress::{SharedProgress, Transfer};
+use crate::manifest::Source;
 use crate::spark::{self, Client, JobState, JobStatus, ServiceOutput, ServiceVersionOutput};
 
-/// What an exported package holds, written beside it as `PACKAGE.json`. The download URL is left out on
-/// purpose: it carries its own access token.
+/// What an exported package holds, written beside it with `.json` appended (`NAME.zip.json`). The download
+/// URL is left out on purpose: it carries its own access token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportIndex {
     /// The export job that made the package.
@@ -46,6 +48,17 @@ impl ExportIndex {
         let mut name = package.as_os_str().to_owned();
         name.push(".json");
         PathBuf::from(name)
+    }
+
+    /// The index file a promotion's package would have beside it, as messages name it (relative to the
+    /// manifest like the package: `packages/pricing.zip.json`); `NAME.zip.json` for an environment source.
+    pub fn name_for(source: &Source) -> String {
+        match source {
+            Source::Package { display, .. } => {
+                Self::path_for(Path::new(display)).display().to_string()
+            }
+            Source::Environment { .. } => "NAME.zip.json".to_string(),
+        }
     }
 
     /// Reads the index beside a package, if there is one.

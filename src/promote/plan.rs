@@ -7,6 +7,7 @@ use anyhow::Context as _;
 
 use super::applied::{self, Applied, Verdict};
 use super::context::Context;
+use super::export::ExportIndex;
 use super::outputs::service_uri;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus, ServiceResult, ServiceStatus};
@@ -68,11 +69,11 @@ async fn run(
         result.services.push(service);
     }
     if listing.services.is_empty() {
-        result.warnings.push(
-            "the services of this package are unknown: add services: to the promotion, or keep the export \
-             index (PACKAGE.json, written by spark-promote export) beside the package"
-                .to_string(),
-        );
+        result.warnings.push(format!(
+            "the services of this package are unknown: add services: to the promotion, or keep its export \
+             index {} (written by spark-promote export) beside the package",
+            ExportIndex::name_for(&promotion.source)
+        ));
     }
     Ok(PromotionStatus::Planned)
 }

@@ -72,8 +72,9 @@ pub fn import_entity(
         {
             warnings.push(format!(
                 "update_version_type {} is sent per service, and the services of this package are unknown \
-                 (no services: and no export index beside it): Spark applies its default, minor",
-                promotion.update_version_type.as_str()
+                 (no services: and no export index {}): Spark applies its default, minor",
+                promotion.update_version_type.as_str(),
+                ExportIndex::name_for(&promotion.source)
             ));
         }
         None => {}

@@ -189,9 +189,10 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
     })
 }
 
-/// Serves the sandbox until ctrl-c, after logging each tenant's URL and (fake) credentials.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let running = start(config).await?;
+/// Serves the sandbox with `seed` (`config.seed` is ignored: the caller loaded it, so that a bad seed is
+/// reported as its input error) until ctrl-c, after logging each tenant's URL and (fake) credentials.
+pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
+    let running = start_with_seed(config, seed).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
     if running.state().settings().compat == Compat::Spec {
         tracing::info!("answering in the shapes of Coherent's OpenAPI file (--compat spec)");

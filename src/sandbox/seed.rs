@@ -84,16 +84,28 @@ impl Seed {
 
     /// Parses a seed from YAML.
     pub fn from_yaml(text: &str) -> anyhow::Result<Seed> {
-        let seed: Seed = serde_saphyr::from_str(text).context("invalid sandbox seed")?;
-        seed.check()?;
-        Ok(seed)
+        Seed::parse(text, "the seed")
     }
 
-    /// Reads a seed file.
+    /// Reads a seed file; errors name it (`invalid sandbox seed seed.yaml: ...`, with `seed.yaml:3:5`).
     pub fn load(path: &Path) -> anyhow::Result<Seed> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read sandbox seed {}", path.display()))?;
-        Seed::from_yaml(&text).with_context(|| format!("in {}", path.display()))
+        Seed::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a seed; `name` (the file) is what errors and their snippets call it.
+    fn parse(text: &str, name: &str) -> anyhow::Result<Seed> {
+        let seed: Seed = serde_saphyr::from_str(text).map_err(|err| {
+            let options = serde_saphyr::render_options! { source_name: Some(name) };
+            anyhow::anyhow!(
+                "invalid sandbox seed {name}: {}",
+                err.render_with_options(options)
+            )
+        })?;
+        seed.check()
+            .with_context(|| format!("invalid sandbox seed {name}"))?;
+        Ok(seed)
     }
 
     fn check(&self) -> anyhow::Result<()> {
@@ -131,6 +143,38 @@ mod tests {
                     && !tenant.clients.is_empty()
             );
         }
+    }
+
+    #[test]
+    fn seed_errors_name_the_file_not_input() {
+        let error =
+            Seed::parse("tenants: [{ name: a, tokens: [x] }]", "seeds/acme.yaml").unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.starts_with("invalid sandbox seed seeds/acme.yaml: ")
+                && message.contains("seeds/acme.yaml:1:")
+                && !message.contains("<input>"),
+            "{message}"
+        );
+        let twice = "tenants: [{ name: a }, { name: a }]";
+        let message = format!("{:#}", Seed::parse(twice, "seeds/acme.yaml").unwrap_err());
+        assert_eq!(
+            message,
+            "invalid sandbox seed seeds/acme.yaml: tenant 'a' appears twice"
+        );
+    }
+
+    #[test]
+    fn the_documented_seed_is_valid() {
+        let doc = include_str!("../../docs/sandbox-seed.md");
+        let yaml = doc
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/sandbox-seed.md has a yaml example");
+        let seed = Seed::from_yaml(yaml).unwrap();
+        assert_eq!(seed.tenants.len(), 2);
+        assert_eq!(seed.tenants[0].folders[0].services[0].versions.len(), 2);
     }
 
     #[test]

@@ -67,3 +67,26 @@ fn common_mistakes_get_a_clear_message_and_exit_2() {
     }
     insta::assert_snapshot!(all);
 }
+
+#[test]
+fn a_bad_seed_file_exits_2_naming_the_file_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("acme-seed.yaml"),
+        "tenants:\n  - name: acme\n    tokens: [tok-acme]\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(
+        &[
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "acme-seed.yaml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    insta::assert_snapshot!(stderr);
+}

@@ -682,6 +682,7 @@ async fn the_runner_appends_outputs_and_the_summary_to_the_runner_files() {
     let mut two = result(PromotionStatus::Completed);
     let mut second = two.promotions[0].clone();
     second.job_id = Some("job-2".to_string());
+    second.export_job_id = Some("export-2".to_string());
     second.correlation_id = "corr-2".to_string();
     two.promotions.push(second);
     runner
@@ -704,7 +705,8 @@ async fn the_runner_appends_outputs_and_the_summary_to_the_runner_files() {
     }
     assert_eq!(parsed["earlier"], "x");
     assert_eq!(parsed["status"], "completed");
-    assert_eq!(parsed["job-ids"], "job-1\njob-2");
+    // Each promotion's export job (when it had one), then its import job.
+    assert_eq!(parsed["job-ids"], "job-1\nexport-2\njob-2");
     assert_eq!(parsed["correlation-ids"], "corr-1\ncorr-2");
     assert_eq!(parsed["result"], "out/result.json");
     assert_eq!(parsed["summary"], "out/summary.md");

@@ -16,6 +16,7 @@ const VARS: &[(&str, &str)] = &[
     ("SPARK_UAT_CLIENT_SECRET", "uat-secret-9d2f"),
     ("SPARK_PROD_TOKEN", "prod-token-7c1e"),
     ("SPARK_PROD_API_KEY", "prod-key-5b3a"),
+    ("SPARK_TEST_TOKEN", "test-token-2e8d"),
 ];
 
 fn env(name: &str) -> Option<String> {
@@ -123,9 +124,17 @@ fn example_manifest_parses_with_its_variables_set() {
         matches!(&prod.auth, Auth::Bearer(token) if token.expose_secret() == "prod-token-7c1e")
     );
 
-    let [pricing, package] = manifest.promotions.as_slice() else {
-        panic!("expected two promotions: {:?}", manifest.promotions);
+    let [pricing, package, production, sync] = manifest.promotions.as_slice() else {
+        panic!("expected four promotions: {:?}", manifest.promotions);
     };
+    assert_eq!(
+        (production.to.as_str(), production.update_version_type),
+        ("prod", UpdateVersionType::Copy)
+    );
+    assert_eq!(
+        (sync.name.as_str(), sync.to.as_str(), sync.services_existing),
+        ("nightly-sync", "test", ServicesExisting::Replace)
+    );
     assert_eq!(pricing.name, "pricing");
     assert_eq!(pricing.to, "prod");
     assert_eq!(pricing.services_existing, ServicesExisting::AddVersion);

@@ -42,8 +42,15 @@ async fn an_imported_promotion_is_one_deployment_with_its_payload_then_in_progre
     let trigger = Trigger::tag();
     let step = scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(step.outputs["status"], "completed", "{}", step.log);
-    let import_job = step.outputs["job-ids"].clone();
     let export_job = world.jobs_of("export").await[0]["id"].clone();
+    let import_job = world.jobs_of("import").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        step.outputs["job-ids"],
+        format!("{}\n{import_job}", export_job.as_str().unwrap())
+    );
 
     let requests = github.requests();
     let lines_seen: Vec<&str> = requests.iter().map(|(line, _)| line.as_str()).collect();
@@ -191,7 +198,15 @@ async fn a_refused_deployment_is_one_warning_and_the_result_and_outputs_stand() 
     assert_eq!(step.outputs["status"], "completed");
     let imports = world.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
-    assert_eq!(step.outputs["job-ids"], imports[0]["id"].as_str().unwrap());
+    let exports = world.jobs_of("export").await;
+    assert_eq!(
+        step.outputs["job-ids"],
+        format!(
+            "{}\n{}",
+            exports[0]["id"].as_str().unwrap(),
+            imports[0]["id"].as_str().unwrap()
+        )
+    );
     assert!(step.outputs["correlation-ids"].starts_with("sp1-"));
     assert_eq!(
         github.take_lines(),

@@ -43,8 +43,10 @@ async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
     let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     let result = assert_outputs(world, &step, "planned");
     assert_eq!(result["command"], "plan");
-    assert_eq!(step.outputs["job-ids"], "");
     assert!(world.jobs_of("import").await.is_empty(), "plan imported");
+    // The plan's export (what would be imported) is its only job.
+    let exports = world.jobs_of("export").await;
+    assert_eq!(step.outputs["job-ids"], exports[0]["id"].as_str().unwrap());
     assert_eq!(
         github.take_lines(),
         [
@@ -78,7 +80,16 @@ async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
     assert_eq!(result["command"], "apply");
     let imports = world.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
-    assert_eq!(apply.outputs["job-ids"], imports[0]["id"].as_str().unwrap());
+    // The run's export job, then its import job.
+    let exports = world.jobs_of("export").await;
+    assert_eq!(
+        apply.outputs["job-ids"],
+        format!(
+            "{}\n{}",
+            exports.last().unwrap()["id"].as_str().unwrap(),
+            imports[0]["id"].as_str().unwrap()
+        )
+    );
     let requests = github.take_lines();
     assert_eq!(requests[..4], lines::recorded(FIRST_DEPLOYMENT_ID));
     assert_eq!(

@@ -8,3 +8,4 @@ mod events;
 mod fake_github;
 mod logs;
 mod runner;
+mod secrets;
