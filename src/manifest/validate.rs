@@ -288,6 +288,7 @@ impl Checker<'_> {
             services,
             source_system,
             correlation_id,
+            backup,
         } = raw.value;
         let name_ok = self
             .check(name.referenced, check_name("promotion", &name.value))
@@ -311,6 +312,7 @@ impl Checker<'_> {
             services: services?,
             source_system: source_system?,
             correlation_id: correlation_id?,
+            backup,
         })
     }
 

@@ -1,0 +1,212 @@
+//! Backups before destructive imports and `spark-promote rollback`: the real binary against a sandbox.
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::cli::{World, each_compat};
+
+const QUICK: Duration = Duration::from_millis(300);
+
+fn promotion(result: &Value) -> &Value {
+    &result["promotions"][0]
+}
+
+/// A promotion of uat's pricing/quote (all its versions) into prod.
+fn quote_to_prod(existing: &str, extra: &str) -> String {
+    format!(
+        "promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: prod\n    services_existing: {existing}\n{extra}"
+    )
+}
+
+/// Applies, expecting success, and returns the backup's path (relative to the work directory).
+async fn apply_with_backup(world: &World) -> String {
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    let result = output.json();
+    assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+    let backup = promotion(&result)["backup"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no backup in {result:#}"))
+        .to_string();
+    assert!(
+        backup.starts_with(".spark-promote/backups/pricing-") && backup.ends_with("Z.zip"),
+        "{backup}"
+    );
+    assert!(world.path(&backup).is_file(), "{backup} was not written");
+    assert!(world.path(&format!("{backup}.json")).is_file());
+    backup
+}
+
+async fn rollback(world: &World, backup: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["rollback", "--env", "prod", "--backup", backup, "--json"];
+    args.extend_from_slice(extra);
+    let output = world.cli(&args).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    output.assert_no_secret();
+    output.json()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        let before = world.versions_of("acme-prod", "pricing/quote").await;
+        world.manifest(&quote_to_prod("replace", ""));
+        let backup = apply_with_backup(&world).await;
+        // The backup is an export of the destination, with every version.
+        let exports = world.jobs_of("export").await;
+        assert_eq!(
+            exports.iter().map(|job| job["tenant"].clone()).collect::<Vec<_>>(),
+            [json!("acme-uat"), json!("acme-prod")]
+        );
+        let index: Value =
+            serde_json::from_slice(&std::fs::read(world.path(&format!("{backup}.json"))).unwrap())
+                .unwrap();
+        let ids: Vec<String> = index["service_versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}={}",
+                    v["version_source"].as_str().unwrap(),
+                    v["version_id_source"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(ids, before);
+        let replaced = world.versions_of("acme-prod", "pricing/quote").await;
+        assert_ne!(replaced, before);
+
+        let dry = rollback(&world, &backup, &["--dry-run"]).await;
+        assert_eq!(dry["command"], "plan");
+        assert_eq!(promotion(&dry)["status"], "planned", "{dry:#}");
+        assert_eq!(promotion(&dry)["services"][0]["status"], "replaced");
+        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, replaced);
+
+        let restored = rollback(&world, &backup, &[]).await;
+        assert_eq!(restored["command"], "rollback");
+        assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
+        assert_eq!(promotion(&restored)["backup"], Value::Null);
+        assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+
+        let again = rollback(&world, &backup, &[]).await;
+        assert_eq!(promotion(&again)["status"], "skipped", "{again:#}");
+        assert_eq!(world.jobs_of("import").await.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
+    let world = World::start(QUICK).await;
+    let before = world.versions_of("acme-prod", "pricing/quote").await;
+    world.manifest(&quote_to_prod("add_version", "    backup: true\n"));
+    let output = world.cli(&["apply"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    let backups: Vec<_> = std::fs::read_dir(world.path(".spark-promote/backups"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".zip"))
+        .collect();
+    let [name] = backups.as_slice() else {
+        panic!("one backup expected: {backups:?}")
+    };
+    let backup = format!(".spark-promote/backups/{name}");
+    // The summary names the backup and the command that undoes the promotion.
+    assert!(
+        output.stdout.contains(&format!(
+            "- **Backup**: <code>{backup}</code> (undo with <code>spark-promote rollback --env prod \
+             --backup {backup}</code>)"
+        )),
+        "{}",
+        output.stdout
+    );
+    let updated = world.versions_of("acme-prod", "pricing/quote").await;
+    assert_eq!(updated.len(), before.len() + 2, "{updated:?}");
+
+    let restored = rollback(&world, &backup, &[]).await;
+    assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
+    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_version_without_backup_takes_none() {
+    let world = World::start(QUICK).await;
+    world.manifest(&quote_to_prod("add_version", ""));
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    assert_eq!(promotion(&output.json())["backup"], Value::Null);
+    assert_eq!(world.jobs_of("export").await.len(), 1);
+    assert!(!world.path(".spark-promote/backups").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_backup_export_stops_the_promotion_before_its_import() {
+    let world = World::start(QUICK).await;
+    let package = world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    assert!(package.is_file());
+    world.manifest(
+        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    services_existing: replace\n",
+    );
+    world
+        .fault(json!({ "fail_next_job": "the docstore is unavailable" }))
+        .await;
+    let before = world.versions_of("acme-prod", "pricing/quote").await;
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 1, "{output:?}");
+    let result = output.json();
+    assert_eq!(promotion(&result)["status"], "failed");
+    let errors = promotion(&result)["errors"].to_string();
+    assert!(
+        errors.contains("backup of pricing/quote in prod failed; nothing was imported")
+            && errors.contains("the docstore is unavailable"),
+        "{errors}"
+    );
+    assert!(world.jobs_of("import").await.is_empty());
+    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_destination_service_has_nothing_to_back_up_and_says_so() {
+    let world = World::start(QUICK).await;
+    world.manifest(&quote_to_prod(
+        "replace",
+        "    services:\n      - { source: pricing/quote, destination: pricing/quote-new }\n",
+    ));
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    let result = output.json();
+    assert_eq!(promotion(&result)["backup"], Value::Null);
+    let warnings = promotion(&result)["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "pricing/quote-new did not exist in prod before this import: a rollback cannot remove it"
+        ),
+        "{warnings}"
+    );
+    assert_eq!(world.jobs_of("export").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_refuses_a_backup_without_its_index() {
+    let world = World::start(QUICK).await;
+    world.manifest("promotions: []\n");
+    let package = world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
+    assert!(package.is_file());
+    let output = world
+        .cli(&["rollback", "--env", "prod", "--backup", "quote.zip"])
+        .await;
+    assert_eq!(output.code, 2, "{output:?}");
+    assert!(
+        output.stderr.contains("backup quote.zip: its index quote.zip.json is missing"),
+        "{}",
+        output.stderr
+    );
+}
