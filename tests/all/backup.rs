@@ -210,3 +210,57 @@ async fn rollback_refuses_a_backup_without_its_index() {
         output.stderr
     );
 }
+
+/// The value of a step output (`name<<DELIMITER`, value lines, `DELIMITER`).
+fn output(outputs: &str, name: &str) -> String {
+    let mut lines = outputs.lines();
+    let head = lines
+        .by_ref()
+        .find(|line| line.starts_with(&format!("{name}<<")))
+        .unwrap_or_else(|| panic!("no output {name} in {outputs}"));
+    let delimiter = head.split_once("<<").unwrap().1;
+    lines
+        .take_while(|line| *line != delimiter)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
+    let world = World::start(QUICK).await;
+    let before = world.versions_of("acme-prod", "pricing/quote").await;
+    world.manifest(&quote_to_prod("replace", ""));
+    let applied = world.action(&[("INPUT_COMMAND", "apply")]).await;
+    assert_eq!(applied.output.code, 0, "{applied:?}");
+    let backup = output(&applied.outputs, "backup");
+    assert!(
+        backup.starts_with(".spark-promote/backups/pricing-") && backup.ends_with("Z.zip"),
+        "the backup is relative to the workspace: {backup}"
+    );
+    assert!(world.path(&backup).is_file());
+    assert!(applied.result.contains(&format!("\"backup\": \"{backup}\"")));
+    assert_ne!(world.versions_of("acme-prod", "pricing/quote").await, before);
+
+    // No environment input: the backup's own (acme-prod is prod's and prodkey's URL, so it is named).
+    let ambiguous = world
+        .action(&[("INPUT_COMMAND", "rollback"), ("INPUT_BACKUP", &backup)])
+        .await;
+    assert_eq!(ambiguous.output.code, 2, "{ambiguous:?}");
+    assert!(
+        ambiguous.output.stderr.contains("which several environments of spark-promote.yaml have: name the environment"),
+        "{}",
+        ambiguous.output.stderr
+    );
+    let restored = world
+        .action(&[
+            ("INPUT_COMMAND", "rollback"),
+            ("INPUT_BACKUP", &backup),
+            ("INPUT_ENVIRONMENT", "prod"),
+        ])
+        .await;
+    assert_eq!(restored.output.code, 0, "{restored:?}");
+    restored.assert_no_secret();
+    assert_eq!(output(&restored.outputs, "status"), "completed");
+    assert!(restored.summary.contains("spark-promote rollback"), "{}", restored.summary);
+    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+}
