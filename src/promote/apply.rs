@@ -48,14 +48,18 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(
+    let decide = applied::decide(
         client,
         promotion,
         prepared.index.as_ref(),
         &correlation_id,
         &ctx.options.records,
-    )
-    .await?
+    );
+    match ctx
+        .options
+        .cancel
+        .unless("checking whether it was already applied", decide)
+        .await?
     {
         Verdict::Applied(applied) => {
             skipped(result, &applied);
