@@ -72,7 +72,8 @@ pub async fn action() -> anyhow::Result<Outcome> {
     if command == Command::Rollback {
         let backup = runner.inputs.backup.clone().unwrap_or_default();
         let environment = runner.inputs.environment.clone();
-        let promotion = super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
+        let promotion =
+            super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
         let result =
             promote::run_promotions(command, Arc::new(manifest), vec![promotion], options).await?;
         return report_run(&mut runner, &dir, work_dir, result, &cancel).await;

@@ -182,7 +182,8 @@ async fn in_destination(
         let held = read_versions(client, promotion, destination).await?;
         // A replace leaves the service with the package's versions only: one more (an add_version since,
         // or what a rollback removes) is something to import.
-        let extra = promotion.services_existing == ServicesExisting::Replace && held.len() > ids.len();
+        let extra =
+            promotion.services_existing == ServicesExisting::Replace && held.len() > ids.len();
         if extra || !ids.iter().all(|wanted| wanted.is_in(&held)) {
             return Ok(None);
         }

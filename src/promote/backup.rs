@@ -50,12 +50,15 @@ pub(crate) async fn take(
         let (folder, service) = destination
             .split_once('/')
             .with_context(|| format!("service {destination} is not of the form folder/service"))?;
-        let info = client.service_exists(folder, service).await.with_context(|| {
-            format!(
-                "backup: failed to check service {destination} in {}; nothing was imported",
-                promotion.to
-            )
-        })?;
+        let info = client
+            .service_exists(folder, service)
+            .await
+            .with_context(|| {
+                format!(
+                    "backup: failed to check service {destination} in {}; nothing was imported",
+                    promotion.to
+                )
+            })?;
         if info.exists {
             existing.push(destination);
         } else {
@@ -74,8 +77,9 @@ pub(crate) async fn take(
         .backup_dir
         .join(file_name(&promotion.name, std::time::SystemTime::now()));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("failed to create the backup directory {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!("failed to create the backup directory {}", parent.display())
+        })?;
     }
     let label = format!("{} backup", promotion.name);
     let turn = ctx.turn(client).await?;
@@ -132,7 +136,11 @@ fn destinations(promotion: &Promotion, index: Option<&ExportIndex>) -> Vec<Strin
 }
 
 /// The export of the existing destination services with all their versions.
-fn export_request(services: &[String], ctx: &Context, promotion: &Promotion) -> spark::ExportRequest {
+fn export_request(
+    services: &[String],
+    ctx: &Context,
+    promotion: &Promotion,
+) -> spark::ExportRequest {
     spark::ExportRequest {
         inputs: spark::ExportInputs {
             services: services.to_vec(),

@@ -56,7 +56,10 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
         // The backup is an export of the destination, with every version.
         let exports = world.jobs_of("export").await;
         assert_eq!(
-            exports.iter().map(|job| job["tenant"].clone()).collect::<Vec<_>>(),
+            exports
+                .iter()
+                .map(|job| job["tenant"].clone())
+                .collect::<Vec<_>>(),
             [json!("acme-uat"), json!("acme-prod")]
         );
         let index: Value =
@@ -83,13 +86,19 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
         assert_eq!(promotion(&dry)["status"], "planned", "{dry:#}");
         assert_eq!(promotion(&dry)["services"][0]["status"], "replaced");
         assert_eq!(world.jobs_of("import").await.len(), 1);
-        assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, replaced);
+        assert_eq!(
+            world.versions_of("acme-prod", "pricing/quote").await,
+            replaced
+        );
 
         let restored = rollback(&world, &backup, &[]).await;
         assert_eq!(restored["command"], "rollback");
         assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
         assert_eq!(promotion(&restored)["backup"], Value::Null);
-        assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+        assert_eq!(
+            world.versions_of("acme-prod", "pricing/quote").await,
+            before
+        );
 
         let again = rollback(&world, &backup, &[]).await;
         assert_eq!(promotion(&again)["status"], "skipped", "{again:#}");
@@ -128,7 +137,10 @@ async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
 
     let restored = rollback(&world, &backup, &[]).await;
     assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
-    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+    assert_eq!(
+        world.versions_of("acme-prod", "pricing/quote").await,
+        before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -167,7 +179,10 @@ async fn a_failed_backup_export_stops_the_promotion_before_its_import() {
         "{errors}"
     );
     assert!(world.jobs_of("import").await.is_empty());
-    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+    assert_eq!(
+        world.versions_of("acme-prod", "pricing/quote").await,
+        before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,7 +220,9 @@ async fn rollback_refuses_a_backup_without_its_index() {
         .await;
     assert_eq!(output.code, 2, "{output:?}");
     assert!(
-        output.stderr.contains("backup quote.zip: its index quote.zip.json is missing"),
+        output
+            .stderr
+            .contains("backup quote.zip: its index quote.zip.json is missing"),
         "{}",
         output.stderr
     );
@@ -238,8 +255,15 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
         "the backup is relative to the workspace: {backup}"
     );
     assert!(world.path(&backup).is_file());
-    assert!(applied.result.contains(&format!("\"backup\": \"{backup}\"")));
-    assert_ne!(world.versions_of("acme-prod", "pricing/quote").await, before);
+    assert!(
+        applied
+            .result
+            .contains(&format!("\"backup\": \"{backup}\""))
+    );
+    assert_ne!(
+        world.versions_of("acme-prod", "pricing/quote").await,
+        before
+    );
 
     // No environment input: the backup's own (acme-prod is prod's and prodkey's URL, so it is named).
     let ambiguous = world
@@ -247,7 +271,9 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
         .await;
     assert_eq!(ambiguous.output.code, 2, "{ambiguous:?}");
     assert!(
-        ambiguous.output.stderr.contains("which several environments of spark-promote.yaml have: name the environment"),
+        ambiguous.output.stderr.contains(
+            "which several environments of spark-promote.yaml have: name the environment"
+        ),
         "{}",
         ambiguous.output.stderr
     );
@@ -261,6 +287,13 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
     assert_eq!(restored.output.code, 0, "{restored:?}");
     restored.assert_no_secret();
     assert_eq!(output(&restored.outputs, "status"), "completed");
-    assert!(restored.summary.contains("spark-promote rollback"), "{}", restored.summary);
-    assert_eq!(world.versions_of("acme-prod", "pricing/quote").await, before);
+    assert!(
+        restored.summary.contains("spark-promote rollback"),
+        "{}",
+        restored.summary
+    );
+    assert_eq!(
+        world.versions_of("acme-prod", "pricing/quote").await,
+        before
+    );
 }
