@@ -80,6 +80,18 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
         assert_eq!(ids, before);
         let replaced = world.versions_of("acme-prod", "pricing/quote").await;
         assert_ne!(replaced, before);
+        // A re-run imports nothing, so it takes no second backup (only the source's export runs again).
+        let rerun = world.cli(&["apply", "--json"]).await;
+        assert_eq!(promotion(&rerun.json())["status"], "skipped", "{rerun:?}");
+        assert_eq!(promotion(&rerun.json())["backup"], Value::Null);
+        assert_eq!(world.jobs_of("export").await.len(), 3);
+        assert_eq!(
+            std::fs::read_dir(world.path(".spark-promote/backups"))
+                .unwrap()
+                .count(),
+            2,
+            "one backup and its index"
+        );
 
         let dry = rollback(&world, &backup, &["--dry-run"]).await;
         assert_eq!(dry["command"], "plan");
