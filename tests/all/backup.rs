@@ -156,14 +156,19 @@ async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn add_version_without_backup_takes_none() {
-    let world = World::start(QUICK).await;
-    world.manifest(&quote_to_prod("add_version", ""));
-    let output = world.cli(&["apply", "--json"]).await;
-    assert_eq!(output.code, 0, "{output:?}");
-    assert_eq!(promotion(&output.json())["backup"], Value::Null);
-    assert_eq!(world.jobs_of("export").await.len(), 1);
-    assert!(!world.path(".spark-promote/backups").exists());
+async fn add_version_by_default_and_replace_with_backup_false_take_none() {
+    for (existing, extra) in [("add_version", ""), ("replace", "    backup: false\n")] {
+        let world = World::start(QUICK).await;
+        world.manifest(&quote_to_prod(existing, extra));
+        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(output.code, 0, "{existing}: {output:?}");
+        assert_eq!(promotion(&output.json())["status"], "completed");
+        assert_eq!(promotion(&output.json())["backup"], Value::Null);
+        let exports = world.jobs_of("export").await;
+        assert_eq!(exports.len(), 1, "{existing}: only the source's export");
+        assert_eq!(exports[0]["tenant"], "acme-uat");
+        assert!(!world.path(".spark-promote/backups").exists());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
