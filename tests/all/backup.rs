@@ -314,3 +314,23 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
         before
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_asked_for_backup_of_a_package_whose_services_are_unknown_stops_the_import() {
+    let world = World::start(QUICK).await;
+    world
+        .export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
+    world.manifest(
+        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    services_existing: replace\n    backup: true\n",
+    );
+    let output = world.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 1, "{output:?}");
+    let errors = promotion(&output.json())["errors"].to_string();
+    assert!(
+        errors.contains("cannot back up prod: the services of this package are unknown"),
+        "{errors}"
+    );
+    assert!(world.jobs_of("import").await.is_empty());
+}
