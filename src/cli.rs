@@ -29,6 +29,8 @@ enum Command {
     Plan(RunArgs),
     /// Run the promotions: export where needed, then import.
     Apply(ApplyArgs),
+    /// Put back what a promotion replaced: re-import a backup (written by apply) with replace.
+    Rollback(RollbackArgs),
     /// Export services from an environment into a package (NAME.zip) and its index (NAME.zip.json).
     Export(ExportArgs),
     /// Show the status of an import or export job.
@@ -76,6 +78,32 @@ struct ApplyArgs {
     /// How long to wait for a busy tenant and for a job to finish.
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
     wait_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+struct RollbackArgs {
+    /// Path of the promotion manifest that names the environment.
+    #[arg(short, long, default_value = "spark-promote.yaml")]
+    manifest: PathBuf,
+    /// Environment of the manifest to restore.
+    #[arg(long = "env", value_name = "NAME")]
+    environment: String,
+    /// The backup package (e.g. .spark-promote/backups/pricing-20261201T143110Z.zip); its index
+    /// (NAME.zip.json) must be beside it.
+    #[arg(long, value_name = "FILE")]
+    backup: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Only show what the rollback would change (nothing is imported).
+    #[arg(long)]
+    dry_run: bool,
+    /// How long to wait for a busy tenant and for the job to finish.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    wait_timeout: Duration,
+    /// Also allow credentials to be sent to this host.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +232,18 @@ impl Cli {
                     args.run
                         .into_request(RunCommand::Apply, Some(args.wait_timeout)),
                 )
+                .await
+            }
+            Command::Rollback(args) => {
+                commands::rollback::rollback(commands::rollback::RollbackRequest {
+                    manifest: args.manifest,
+                    environment: args.environment,
+                    backup: args.backup,
+                    allowed_hosts: args.allowed_hosts,
+                    json: args.json,
+                    dry_run: args.dry_run,
+                    wait_timeout: args.wait_timeout,
+                })
                 .await
             }
             Command::Export(args) => {

@@ -47,6 +47,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         ActionCommand::Validate => return validate(&mut runner, &manifest).await,
         ActionCommand::Plan => Command::Plan,
         ActionCommand::Apply => Command::Apply,
+        ActionCommand::Rollback => Command::Rollback,
     };
     let dir = result_dir(&runner);
     std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
@@ -57,6 +58,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         progress: crate::progress::for_stderr(),
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
+        backup_dir: dir.join("backups"),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {
@@ -70,6 +72,15 @@ pub async fn action() -> anyhow::Result<Outcome> {
             None
         }
     };
+    if command == Command::Rollback {
+        let backup = runner.inputs.backup.clone().unwrap_or_default();
+        let environment = runner.inputs.environment.clone();
+        let promotion =
+            super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
+        let result =
+            promote::run_promotions(command, Arc::new(manifest), vec![promotion], options).await?;
+        return report_run(&mut runner, &dir, work_dir, result, &cancel).await;
+    }
     if let Some(deployments) = &deployments {
         if let Ok(selected) = manifest.select(&promotions) {
             let selected: Vec<(&str, &str)> = selected
@@ -96,7 +107,24 @@ pub async fn action() -> anyhow::Result<Outcome> {
     if let Some(deployments) = &deployments {
         warn_all(&mut runner, deployments.take_warnings())?;
     }
-    log_groups(&mut runner, &result)?;
+    report_run(&mut runner, &dir, work_dir, result, &cancel).await
+}
+
+/// After a plan, apply or rollback: the log groups, the result files, the job summary, the outputs and the
+/// comment; the result decides the exit code.
+async fn report_run(
+    runner: &mut Runner,
+    dir: &Path,
+    work_dir: tempfile::TempDir,
+    mut result: RunResult,
+    cancel: &Cancel,
+) -> anyhow::Result<Outcome> {
+    for promotion in &mut result.promotions {
+        if let Some(backup) = &promotion.backup {
+            promotion.backup = Some(relative(runner, Path::new(backup)).display().to_string());
+        }
+    }
+    log_groups(runner, &result)?;
     drop(work_dir);
     let summary = runner.summary_markdown(&result);
     let result_path = dir.join("result.json");
@@ -106,21 +134,21 @@ pub async fn action() -> anyhow::Result<Outcome> {
     runner.write_summary(&summary)?;
     runner.write_outputs(
         &result,
-        &relative(&runner, &result_path),
-        &relative(&runner, &summary_path),
+        &relative(runner, &result_path),
+        &relative(runner, &summary_path),
     )?;
     match runner.comment_client() {
         Ok(Some(client)) => match runner.comment(&client, &result).await {
             Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
             Err(err) => warn(
-                &mut runner,
+                runner,
                 &format!("the pull-request comment was not written: {err:#}"),
             )?,
         },
         Ok(None) => {}
-        Err(err) => warn(&mut runner, &format!("no pull-request comment: {err:#}"))?,
+        Err(err) => warn(runner, &format!("no pull-request comment: {err:#}"))?,
     }
-    Ok(result.outcome(&cancel))
+    Ok(result.outcome(cancel))
 }
 
 /// `validate` in the action: the manifest was loaded; the packages are checked too.

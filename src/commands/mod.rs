@@ -3,6 +3,7 @@ pub mod action;
 pub mod demo;
 pub mod export;
 pub mod job;
+pub mod rollback;
 pub mod run;
 pub mod validate;
 

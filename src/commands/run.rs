@@ -7,7 +7,8 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::Scope;
-use crate::promote::{self, RunOptions, cancel::Cancel, result::Command};
+use crate::promote::result::{Command, RunResult};
+use crate::promote::{self, RunOptions, cancel::Cancel};
 use crate::report::{self, RenderOptions};
 
 /// A `plan` or `apply` from the command line.
@@ -33,20 +34,30 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     if !problems.is_empty() {
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
-    let cancel = Cancel::on_signals().context("failed to listen for signals")?;
-    let options = RunOptions {
-        wait_timeout: request.wait_timeout,
-        cancel: cancel.clone(),
+    let options = options(request.wait_timeout)?;
+    let cancel = options.cancel.clone();
+    let result = promote::run(request.command, manifest, &request.promotions, options).await?;
+    print(&result, request.json)?;
+    Ok(result.outcome(&cancel))
+}
+
+/// The options of a run from the command line: its deadline, signals and progress on stderr.
+pub(super) fn options(wait_timeout: Duration) -> anyhow::Result<RunOptions> {
+    Ok(RunOptions {
+        wait_timeout,
+        cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress::for_stderr(),
         ..RunOptions::default()
-    };
-    let result = promote::run(request.command, manifest, &request.promotions, options).await?;
-    let text = if request.json {
-        report::json(&result)
+    })
+}
+
+/// Prints a run's result on stdout: the summary, or JSON.
+pub(super) fn print(result: &RunResult, json: bool) -> anyhow::Result<()> {
+    let text = if json {
+        report::json(result)
     } else {
-        report::markdown(&result, &RenderOptions::summary(None))
+        report::markdown(result, &RenderOptions::summary(None))
     };
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{text}").context("failed to write the result")?;
-    Ok(result.outcome(&cancel))
+    writeln!(stdout, "{text}").context("failed to write the result")
 }

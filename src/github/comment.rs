@@ -381,6 +381,7 @@ mod tests {
                 job_id: None,
                 export_job_id: None,
                 correlation_id: "c".to_string(),
+                backup: None,
                 services: Vec::new(),
                 service_versions: Vec::new(),
                 errors: Vec::new(),

@@ -17,6 +17,8 @@ pub enum ActionCommand {
     Plan,
     Apply,
     Validate,
+    /// Re-import the `backup` input's package with replace (see `spark-promote rollback`).
+    Rollback,
 }
 
 /// When to write the pull-request comment.
@@ -49,6 +51,10 @@ pub struct Inputs {
     /// The GitHub environment of each promotion's deployment, `{environment}` standing for the manifest's
     /// name of the destination (default `spark-{environment}`); none (the input set empty) records none.
     pub deployment_environment: Option<String>,
+    /// `rollback`: the backup package, relative to the workspace (required for that command).
+    pub backup: Option<PathBuf>,
+    /// `rollback`: the environment to restore; default: the one the backup was exported from.
+    pub environment: Option<String>,
 }
 
 impl Inputs {
@@ -71,6 +77,7 @@ impl Inputs {
                     ("plan", ActionCommand::Plan),
                     ("apply", ActionCommand::Apply),
                     ("validate", ActionCommand::Validate),
+                    ("rollback", ActionCommand::Rollback),
                 ],
             )?,
             None => default_command(read(env, "GITHUB_EVENT_NAME").as_deref()),
@@ -96,6 +103,13 @@ impl Inputs {
                 })
             })
             .transpose()?;
+        let backup = input("backup").map(PathBuf::from);
+        if command == ActionCommand::Rollback && backup.is_none() {
+            return Err(InvalidInput::msg(
+                "input 'backup' is required by command rollback: the path of a backup package",
+            )
+            .into());
+        }
         Ok(Inputs {
             command,
             manifest: PathBuf::from(
@@ -107,6 +121,8 @@ impl Inputs {
             wait_timeout,
             allowed_hosts: list(input("allowed-hosts").as_deref()),
             deployment_environment: deployment_environment(env),
+            backup,
+            environment: input("environment"),
         })
     }
 }
@@ -260,7 +276,14 @@ mod tests {
         let err = inputs(&[("INPUT_COMMAND", "deploy")]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "input 'command': 'deploy' is not one of plan, apply, validate"
+            "input 'command': 'deploy' is not one of plan, apply, validate, rollback"
+        );
+        assert_eq!(code_for_error(&err), 2);
+        let err = inputs(&[("INPUT_COMMAND", "rollback")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("input 'backup' is required by command rollback"),
+            "{err}"
         );
         assert_eq!(code_for_error(&err), 2);
         let err = inputs(&[("INPUT_COMMENT", "sometimes")]).unwrap_err();

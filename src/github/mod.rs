@@ -191,8 +191,9 @@ impl Runner {
 
 /// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` (each promotion's export
 /// job, then its import job) and `correlation-ids` (one a line, in the order of the promotions; jobs that did
-/// not start, and promotions that failed before their correlation id was known, are left out),
-/// `result` and `summary` (the paths of the JSON result and the markdown).
+/// not start, and promotions that failed before their correlation id was known, are left out), `backup` (the
+/// backups taken, one a line, relative to the workspace), `result` and `summary` (the paths of the JSON result
+/// and the markdown).
 pub fn outputs(
     result: &RunResult,
     result_path: &Path,
@@ -223,6 +224,16 @@ pub fn outputs(
                     .iter()
                     .map(|p| p.correlation_id.as_str())
                     .filter(|id| !id.is_empty())
+                    .collect(),
+            ),
+        ),
+        (
+            "backup",
+            lines(
+                result
+                    .promotions
+                    .iter()
+                    .filter_map(|p| p.backup.as_deref())
                     .collect(),
             ),
         ),

@@ -23,6 +23,8 @@ pub struct Promotion {
     pub source_system: Option<String>,
     /// Overrides the deterministic correlation id.
     pub correlation_id: Option<String>,
+    /// The manifest's `backup:`, when given (see [`Promotion::backs_up`]).
+    pub backup: Option<bool>,
 }
 
 impl Promotion {
@@ -31,6 +33,13 @@ impl Promotion {
         self.services
             .iter()
             .find(|mapping| mapping.source == source)
+    }
+
+    /// Whether the destination's existing services are exported before the import: the manifest's
+    /// `backup:`, by default only for `replace` (the one import that deletes versions).
+    pub fn backs_up(&self) -> bool {
+        self.backup
+            .unwrap_or(self.services_existing == ServicesExisting::Replace)
     }
 
     /// Where a source service (`folder/service`) goes: its mapping's destination, else its own place.

@@ -109,6 +109,9 @@ pub(crate) struct RawPromotion {
     /// Overrides the deterministic correlation id (the same content to the same place gets the same id).
     #[schemars(with = "Option<String>")]
     pub correlation_id: Option<Spanned<String>>,
+    /// Export the destination's existing services (all versions) before the import, for
+    /// `spark-promote rollback`; default: true for `services_existing: replace`, false otherwise.
+    pub backup: Option<bool>,
 }
 
 /// Where the package comes from: `environment` with at least one of `services`, `folders`, `version_ids`; or

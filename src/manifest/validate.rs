@@ -335,6 +335,7 @@ impl Checker<'_> {
             services,
             source_system,
             correlation_id,
+            backup,
         } = raw.value;
         let name_ok = self
             .check(name.referenced, check_name("promotion", &name.value))
@@ -358,6 +359,7 @@ impl Checker<'_> {
             services: services?,
             source_system: source_system?,
             correlation_id: correlation_id?,
+            backup,
         })
     }
 

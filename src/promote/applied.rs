@@ -7,8 +7,8 @@
 //! 2. the destination: Spark keeps a version's `version_id` on import where it can, so when every source
 //!    version id of the package is already at its destination service (`getversions`), the promotion has
 //!    nothing to do. Where the import keeps version numbers (`replace`, and `add_version` with `copy`),
-//!    each id must also be at its source's version number. A version or service deleted since is imported
-//!    again.
+//!    each id must also be at its source's version number; after a `replace` (and a rollback) the service
+//!    holds no other version. A version or service deleted since is imported again.
 //! 3. a promotion record (a GitHub deployment that the action wrote and reads back before the run): one
 //!    with our correlation id that succeeded, while the destination still holds its services, means
 //!    nothing to do. It covers what the version ids cannot: ids that did not migrate (a `replace` over
@@ -199,7 +199,11 @@ async fn in_destination(
     }
     for (destination, ids) in &wanted {
         let held = read_versions(client, promotion, destination).await?;
-        if !ids.iter().all(|wanted| wanted.is_in(&held)) {
+        // A replace leaves the service with the package's versions only: one more (an add_version since,
+        // or what a rollback removes) is something to import.
+        let extra =
+            promotion.services_existing == ServicesExisting::Replace && held.len() > ids.len();
+        if extra || !ids.iter().all(|wanted| wanted.is_in(&held)) {
             return Ok(None);
         }
     }

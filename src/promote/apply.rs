@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::applied::{self, Applied, Verdict};
+use super::backup;
 use super::context::Context;
 use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
 use super::messages;
@@ -47,11 +48,14 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    if let Verdict::Applied(applied) =
-        applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await?
-    {
-        skipped(result, &applied);
-        return Ok(());
+    match applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await? {
+        Verdict::Applied(applied) => {
+            skipped(result, &applied);
+            return Ok(());
+        }
+        Verdict::Import => backup::take(ctx, promotion, prepared.index.as_ref(), result).await?,
+        // An earlier run's import is under way: its own backup was taken before it started.
+        Verdict::Running { .. } => {}
     }
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();

@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub client: spark::ClientOptions,
     /// Where exported packages are kept during the run (default: a temporary directory).
     pub work_dir: Option<PathBuf>,
+    /// Where backups are kept (default: `.spark-promote/backups` in the working directory).
+    pub backup_dir: PathBuf,
     /// Told when each import starts and ends (the action writes GitHub deployments); records nothing by default.
     pub recorder: Arc<dyn Recorder>,
     /// Earlier successful promotions on record, read before the run (empty by default).
@@ -41,6 +43,7 @@ impl Default for RunOptions {
             source_system: format!("spark-promote/{}", env!("CARGO_PKG_VERSION")),
             client: spark::ClientOptions::default(),
             work_dir: None,
+            backup_dir: PathBuf::from(super::backup::DEFAULT_DIR),
             recorder: Arc::new(NoRecorder),
             records: Arc::new(Vec::new()),
         }

@@ -3,6 +3,7 @@
 //! The engine never renders: it returns a [`result::RunResult`] that `report` turns into text.
 mod applied;
 mod apply;
+pub mod backup;
 pub mod cancel;
 pub mod context;
 pub mod correlation;
@@ -24,4 +25,4 @@ mod source;
 pub mod version;
 
 pub use context::RunOptions;
-pub use run::run;
+pub use run::{run, run_promotions};

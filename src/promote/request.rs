@@ -154,7 +154,7 @@ pub fn import_request(
 }
 
 /// The promotion's `source_system` tag, or the run's default.
-fn source_system(promotion: &Promotion, default: &str) -> String {
+pub(crate) fn source_system(promotion: &Promotion, default: &str) -> String {
     promotion
         .source_system
         .clone()

@@ -7,6 +7,8 @@ use serde::Serialize;
 pub enum Command {
     Plan,
     Apply,
+    /// `rollback`: a backup re-imported with `replace` (by the apply engine).
+    Rollback,
 }
 
 /// Everything one run did, promotion by promotion.
@@ -61,6 +63,8 @@ pub struct PromotionResult {
     /// The export job's id, when the package came from an environment.
     pub export_job_id: Option<String>,
     pub correlation_id: String,
+    /// The backup taken before the import (a package; its index beside it as `.json`), if any.
+    pub backup: Option<String>,
     pub services: Vec<ServiceResult>,
     pub service_versions: Vec<VersionResult>,
     pub errors: Vec<String>,
@@ -133,6 +137,7 @@ impl PromotionResult {
             job_id: None,
             export_job_id: None,
             correlation_id: String::new(),
+            backup: None,
             services: Vec::new(),
             service_versions: Vec::new(),
             errors: Vec::new(),

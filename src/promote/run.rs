@@ -5,7 +5,7 @@ use super::context::{Context, RunOptions};
 use super::result::{Command, PromotionResult, PromotionStatus, RunResult};
 use super::{apply, plan, schedule};
 use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, Promotion};
 
 /// Runs `plan` or `apply` over the selected promotions (all when `selected` is empty).
 pub async fn run(
@@ -20,6 +20,16 @@ pub async fn run(
         .into_iter()
         .cloned()
         .collect();
+    run_promotions(command, manifest, promotions, options).await
+}
+
+/// Runs the given promotions (of `manifest`'s environments): `rollback` passes one made from a backup.
+pub async fn run_promotions(
+    command: Command,
+    manifest: Arc<Manifest>,
+    promotions: Vec<Promotion>,
+    options: RunOptions,
+) -> anyhow::Result<RunResult> {
     let ctx = Context::new(manifest.clone(), options)?;
     let ctx = &ctx;
     let results = schedule::per_key(
@@ -33,7 +43,7 @@ pub async fn run(
         },
         |promotion| async move {
             match command {
-                Command::Apply => apply::apply(ctx, &promotion).await,
+                Command::Apply | Command::Rollback => apply::apply(ctx, &promotion).await,
                 Command::Plan => plan::plan(ctx, &promotion).await,
             }
         },

@@ -52,6 +52,7 @@ fn command_label(command: Command) -> &'static str {
     match command {
         Command::Plan => "plan",
         Command::Apply => "apply",
+        Command::Rollback => "rollback",
     }
 }
 
@@ -190,6 +191,17 @@ fn section(doc: &mut Document, command: Command, promotion: &PromotionResult) {
         "- **Correlation id**: {}",
         code(&promotion.correlation_id)
     );
+    if let Some(backup) = &promotion.backup {
+        let _ = writeln!(
+            facts,
+            "- **Backup**: {} (undo with {})",
+            code(backup),
+            code(&format!(
+                "spark-promote rollback --env {} --backup {backup}",
+                promotion.target
+            ))
+        );
+    }
     let _ = writeln!(facts, "- **Duration**: {}", duration(promotion.duration_ms));
     let _ = writeln!(
         facts,

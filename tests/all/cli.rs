@@ -26,6 +26,7 @@ fn help_of_every_command_is_reviewed() {
         vec!["validate", "--help"],
         vec!["plan", "--help"],
         vec!["apply", "--help"],
+        vec!["rollback", "--help"],
         vec!["export", "--help"],
         vec!["status", "--help"],
         vec!["cancel", "--help"],

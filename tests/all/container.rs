@@ -170,9 +170,11 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
     };
     let inputs = [
         "allowed-hosts",
+        "backup",
         "command",
         "comment",
         "deployment-environment",
+        "environment",
         "github-token",
         "manifest",
         "promotions",
@@ -181,7 +183,14 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
     assert_eq!(keys("inputs"), inputs);
     assert_eq!(
         keys("outputs"),
-        ["correlation-ids", "job-ids", "result", "status", "summary"]
+        [
+            "backup",
+            "correlation-ids",
+            "job-ids",
+            "result",
+            "status",
+            "summary"
+        ]
     );
     for (name, input) in action["inputs"].as_object().unwrap() {
         assert!(

@@ -226,6 +226,7 @@ fn result(status: PromotionStatus) -> RunResult {
             job_id: Some("job-1".to_string()),
             export_job_id: None,
             correlation_id: "corr-1".to_string(),
+            backup: None,
             services: vec![ServiceResult {
                 source: "pricing/quote".to_string(),
                 destination: "pricing/quote".to_string(),

@@ -2,6 +2,7 @@
 mod support;
 
 mod action;
+mod backup;
 mod cli;
 mod container;
 mod examples;

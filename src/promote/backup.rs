@@ -1,0 +1,181 @@
+//! Backups before a destructive import: the destination's services that the import will change, exported
+//! with all their versions from the DESTINATION tenant and kept (package and index) under the backup
+//! directory, so that `spark-promote rollback` can put them back. A backup that was asked for and cannot
+//! be taken stops the promotion before its import.
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use super::context::Context;
+use super::export::{self, ExportIndex, ExportJob};
+use super::outputs::service_uri;
+use super::request;
+use super::result::PromotionResult;
+use crate::manifest::Promotion;
+use crate::spark;
+
+/// Where the CLI keeps backups, relative to the working directory (the workspace, in the action).
+pub const DEFAULT_DIR: &str = ".spark-promote/backups";
+
+/// Takes the backup of a promotion that is about to import (when it backs up), and names it in the
+/// result. Destination services that do not exist yet have nothing to back up: the result says so.
+pub(crate) async fn take(
+    ctx: &Context,
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    result: &mut PromotionResult,
+) -> anyhow::Result<()> {
+    if !promotion.backs_up() {
+        return Ok(());
+    }
+    let destinations = destinations(promotion, index);
+    if destinations.is_empty() {
+        if promotion.backup == Some(true) {
+            anyhow::bail!(
+                "cannot back up {}: the services of this package are unknown (add services: to the \
+                 promotion, or keep the export index beside the package); nothing was imported",
+                promotion.to
+            );
+        }
+        result.warnings.push(
+            "no backup: the services of this package are unknown (add services: to the promotion, or keep \
+             the export index beside the package)"
+                .to_string(),
+        );
+        return Ok(());
+    }
+    let client = ctx.client(&promotion.to)?;
+    let mut existing = Vec::new();
+    for destination in destinations {
+        let (folder, service) = destination
+            .split_once('/')
+            .with_context(|| format!("service {destination} is not of the form folder/service"))?;
+        let info = client
+            .service_exists(folder, service)
+            .await
+            .with_context(|| {
+                format!(
+                    "backup: failed to check service {destination} in {}; nothing was imported",
+                    promotion.to
+                )
+            })?;
+        if info.exists {
+            existing.push(destination);
+        } else {
+            result.warnings.push(format!(
+                "{destination} did not exist in {} before this import: a rollback cannot remove it \
+                 (Spark's ImpEx has no delete)",
+                promotion.to
+            ));
+        }
+    }
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let path = ctx
+        .options
+        .backup_dir
+        .join(file_name(&promotion.name, std::time::SystemTime::now()));
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!("failed to create the backup directory {}", parent.display())
+        })?;
+    }
+    let label = format!("{} backup", promotion.name);
+    let turn = ctx.turn(client).await?;
+    export::run(
+        ExportJob {
+            client,
+            environment: Some(&promotion.to),
+            request: export_request(&existing, ctx, promotion),
+            label: &label,
+            wait: ctx.options.wait_timeout,
+            cancel: &ctx.options.cancel,
+            progress: &ctx.options.progress,
+        },
+        Some(&path),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "backup of {} in {} failed; nothing was imported",
+            existing.join(", "),
+            promotion.to
+        )
+    })?;
+    drop(turn);
+    tracing::info!(
+        "{}: backed up {} from {} to {}",
+        promotion.name,
+        existing.join(", "),
+        promotion.to,
+        path.display()
+    );
+    result.backup = Some(path.display().to_string());
+    Ok(())
+}
+
+/// The destination services (`folder/service`) an import of the package writes: from its export index,
+/// else from the manifest's `services:`.
+fn destinations(promotion: &Promotion, index: Option<&ExportIndex>) -> Vec<String> {
+    let mut destinations: Vec<String> = match index {
+        Some(index) => index
+            .services
+            .iter()
+            .map(|service| promotion.destination_of(&service_uri(&service.service_uri_source)))
+            .collect(),
+        None => promotion
+            .services
+            .iter()
+            .map(|mapping| mapping.destination.clone())
+            .collect(),
+    };
+    destinations.sort();
+    destinations.dedup();
+    destinations
+}
+
+/// The export of the existing destination services with all their versions.
+fn export_request(
+    services: &[String],
+    ctx: &Context,
+    promotion: &Promotion,
+) -> spark::ExportRequest {
+    spark::ExportRequest {
+        inputs: spark::ExportInputs {
+            services: services.to_vec(),
+            ..spark::ExportInputs::default()
+        },
+        file_filter: Some(spark::FileFilter::Migrate),
+        version_filter: Some(spark::VersionFilter::All),
+        source_system: Some(request::source_system(
+            promotion,
+            &ctx.options.source_system,
+        )),
+        correlation_id: None,
+    }
+}
+
+/// `NAME-20261201T143110Z.zip`: the promotion and the UTC time, with no `:` (artifact names refuse it).
+fn file_name(promotion: &str, now: std::time::SystemTime) -> PathBuf {
+    let time: String = humantime::format_rfc3339_seconds(now)
+        .to_string()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    Path::new(&format!("{promotion}-{time}.zip")).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_is_named_by_promotion_and_utc_time_without_colons() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_135_470);
+        assert_eq!(
+            file_name("pricing", at),
+            PathBuf::from("pricing-20261201T143110Z.zip")
+        );
+    }
+}
