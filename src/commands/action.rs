@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
-use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Scope};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
 use crate::report;
 
@@ -25,8 +25,9 @@ fn process_env(name: &str) -> Option<String> {
 pub async fn action() -> anyhow::Result<Outcome> {
     let mut runner = Runner::from_env(&process_env, Box::new(std::io::stdout()))?;
     let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
-    // Only the selected promotions' environments have their secrets resolved (and masked).
-    let scope = Scope::promotions(&runner.inputs.promotions);
+    // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
+    // (and masked).
+    let scope = runner.inputs.scope();
     let manifest =
         match manifest::load_scoped(&runner.inputs.manifest, &process_env, &hosts, &scope) {
             Ok(manifest) => manifest,

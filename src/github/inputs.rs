@@ -58,6 +58,17 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// The environments whose secrets this step needs: the selected promotions' (all when none is
+    /// selected), or for a rollback with an `environment`, that one.
+    pub fn scope(&self) -> crate::manifest::Scope {
+        match (&self.command, &self.environment) {
+            (ActionCommand::Rollback, Some(environment)) => {
+                crate::manifest::Scope::Environment(environment.clone())
+            }
+            _ => crate::manifest::Scope::promotions(&self.promotions),
+        }
+    }
+
     /// Reads the inputs through `env` (the process environment in the action, a map in tests).
     ///
     /// The command defaults to `plan` on `pull_request` and `pull_request_target` events

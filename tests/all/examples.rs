@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use spark_promote::github::Inputs;
-use spark_promote::manifest::{self, HostPolicy, Scope};
+use spark_promote::manifest::{self, HostPolicy};
 
 /// The action as the example workflows use it.
 const ACTION: &str = "spark-promote/spark-promote@";
@@ -51,11 +51,22 @@ fn steps() -> Vec<Step> {
                         .map(|map| map.keys().cloned().collect())
                         .unwrap_or_default()
                 };
+                // `${{ inputs.NAME }}` of a manually run workflow: its default.
+                let dispatched = |value: &str| -> String {
+                    value
+                        .strip_prefix("${{ inputs.")
+                        .and_then(|rest| rest.strip_suffix(" }}"))
+                        .and_then(|input| {
+                            workflow["on"]["workflow_dispatch"]["inputs"][input]["default"].as_str()
+                        })
+                        .unwrap_or(value)
+                        .to_owned()
+                };
                 let with = step["with"]
                     .as_object()
                     .map(|map| {
                         map.iter()
-                            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                            .map(|(k, v)| (k.clone(), dispatched(v.as_str().unwrap())))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -96,7 +107,7 @@ fn load(step: &Step, set: &[String]) -> Result<manifest::Manifest, manifest::Man
                 .then(|| "dummy-value".to_owned())
         },
         &HostPolicy::default(),
-        &Scope::promotions(&inputs.promotions),
+        &inputs.scope(),
     )
 }
 
@@ -106,7 +117,7 @@ fn every_example_workflow_selects_promotions_of_the_example_manifest_and_passes_
     let steps = steps();
     assert_eq!(
         steps.len(),
-        3,
+        4,
         "one spark-promote step per example workflow"
     );
     for step in &steps {
