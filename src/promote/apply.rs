@@ -8,6 +8,7 @@ use super::context::Context;
 use super::jobs::{self, JobRun, Kind, Start, Watched};
 use super::messages;
 use super::outputs;
+use super::predict;
 use super::progress::Transfer;
 use super::record;
 use super::request;
@@ -36,6 +37,8 @@ async fn run(
     recorded: &AtomicBool,
 ) -> anyhow::Result<()> {
     let prepared = source::prepare(ctx, promotion, result).await?;
+    let listed = source::listed(prepared.index.as_ref(), promotion);
+    predict::check_mappings(promotion, &listed, prepared.index.is_some())?;
     let (mut entity, correlation_id) = request::import_request(
         ctx,
         promotion,
@@ -47,7 +50,7 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    if let Verdict::Applied(applied) = applied::decide(
+    match applied::decide(
         client,
         promotion,
         prepared.index.as_ref(),
@@ -56,8 +59,22 @@ async fn run(
     )
     .await?
     {
-        skipped(result, &applied);
-        return Ok(());
+        Verdict::Applied(applied) => {
+            skipped(result, &applied);
+            return Ok(());
+        }
+        // Attach to it: what it does is already decided.
+        Verdict::Running { .. } => {}
+        Verdict::Import => {
+            let predicted = predict::services(client, promotion, &listed).await?;
+            let failures = predict::failures(&predicted);
+            if !failures.is_empty() {
+                result.services = predicted;
+                result.errors.extend(failures);
+                result.status = PromotionStatus::Failed;
+                return Ok(());
+            }
+        }
     }
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();

@@ -13,6 +13,7 @@ mod messages;
 mod outputs;
 pub mod package;
 mod plan;
+mod predict;
 pub mod poll;
 pub mod progress;
 pub mod record;

@@ -19,7 +19,6 @@ pub(crate) struct Prepared {
 }
 
 /// The package of a promotion: checked from a file, or exported from the source environment.
-/// The package of a promotion: checked from a file, or exported from the source environment.
 pub(crate) async fn prepare(
     ctx: &Context,
     promotion: &Promotion,
@@ -114,7 +113,17 @@ pub(crate) async fn prepare_listing(
             (Some(exported.index), Some(content))
         }
     };
-    let services = match &index {
+    let services = listed(index.as_ref(), promotion);
+    Ok(Listing {
+        services,
+        content,
+        index,
+    })
+}
+
+/// The services a package holds: from its export index, else the manifest's `services:` (versions unknown).
+pub(crate) fn listed(index: Option<&ExportIndex>, promotion: &Promotion) -> Vec<Listed> {
+    match index {
         Some(index) => index
             .services
             .iter()
@@ -139,10 +148,5 @@ pub(crate) async fn prepare_listing(
                 versions: Vec::new(),
             })
             .collect(),
-    };
-    Ok(Listing {
-        services,
-        content,
-        index,
-    })
+    }
 }

@@ -9,6 +9,7 @@ mod hostile;
 mod idempotency;
 mod manifest;
 mod own_jobs;
+mod predictions;
 mod promote;
 mod python_sdk;
 mod reliability;
