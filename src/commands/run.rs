@@ -1,6 +1,7 @@
 //! `plan` and `apply`: run the selected promotions, print the summary (or `--json`) on stdout.
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,6 +17,8 @@ pub struct RunRequest {
     pub promotions: Vec<String>,
     pub allowed_hosts: Vec<String>,
     pub json: bool,
+    /// `--locked`: refuse to run without an up-to-date lock.
+    pub locked: bool,
     pub wait_timeout: Duration,
 }
 
@@ -31,8 +34,10 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     if !problems.is_empty() {
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
+    let lock = promote::lock::for_run(&manifest, &selected, request.locked).await?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let options = RunOptions {
+        lock: Arc::new(lock),
         wait_timeout: request.wait_timeout,
         cancel: cancel.clone(),
         progress: crate::progress::for_stderr(),

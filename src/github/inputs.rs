@@ -49,6 +49,8 @@ pub struct Inputs {
     /// The GitHub environment of each promotion's deployment, `{environment}` standing for the manifest's
     /// name of the destination (default `spark-{environment}`); none (the input set empty) records none.
     pub deployment_environment: Option<String>,
+    /// `locked: true`: refuse to plan or apply without an up-to-date lock file (as `--locked`).
+    pub locked: bool,
 }
 
 impl Inputs {
@@ -96,8 +98,13 @@ impl Inputs {
                 })
             })
             .transpose()?;
+        let locked = match input("locked") {
+            Some(value) => parse_choice("locked", &value, &[("true", true), ("false", false)])?,
+            None => false,
+        };
         Ok(Inputs {
             command,
+            locked,
             manifest: PathBuf::from(
                 input("manifest").unwrap_or_else(|| DEFAULT_MANIFEST.to_string()),
             ),

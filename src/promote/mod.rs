@@ -9,6 +9,7 @@ pub mod correlation;
 pub mod export;
 pub mod files;
 pub mod jobs;
+pub mod lock;
 mod messages;
 mod outputs;
 pub mod package;

@@ -5,11 +5,13 @@ use anyhow::Context as _;
 use super::context::Context;
 use super::correlation::Content;
 use super::export::{self, ExportIndex, ExportJob, Exported};
+use super::lock::{self, LockedPromotion};
 use super::outputs::service_uri;
 use super::package::{self, Package};
 use super::request;
 use super::result::PromotionResult;
 use crate::manifest::{Promotion, Source};
+use crate::spark;
 
 /// A package ready to import, with what identifies its content.
 pub(crate) struct Prepared {
@@ -58,13 +60,26 @@ async fn run_export(
         anyhow::bail!("promotion {} does not export", promotion.name);
     };
     let client = ctx.client(environment)?;
+    let mut request = request::export_request(promotion, &ctx.options.source_system)
+        .context("not an environment source")?;
+    if let Some(locked) = ctx.options.lock.get(&promotion.name) {
+        // Exactly the locked versions: the import's correlation id then derives from them.
+        result
+            .warnings
+            .extend(lock::check_source(client, environment, locked).await?);
+        request.inputs = spark::ExportInputs {
+            folders: Vec::new(),
+            services: Vec::new(),
+            version_ids: locked.version_ids(),
+        };
+        request.version_filter = Some(spark::VersionFilter::All);
+    }
     let turn = ctx.turn(client).await?;
     let exported = export::run(
         ExportJob {
             client,
             environment: Some(environment),
-            request: request::export_request(promotion, &ctx.options.source_system)
-                .context("not an environment source")?,
+            request,
             label: &promotion.name,
             wait: ctx.options.wait_timeout,
             cancel: &ctx.options.cancel,
@@ -148,5 +163,24 @@ pub(crate) fn listed(index: Option<&ExportIndex>, promotion: &Promotion) -> Vec<
                 versions: Vec::new(),
             })
             .collect(),
+    }
+}
+
+/// What a promotion's lock entry is now: the versions its selectors resolve to in the source (an export,
+/// not downloaded), or its package's sha256.
+pub(crate) async fn resolve_lock(
+    ctx: &Context,
+    promotion: &Promotion,
+) -> anyhow::Result<LockedPromotion> {
+    let mut result = PromotionResult::begin(promotion);
+    match &promotion.source {
+        Source::Package { path, display } => {
+            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
+            Ok(LockedPromotion::of_package(promotion, &package.sha256))
+        }
+        Source::Environment { environment, .. } => {
+            let exported = run_export(ctx, promotion, &mut result, None).await?;
+            LockedPromotion::of_export(promotion, environment, &exported.index)
+        }
     }
 }

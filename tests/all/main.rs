@@ -7,6 +7,7 @@ mod container;
 mod github;
 mod hostile;
 mod idempotency;
+mod lock;
 mod manifest;
 mod own_jobs;
 mod predictions;
