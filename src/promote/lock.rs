@@ -290,13 +290,16 @@ pub(crate) async fn check_source(
 ) -> anyhow::Result<Vec<String>> {
     let mut by_service: BTreeMap<&str, Vec<&LockedVersion>> = BTreeMap::new();
     for version in &locked.versions {
-        by_service.entry(&version.service).or_default().push(version);
+        by_service
+            .entry(&version.service)
+            .or_default()
+            .push(version);
     }
     let mut warnings = Vec::new();
     for (service, versions) in by_service {
-        let (folder, name) = service
-            .split_once('/')
-            .with_context(|| format!("locked service {service} is not of the form folder/service"))?;
+        let (folder, name) = service.split_once('/').with_context(|| {
+            format!("locked service {service} is not of the form folder/service")
+        })?;
         let held = client
             .service_versions(folder, name)
             .await
@@ -313,7 +316,10 @@ pub(crate) async fn check_source(
                 gone.version_id
             );
         }
-        let newest_locked = versions.iter().filter_map(|v| SemVer::parse(&v.version)).max();
+        let newest_locked = versions
+            .iter()
+            .filter_map(|v| SemVer::parse(&v.version))
+            .max();
         let newest_held = held
             .iter()
             .filter_map(|v| v.version.as_deref().and_then(SemVer::parse))

@@ -164,8 +164,8 @@ async fn service_verdict(
         }
         ServicesExisting::AddVersion => {
             if update == UpdateVersionType::Copy
-                && let Some(taken) = copied_onto_existing(client, promotion, listed, folder, service)
-                    .await?
+                && let Some(taken) =
+                    copied_onto_existing(client, promotion, listed, folder, service).await?
             {
                 row.status = ServiceStatus::WouldFail;
                 row.detail = Some(format!(

@@ -170,6 +170,7 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
         "comment",
         "deployment-environment",
         "github-token",
+        "locked",
         "manifest",
         "promotions",
         "wait-timeout",

@@ -34,7 +34,10 @@ async fn version_id(world: &World, tenant: &str, uri: &str, version: &str) -> St
         .versions_of(tenant, uri)
         .await
         .iter()
-        .find_map(|held| held.strip_prefix(&format!("{version}=")).map(str::to_string))
+        .find_map(|held| {
+            held.strip_prefix(&format!("{version}="))
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| panic!("{uri} {version} is not in {tenant}"))
 }
 
@@ -72,7 +75,8 @@ async fn apply_ships_the_locked_versions_after_the_source_moved_on_and_plan_says
     let plan = plan.json();
     assert!(
         strings(&promotion(&plan)["warnings"]).contains(
-            &"uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update".to_string()
+            &"uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update"
+                .to_string()
         ),
         "{plan:#}"
     );
@@ -119,7 +123,10 @@ async fn a_locked_version_gone_from_the_source_fails_before_any_import() {
         );
     }
     assert!(world.jobs_of("import").await.is_empty());
-    assert!(world.jobs_of("export").await.len() == 1, "only the lock's export ran");
+    assert!(
+        world.jobs_of("export").await.len() == 1,
+        "only the lock's export ran"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

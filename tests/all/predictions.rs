@@ -34,7 +34,9 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
     let cases: Vec<(&str, String, i32, &str)> = vec![
         (
             "copy onto a version number the destination holds",
-            format!("{from_uat}\n    to: prod\n    services_existing: add_version\n    update_version_type: copy"),
+            format!(
+                "{from_uat}\n    to: prod\n    services_existing: add_version\n    update_version_type: copy"
+            ),
             1,
             "pricing/quote → pricing/quote would fail: version 1.0.0 of pricing/quote already exists in prod \
              and update_version_type is copy",
@@ -72,7 +74,9 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
         let world = World::start(QUICK).await;
         let big = std::fs::File::create(world.path("big.zip")).unwrap();
         big.set_len(201 * 1024 * 1024).unwrap();
-        world.manifest(&format!("promotions:\n  - name: pricing\n    {promotion}\n"));
+        world.manifest(&format!(
+            "promotions:\n  - name: pricing\n    {promotion}\n"
+        ));
         let plan = world.cli(&["plan", "--json"]).await;
         let apply = world.cli(&["apply", "--json"]).await;
         let (plan, apply) = (verdict(&plan), verdict(&apply));
