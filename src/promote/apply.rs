@@ -50,14 +50,18 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(
+    let decided = applied::decide(
         client,
         promotion,
         prepared.index.as_ref(),
         &correlation_id,
         &ctx.options.records,
-    )
-    .await?
+    );
+    match ctx
+        .options
+        .cancel
+        .unless("looking for an earlier import", decided)
+        .await?
     {
         Verdict::Applied(applied) => {
             skipped(result, &applied);
