@@ -285,6 +285,19 @@ mod tests {
     }
 
     #[test]
+    fn locked_is_off_unless_true_and_refuses_other_words() {
+        assert!(!inputs(&[]).unwrap().locked);
+        assert!(inputs(&[("INPUT_LOCKED", "True")]).unwrap().locked);
+        assert!(!inputs(&[("INPUT_LOCKED", "false")]).unwrap().locked);
+        let err = inputs(&[("INPUT_LOCKED", "yes")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "input 'locked': 'yes' is not one of true, false"
+        );
+        assert_eq!(code_for_error(&err), 2);
+    }
+
+    #[test]
     fn the_token_is_not_printed_by_debug() {
         let read = inputs(&[("INPUT_GITHUB-TOKEN", "ghs_secret_value")]).unwrap();
         assert!(!format!("{read:?}").contains("ghs_secret_value"));
