@@ -159,6 +159,8 @@ impl Lock {
 pub struct RunLock {
     /// The up-to-date entries of the selected promotions.
     pub promotions: BTreeMap<String, LockedPromotion>,
+    /// Selected promotions whose lock entry is missing or stale (without `--locked`): the warning to report.
+    pub unused: BTreeMap<String, String>,
 }
 
 impl RunLock {
@@ -166,12 +168,17 @@ impl RunLock {
     pub fn get(&self, name: &str) -> Option<&LockedPromotion> {
         self.promotions.get(name)
     }
+
+    /// Why a promotion's lock entry is not used, when a lock is present but does not fit it.
+    pub fn unused(&self, name: &str) -> Option<&str> {
+        self.unused.get(name).map(String::as_str)
+    }
 }
 
 /// Reads the lock beside the manifest for a run of `selected` promotions. With `required` (`--locked`),
 /// a missing lock, a stale entry (manifest entry or package changed) or a promotion it does not cover is
-/// refused (exit 2); without, such entries are left out (the promotion resolves its selectors live) with a
-/// warning on stderr.
+/// refused (exit 2); without, such entries are left out (the promotion resolves its selectors live) and
+/// the promotion's result says so.
 pub async fn for_run(
     manifest: &Manifest,
     selected: &[&Promotion],
@@ -188,6 +195,7 @@ pub async fn for_run(
         return Ok(RunLock::default());
     };
     let mut promotions = BTreeMap::new();
+    let mut unused = BTreeMap::new();
     let mut problems = Vec::new();
     for promotion in selected {
         let name = &promotion.name;
@@ -206,9 +214,10 @@ pub async fn for_run(
             },
         };
         if let Some(problem) = problem {
-            if !required {
-                tracing::warn!("{problem}; resolving its selectors now");
-            }
+            unused.insert(
+                name.clone(),
+                format!("{problem}; its selectors were resolved without the lock"),
+            );
             problems.push(problem);
         }
     }
@@ -218,7 +227,7 @@ pub async fn for_run(
             problems.join("\n--locked: ")
         )));
     }
-    Ok(RunLock { promotions })
+    Ok(RunLock { promotions, unused })
 }
 
 /// Why a lock entry no longer fits its promotion, if it does not.

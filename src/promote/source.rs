@@ -26,6 +26,7 @@ pub(crate) async fn prepare(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Prepared> {
+    note_unused_lock(ctx, promotion, result);
     match &promotion.source {
         Source::Package { path, display } => {
             let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
@@ -46,6 +47,14 @@ pub(crate) async fn prepare(
                 index: Some(exported.index),
             })
         }
+    }
+}
+
+/// Says when the lock file is present but its entry for this promotion is missing or stale.
+fn note_unused_lock(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult) {
+    if let Some(why) = ctx.options.lock.unused(&promotion.name) {
+        tracing::warn!("{}: {why}", promotion.name);
+        result.warnings.push(why.to_string());
     }
 }
 
@@ -114,6 +123,7 @@ pub(crate) async fn prepare_listing(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Listing> {
+    note_unused_lock(ctx, promotion, result);
     let (index, content) = match &promotion.source {
         Source::Package { path, display } => {
             let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;

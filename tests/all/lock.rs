@@ -145,6 +145,18 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
 
     assert_eq!(world.cli(&["lock"]).await.code, 0);
     world.manifest(&LATEST_QUOTE.replace("add_version", "replace"));
+    let without = world.cli(&["plan", "--json"]).await;
+    assert_eq!(
+        without.code, 0,
+        "without --locked a stale entry is a warning: {without:?}"
+    );
+    assert!(
+        strings(&promotion(&without.json())["warnings"]).contains(&format!(
+            "{lock} is stale for promotion pricing (its manifest entry changed); run \
+             `spark-promote lock -p pricing`; its selectors were resolved without the lock"
+        )),
+        "{without:?}"
+    );
     let stale = world.cli(&["plan", "--locked"]).await;
     assert_eq!(stale.code, 2, "{stale:?}");
     assert!(
@@ -225,4 +237,16 @@ async fn the_lock_file_is_reviewed_as_a_snapshot() {
     // Locking again with nothing changed writes the same bytes: a lock's diff is only real change.
     assert_eq!(world.cli(&["lock"]).await.code, 0);
     assert_eq!(read(&world.path("spark-promote.lock")), written);
+
+    // A committed package that changed since it was locked makes its entry stale.
+    crate::support::package::write(&world.path("packages/quote.zip"), &["pricing/quote"], 16);
+    let changed = world.cli(&["plan", "--locked", "-p", "committed"]).await;
+    assert_eq!(changed.code, 2, "{changed:?}");
+    assert!(
+        changed.stderr.contains(
+            "--locked: spark-promote.lock is stale for promotion committed (package packages/quote.zip \
+             changed); run `spark-promote lock -p committed`"
+        ),
+        "{changed:?}"
+    );
 }
