@@ -198,7 +198,7 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_lock_file_is_reviewed_as_a_snapshot() {
+async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entry_stale() {
     let world = World::start(QUICK).await;
     std::fs::create_dir_all(world.path("packages")).unwrap();
     crate::support::package::write(&world.path("packages/quote.zip"), &["pricing/quote"], 16);

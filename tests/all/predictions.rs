@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{Output, World};
+use crate::support::cli::{Output, World, each_compat};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -70,31 +70,37 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
             "promotion pricing: package big.zip: is 210763776 bytes, over the tenant's upload limit of 209715200 bytes",
         ),
     ];
-    for (case, promotion, code, words) in cases {
-        let world = World::start(QUICK).await;
-        let big = std::fs::File::create(world.path("big.zip")).unwrap();
-        big.set_len(201 * 1024 * 1024).unwrap();
-        world.manifest(&format!(
-            "promotions:\n  - name: pricing\n    {promotion}\n"
-        ));
-        let plan = world.cli(&["plan", "--json"]).await;
-        let apply = world.cli(&["apply", "--json"]).await;
-        let (plan, apply) = (verdict(&plan), verdict(&apply));
-        assert_eq!(plan, apply, "{case}: plan and apply differ");
-        assert_eq!(plan.0, code, "{case}: {plan:?}");
-        assert!(
-            plan.1.iter().any(|error| error == words),
-            "{case}: {:?} should hold {words:?}",
-            plan.1
-        );
-        assert!(
-            world.jobs_of("import").await.is_empty(),
-            "{case}: apply imported"
-        );
-        assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await.len(),
-            1,
-            "{case}: prod changed"
-        );
-    }
+    each_compat(|compat| {
+        let cases = cases.clone();
+        async move {
+            for (case, promotion, code, words) in cases {
+                let world = World::start_compat(QUICK, compat).await;
+                let big = std::fs::File::create(world.path("big.zip")).unwrap();
+                big.set_len(201 * 1024 * 1024).unwrap();
+                world.manifest(&format!(
+                    "promotions:\n  - name: pricing\n    {promotion}\n"
+                ));
+                let plan = world.cli(&["plan", "--json"]).await;
+                let apply = world.cli(&["apply", "--json"]).await;
+                let (plan, apply) = (verdict(&plan), verdict(&apply));
+                assert_eq!(plan, apply, "{case}: plan and apply differ");
+                assert_eq!(plan.0, code, "{case}: {plan:?}");
+                assert!(
+                    plan.1.iter().any(|error| error == words),
+                    "{case}: {:?} should hold {words:?}",
+                    plan.1
+                );
+                assert!(
+                    world.jobs_of("import").await.is_empty(),
+                    "{case}: apply imported"
+                );
+                assert_eq!(
+                    world.versions_of("acme-prod", "pricing/quote").await.len(),
+                    1,
+                    "{case}: prod changed"
+                );
+            }
+        }
+    })
+    .await;
 }
