@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{World, read};
+use crate::support::cli::{World, each_compat, read};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -60,44 +60,47 @@ async fn publish_newer_quote_in_uat(world: &World) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_ships_the_locked_versions_after_the_source_moved_on_and_plan_says_so() {
-    let world = World::start(QUICK).await;
-    world.manifest(LATEST_QUOTE);
-    let locked = world.cli(&["lock"]).await;
-    assert_eq!(locked.code, 0, "{locked:?}");
-    locked.assert_no_secret();
-    let locked_id = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
-    assert!(read(&world.path("spark-promote.lock")).contains(&locked_id));
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        world.manifest(LATEST_QUOTE);
+        let locked = world.cli(&["lock"]).await;
+        assert_eq!(locked.code, 0, "{locked:?}");
+        locked.assert_no_secret();
+        let locked_id = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
+        assert!(read(&world.path("spark-promote.lock")).contains(&locked_id));
 
-    publish_newer_quote_in_uat(&world).await;
+        publish_newer_quote_in_uat(&world).await;
 
-    let plan = world.cli(&["plan", "--json", "--locked"]).await;
-    assert_eq!(plan.code, 0, "{plan:?}");
-    let plan = plan.json();
-    assert!(
-        strings(&promotion(&plan)["warnings"]).contains(
-            &"uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update"
-                .to_string()
-        ),
-        "{plan:#}"
-    );
-    assert_eq!(promotion(&plan)["services"][0]["next_version"], "1.1.0");
+        let plan = world.cli(&["plan", "--json", "--locked"]).await;
+        assert_eq!(plan.code, 0, "{plan:?}");
+        let plan = plan.json();
+        assert!(
+            strings(&promotion(&plan)["warnings"]).contains(
+                &"uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update"
+                    .to_string()
+            ),
+            "{plan:#}"
+        );
+        assert_eq!(promotion(&plan)["services"][0]["next_version"], "1.1.0");
 
-    let apply = world.cli(&["apply", "--json", "--locked"]).await;
-    assert_eq!(apply.code, 0, "{apply:?}");
-    let apply = apply.json();
-    assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
-    let shipped: Vec<&Value> = promotion(&apply)["service_versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|version| &version["version_id_source"])
-        .collect();
-    assert_eq!(shipped, vec![&Value::String(locked_id)], "{apply:#}");
-    assert_eq!(
-        promotion(&apply)["correlation_id"],
-        promotion(&plan)["correlation_id"],
-        "the correlation id derives from the locked ids"
-    );
+        let apply = world.cli(&["apply", "--json", "--locked"]).await;
+        assert_eq!(apply.code, 0, "{apply:?}");
+        let apply = apply.json();
+        assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
+        let shipped: Vec<&Value> = promotion(&apply)["service_versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|version| &version["version_id_source"])
+            .collect();
+        assert_eq!(shipped, vec![&Value::String(locked_id)], "{apply:#}");
+        assert_eq!(
+            promotion(&apply)["correlation_id"],
+            promotion(&plan)["correlation_id"],
+            "the correlation id derives from the locked ids"
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
