@@ -4,21 +4,31 @@
 # an environment source with add_version, one with replace and a remap, and a committed package.
 #
 # Usage: bash bench/idempotency.sh      (prints a markdown table; raw stats under bench/out/idempotency/)
+# BENCH_BIN=target/debug/spark-promote skips the release build (API calls do not depend on the profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=$root/bench/out/idempotency
 rm -rf "$out" && mkdir -p "$out"
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 2; }
-cargo build --release --locked >&2
-bin=$root/target/release/spark-promote
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release --locked >&2
+fi
+bin=$(realpath "${BENCH_BIN:-$root/target/release/spark-promote}")
 
+sandbox_pid=
+stop_sandbox() { [ -z "$sandbox_pid" ] || { kill -INT "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; sandbox_pid=; }; }
+trap stop_sandbox EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
-"$bin" sandbox --listen "127.0.0.1:$port" --job-duration 1s >"$out/sandbox.log" 2>&1 &
-sandbox_pid=$!
-trap 'kill -INT $sandbox_pid 2>/dev/null || true; wait $sandbox_pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fsS "$url/_sandbox/jobs" >/dev/null 2>&1 && break; sleep 0.1; done
+# A fresh sandbox (demo seed) per promotion: a version id is kept only once per tenant, so cases would
+# otherwise change each other's results.
+start_sandbox() {
+  stop_sandbox
+  "$bin" sandbox --listen "127.0.0.1:$port" --job-duration 1s >>"$out/sandbox.log" 2>&1 &
+  sandbox_pid=$!
+  for _ in $(seq 100); do curl -fsS "$url/_sandbox/jobs" >/dev/null 2>&1 && break; sleep 0.1; done
+}
 
 export SPARK_UAT_CLIENT_ID=ci-uat SPARK_UAT_CLIENT_SECRET=ci-uat-secret SPARK_PROD_TOKEN=tok-acme-prod
 head="version: 1
@@ -32,14 +42,15 @@ declare -A cases=(
   [package]="  - { name: package, from: { package: quote.zip }, to: prod, services_existing: replace }"
 )
 cd "$out"
-printf '%s\n  []\n' "$head" >spark-promote.yaml
-"$bin" export --env uat --service pricing/quote -o quote.zip >/dev/null 2>&1
 
-calls() { curl -fsS "$url/_sandbox/stats" | jq -r '[.requests[] | "\(.route) \(.count)"] | join(", ")'; }
+calls() { curl -fsS "$url/_sandbox/stats" | jq -r '[.requests[] | "\(.route)@\(.tenant) \(.count)"] | join(", ")'; }
 total() { curl -fsS "$url/_sandbox/stats" | jq -r '.total'; }
 echo "| promotion | run | status | API calls | by route |"
 echo "|---|---|---|---:|---|"
 for name in add_version replace-remap package; do
+  start_sandbox
+  printf '%s\n  []\n' "$head" >spark-promote.yaml
+  "$bin" export --env uat --service pricing/quote -o quote.zip >/dev/null 2>&1
   printf '%s\n%s\n' "$head" "${cases[$name]}" >spark-promote.yaml
   for run in first "re-run within the hour" "re-run 2 h later"; do
     [ "$run" = "re-run 2 h later" ] && curl -fsS -X POST "$url/_sandbox/clock" -H 'content-type: application/json' -d '{"advance_seconds": 7200}' >/dev/null

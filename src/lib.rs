@@ -4,6 +4,7 @@
 //! `cli` → `github`, `promote`, `report`, `sandbox`, `manifest`; `github` → `promote`, `report`;
 //! `promote` → `spark`, `manifest`; `report` → `promote` (result types only).
 //! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
+//! `retry` is the one retry core of both HTTP clients (`spark` and `github`). See docs/architecture.md.
 
 pub mod cli;
 pub mod commands;
@@ -14,5 +15,6 @@ pub mod manifest;
 pub mod progress;
 pub mod promote;
 pub mod report;
+pub mod retry;
 pub mod sandbox;
 pub mod spark;

@@ -11,24 +11,17 @@ use octocrab::Octocrab;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-/// How reads and updates are retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included.
-    pub attempts: u32,
-    /// The wait before the second attempt; doubled for each later one (when the server names no wait).
-    pub first_delay: Duration,
-    /// The most a request waits in all; a rate limit that resets later is an error.
-    pub max_wait: Duration,
-}
+pub use crate::retry::RetryPolicy;
+use crate::retry::{self, Attempt};
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            first_delay: Duration::from_secs(1),
-            max_wait: Duration::from_secs(60),
-        }
+/// GitHub's default policy: 3 retries from 1 s, at most a minute of waiting in all (a rate limit that
+/// resets later is an error at once).
+pub fn default_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(30),
+        max_wait: Duration::from_secs(60),
     }
 }
 
@@ -104,7 +97,7 @@ impl Client {
             .context("failed to build the GitHub client")?;
         Ok(Client {
             octocrab,
-            retry: RetryPolicy::default(),
+            retry: default_policy(),
         })
     }
 
@@ -143,75 +136,69 @@ impl Client {
         body: Option<&serde_json::Value>,
         retry: Retry,
     ) -> Result<String, ApiError> {
-        let mut waited = Duration::ZERO;
-        let mut attempt = 1;
-        loop {
-            let backoff = self.retry.first_delay * 2u32.saturating_pow(attempt - 1);
-            let built = self
-                .octocrab
-                .build_request(
-                    http::Request::builder().method(method.clone()).uri(path),
-                    body,
-                )
-                .map_err(|source| ApiError::Transport {
-                    request: request.to_string(),
-                    source,
-                })?;
-            let (wait, error, retryable) = match self.octocrab.execute(built).await {
-                Err(source) => (
-                    backoff,
-                    ApiError::Transport {
-                        request: request.to_string(),
-                        source,
-                    },
-                    retry == Retry::Idempotent,
-                ),
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let text = self
-                        .octocrab
-                        .body_to_string(response)
-                        .await
-                        .map_err(|source| ApiError::Transport {
-                            request: request.to_string(),
-                            source,
-                        })?;
-                    if status.is_success() {
-                        return Ok(text);
-                    }
-                    let rate_limited = is_rate_limited(status, &headers);
-                    let error = ApiError::Status {
-                        request: request.to_string(),
-                        status,
-                        message: error_message(&text),
-                        rate_limited,
-                    };
-                    let transient = rate_limited || is_transient(status);
-                    if !transient {
-                        return Err(error);
-                    }
-                    (
-                        server_wait(&headers).unwrap_or(backoff),
-                        error,
-                        rate_limited || retry == Retry::Idempotent,
-                    )
-                }
-            };
-            let may_retry = retryable && attempt < self.retry.attempts;
-            if !may_retry || waited + wait > self.retry.max_wait {
-                return Err(error);
+        retry::run(&self.retry, || {
+            self.attempt(request, method.clone(), path, body, retry)
+        })
+        .await
+    }
+
+    /// One attempt: the answer, or whether the failure is worth another attempt (see [`Retry`]).
+    async fn attempt(
+        &self,
+        request: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        retry: Retry,
+    ) -> Attempt<String, ApiError> {
+        let transport = |source| ApiError::Transport {
+            request: request.to_string(),
+            source,
+        };
+        let built = match self
+            .octocrab
+            .build_request(http::Request::builder().method(method).uri(path), body)
+        {
+            Ok(built) => built,
+            Err(source) => return Attempt::Fail(transport(source)),
+        };
+        let response = match self.octocrab.execute(built).await {
+            Ok(response) => response,
+            Err(source) if retry == Retry::Idempotent => {
+                return Attempt::Retry {
+                    error: transport(source),
+                    after: None,
+                };
             }
-            tracing::debug!(%error, ?wait, attempt, "retrying a GitHub request");
-            tokio::time::sleep(wait).await;
-            waited += wait;
-            attempt += 1;
+            Err(source) => return Attempt::Fail(transport(source)),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = match self.octocrab.body_to_string(response).await {
+            Ok(text) => text,
+            Err(source) => return Attempt::Fail(transport(source)),
+        };
+        if status.is_success() {
+            return Attempt::Done(text);
+        }
+        let rate_limited = is_rate_limited(status, &headers);
+        let error = ApiError::Status {
+            request: request.to_string(),
+            status,
+            message: error_message(&text),
+            rate_limited,
+        };
+        // A rate limit refused the request before doing anything: any request may wait it out. A server
+        // error may have done the work: only an idempotent request is sent again.
+        if rate_limited || (retry == Retry::Idempotent && retry::is_transient(status)) {
+            Attempt::Retry {
+                error,
+                after: server_wait(&headers),
+            }
+        } else {
+            Attempt::Fail(error)
         }
     }
-}
-
-fn is_transient(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 500 | 502 | 503 | 504)
 }
 
 /// 429, or a 403 that GitHub marks as a (primary or secondary) rate limit.
@@ -225,8 +212,8 @@ fn is_rate_limited(status: StatusCode, headers: &HeaderMap) -> bool {
 /// The wait the server asks for: `Retry-After` seconds, or until `x-ratelimit-reset` (epoch seconds)
 /// when no requests remain.
 fn server_wait(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(seconds) = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_secs(seconds));
+    if let Some(wait) = retry::retry_after(headers) {
+        return Some(wait);
     }
     if header(headers, "x-ratelimit-remaining") == Some("0") {
         let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 
+use super::context::Context;
 use super::export::ExportIndex;
 use super::jobs::{self, Kind};
 use super::outputs::service_uri;
@@ -71,8 +72,26 @@ impl Applied {
     }
 }
 
-/// Decides whether the promotion still has something to import into `client`'s tenant.
+/// Decides whether the promotion still has something to import into its target (cancellable, like every
+/// call of a run).
 pub(crate) async fn decide(
+    ctx: &Context,
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    correlation_id: &str,
+) -> anyhow::Result<Verdict> {
+    let client = ctx.client(&promotion.to)?;
+    let records = &ctx.options.records;
+    ctx.options
+        .cancel
+        .unless(
+            "checking whether it was already applied",
+            decide_with(client, promotion, index, correlation_id, records),
+        )
+        .await
+}
+
+async fn decide_with(
     client: &Client,
     promotion: &Promotion,
     index: Option<&ExportIndex>,

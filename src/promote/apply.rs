@@ -50,19 +50,7 @@ async fn run(
     entity.correlation_id = Some(correlation_id.clone());
 
     let client = ctx.client(&promotion.to)?;
-    let decided = applied::decide(
-        client,
-        promotion,
-        prepared.index.as_ref(),
-        &correlation_id,
-        &ctx.options.records,
-    );
-    match ctx
-        .options
-        .cancel
-        .unless("looking for an earlier import", decided)
-        .await?
-    {
+    match applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await? {
         Verdict::Applied(applied) => {
             skipped(result, &applied);
             return Ok(());
@@ -84,7 +72,8 @@ async fn run(
     let progress = ctx.options.progress.clone();
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
-    let path = prepared.package.path.clone();
+    let index = prepared.index.clone();
+    let path = prepared.package(ctx, promotion).await?.path;
     let turn = ctx.turn(client).await?;
     let started = jobs::start_job(
         client,
@@ -100,7 +89,7 @@ async fn run(
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, &id, prepared.index.as_ref(), &entity);
+            let event = record::started(result, &id, index.as_ref(), &entity);
             ctx.options.recorder.started(event).await;
             recorded.store(true, Ordering::Relaxed);
             let deadline = Instant::now() + ctx.options.wait_timeout;

@@ -97,13 +97,68 @@ pub struct ExportJob<'a> {
     pub progress: &'a SharedProgress,
 }
 
-/// A finished export: its index, and the package when it was downloaded.
+/// A finished export: its index, and the package when it was downloaded (else where to download it).
 pub struct Exported {
     pub index: ExportIndex,
     pub package: Option<Package>,
+    pub pending: Option<PendingDownload>,
 }
 
-/// Runs an export to its end. With `download_to`, downloads the package there and writes its index beside it.
+/// An export's package not downloaded yet: its pre-signed URL (never shown: it carries its own token).
+pub struct PendingDownload {
+    export_job_id: String,
+    url: url::Url,
+}
+
+impl PendingDownload {
+    /// The single file of a completed export (spark-promote imports single-file exports only).
+    fn of(status: &JobStatus) -> anyhow::Result<PendingDownload> {
+        let file = match status.outputs.files.as_slice() {
+            [file] => file,
+            [] => bail!("export job {} produced no file", status.id),
+            files => bail!(
+                "export job {} produced {} files; spark-promote imports single-file exports only",
+                status.id,
+                files.len()
+            ),
+        };
+        let url = url::Url::parse(&file.file)
+            .with_context(|| format!("export job {} gave an invalid download URL", status.id))?;
+        Ok(PendingDownload {
+            export_job_id: status.id.clone(),
+            url,
+        })
+    }
+
+    /// Downloads the package to `destination` (streamed, atomic, cancellable) and writes `index` beside it.
+    pub async fn download(
+        &self,
+        job: &ExportJob<'_>,
+        destination: &Path,
+        index: &ExportIndex,
+    ) -> anyhow::Result<Package> {
+        let id = &self.export_job_id;
+        let label = job.label.to_string();
+        let progress = job.progress.clone();
+        let report =
+            move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
+        let download = async {
+            job.client
+                .download(&self.url, destination, Some(&report))
+                .await
+                .with_context(|| format!("failed to download the package of export job {id}"))
+        };
+        let what = format!("downloading the package of export job {id}");
+        job.cancel.unless(&what, download).await?;
+        let package =
+            package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
+        index.save_beside(destination)?;
+        Ok(package)
+    }
+}
+
+/// Runs an export to its end. With `download_to`, downloads the package there and writes its index beside it;
+/// without, the result says where to download it later.
 pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Result<Exported> {
     let client = job.client;
     let mut request = job.request.clone();
@@ -160,41 +215,15 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         );
     }
     let index = ExportIndex::from_status(&status, client.base_url().as_str());
-    let Some(destination) = download_to else {
-        return Ok(Exported {
-            index,
-            package: None,
-        });
+    let pending = PendingDownload::of(&status)?;
+    let package = match download_to {
+        Some(destination) => Some(pending.download(&job, destination, &index).await?),
+        None => None,
     };
-    let file = match status.outputs.files.as_slice() {
-        [file] => file,
-        [] => bail!("export job {} produced no file", status.id),
-        files => bail!(
-            "export job {} produced {} files; spark-promote imports single-file exports only",
-            status.id,
-            files.len()
-        ),
-    };
-    let url = url::Url::parse(&file.file)
-        .with_context(|| format!("export job {} gave an invalid download URL", status.id))?;
-    let label = job.label.to_string();
-    let progress = job.progress.clone();
-    let report =
-        move |done: u64, total: u64| progress.transfer(&label, Transfer::Download, done, total);
-    let download = async {
-        client
-            .download(&url, destination, Some(&report))
-            .await
-            .with_context(|| format!("failed to download the package of export job {}", status.id))
-    };
-    let what = format!("downloading the package of export job {}", status.id);
-    job.cancel.unless(&what, download).await?;
-    let package =
-        package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
-    index.save_beside(destination)?;
     Ok(Exported {
         index,
-        package: Some(package),
+        pending: package.is_none().then_some(pending),
+        package,
     })
 }
 

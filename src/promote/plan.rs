@@ -34,15 +34,7 @@ async fn run(
         &mut result.warnings,
     )?;
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(
-        client,
-        promotion,
-        listing.index.as_ref(),
-        &correlation_id,
-        &ctx.options.records,
-    )
-    .await?
-    {
+    match applied::decide(ctx, promotion, listing.index.as_ref(), &correlation_id).await? {
         Verdict::Applied(applied) => {
             result.correlation_id = correlation_id;
             if let Applied::ByJob { job_id, .. } = &applied {

@@ -4,7 +4,7 @@ use anyhow::Context as _;
 
 use super::context::Context;
 use super::correlation::Content;
-use super::export::{self, ExportIndex, ExportJob, Exported};
+use super::export::{self, ExportIndex, ExportJob, Exported, PendingDownload};
 use super::lock::{self, LockedPromotion};
 use super::outputs::service_uri;
 use super::package::{self, Package};
@@ -13,14 +13,37 @@ use super::result::PromotionResult;
 use crate::manifest::{Promotion, Source};
 use crate::spark;
 
-/// A package ready to import, with what identifies its content.
+/// A promotion's package with what identifies its content; an exported one is downloaded only when it is
+/// imported ([`Prepared::package`]), so an already-applied promotion downloads nothing.
 pub(crate) struct Prepared {
-    pub package: Package,
     pub content: Content,
     pub index: Option<ExportIndex>,
+    package: Fetch,
 }
 
-/// The package of a promotion: checked from a file, or exported from the source environment.
+enum Fetch {
+    Ready(Package),
+    Pending(PendingDownload),
+}
+
+impl Prepared {
+    /// The package to upload: checked from its file, or downloaded from the export into the work directory.
+    pub async fn package(self, ctx: &Context, promotion: &Promotion) -> anyhow::Result<Package> {
+        match self.package {
+            Fetch::Ready(package) => Ok(package),
+            Fetch::Pending(pending) => {
+                let destination = ctx.work_dir().join(format!("{}.zip", promotion.name));
+                let index = self.index.as_ref().context("an export has an index")?;
+                pending
+                    .download(&export_job(ctx, promotion)?, &destination, index)
+                    .await
+            }
+        }
+    }
+}
+
+/// The package of a promotion: checked from a file, or exported from the source environment (not yet
+/// downloaded).
 pub(crate) async fn prepare(
     ctx: &Context,
     promotion: &Promotion,
@@ -33,17 +56,16 @@ pub(crate) async fn prepare(
             let index = ExportIndex::load_beside(path)?;
             Ok(Prepared {
                 content: Content::PackageSha256(package.sha256.clone()),
-                package,
+                package: Fetch::Ready(package),
                 index,
             })
         }
         Source::Environment { .. } => {
-            let destination = ctx.work_dir().join(format!("{}.zip", promotion.name));
-            let exported = run_export(ctx, promotion, result, Some(&destination)).await?;
-            let package = exported.package.context("the export was not downloaded")?;
+            let exported = run_export(ctx, promotion, result).await?;
+            let pending = exported.pending.context("the export has no package")?;
             Ok(Prepared {
                 content: exported.index.content(),
-                package,
+                package: Fetch::Pending(pending),
                 index: Some(exported.index),
             })
         }
@@ -58,24 +80,28 @@ fn note_unused_lock(ctx: &Context, promotion: &Promotion, result: &mut Promotion
     }
 }
 
-/// Exports the source environment of a promotion (downloading the package to `download_to`, if given).
-async fn run_export(
-    ctx: &Context,
-    promotion: &Promotion,
-    result: &mut PromotionResult,
-    download_to: Option<&std::path::Path>,
-) -> anyhow::Result<Exported> {
+/// The export job of an environment-sourced promotion.
+fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<ExportJob<'a>> {
     let Source::Environment { environment, .. } = &promotion.source else {
         anyhow::bail!("promotion {} does not export", promotion.name);
     };
-    let client = ctx.client(environment)?;
+    Ok(ExportJob {
+        client: ctx.client(environment)?,
+        environment: Some(environment),
+        request: export_request(ctx, promotion)?,
+        label: &promotion.name,
+        wait: ctx.options.wait_timeout,
+        cancel: &ctx.options.cancel,
+        progress: &ctx.options.progress,
+    })
+}
+
+/// The export request of an environment-sourced promotion: with its lock, exactly the locked versions (the
+/// import's correlation id then derives from them).
+fn export_request(ctx: &Context, promotion: &Promotion) -> anyhow::Result<spark::ExportRequest> {
     let mut request = request::export_request(promotion, &ctx.options.source_system)
         .context("not an environment source")?;
     if let Some(locked) = ctx.options.lock.get(&promotion.name) {
-        // Exactly the locked versions: the import's correlation id then derives from them.
-        result
-            .warnings
-            .extend(lock::check_source(client, environment, locked).await?);
         request.inputs = spark::ExportInputs {
             folders: Vec::new(),
             services: Vec::new(),
@@ -83,21 +109,27 @@ async fn run_export(
         };
         request.version_filter = Some(spark::VersionFilter::All);
     }
-    let turn = ctx.turn(client).await?;
-    let exported = export::run(
-        ExportJob {
-            client,
-            environment: Some(environment),
-            request,
-            label: &promotion.name,
-            wait: ctx.options.wait_timeout,
-            cancel: &ctx.options.cancel,
-            progress: &ctx.options.progress,
-        },
-        download_to,
-    )
-    .await
-    .with_context(|| format!("export from {environment} failed"))?;
+    Ok(request)
+}
+
+/// Exports the source environment of a promotion (not downloaded), in its turn on the source tenant; a
+/// locked promotion's source is checked against its lock first.
+async fn run_export(
+    ctx: &Context,
+    promotion: &Promotion,
+    result: &mut PromotionResult,
+) -> anyhow::Result<Exported> {
+    let job = export_job(ctx, promotion)?;
+    let environment = job.environment.unwrap_or_default().to_string();
+    if let Some(locked) = ctx.options.lock.get(&promotion.name) {
+        result
+            .warnings
+            .extend(lock::check_source(job.client, &environment, locked).await?);
+    }
+    let turn = ctx.turn(job.client).await?;
+    let exported = export::run(job, None)
+        .await
+        .with_context(|| format!("export from {environment} failed"))?;
     drop(turn);
     result.export_job_id = Some(exported.index.export_job_id.clone());
     Ok(exported)
@@ -133,7 +165,7 @@ pub(crate) async fn prepare_listing(
             )
         }
         Source::Environment { .. } => {
-            let exported = run_export(ctx, promotion, result, None).await?;
+            let exported = run_export(ctx, promotion, result).await?;
             let content = exported.index.content();
             (Some(exported.index), Some(content))
         }
@@ -189,7 +221,7 @@ pub(crate) async fn resolve_lock(
             Ok(LockedPromotion::of_package(promotion, &package.sha256))
         }
         Source::Environment { environment, .. } => {
-            let exported = run_export(ctx, promotion, &mut result, None).await?;
+            let exported = run_export(ctx, promotion, &mut result).await?;
             LockedPromotion::of_export(promotion, environment, &exported.index)
         }
     }

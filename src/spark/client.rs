@@ -32,7 +32,7 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
-            retry: RetryPolicy::default(),
+            retry: retry::default_policy(),
             timeout: Duration::from_secs(60),
             transfer_timeout: Duration::from_secs(3600),
             connect_timeout: Duration::from_secs(10),

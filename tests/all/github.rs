@@ -40,8 +40,9 @@ impl GitHub {
         Client::new(&self.server.uri(), &SecretString::from("tok-123"))
             .unwrap()
             .with_retry(RetryPolicy {
-                attempts: 3,
-                first_delay: Duration::from_millis(10),
+                max_retries: 2,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(40),
                 max_wait: Duration::from_secs(5),
             })
     }

@@ -15,5 +15,4 @@ mod promote;
 mod python_sdk;
 mod reliability;
 mod sandbox;
-mod sandbox_controls;
 mod spark_client;

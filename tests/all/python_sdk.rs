@@ -4,13 +4,11 @@ use spark_promote::sandbox::{Compat, Config, Seed};
 
 use crate::support::cli::COMPATS;
 use crate::support::sandbox::{self as sb, root, start};
-use crate::support::tools::tool_from_env;
+use crate::support::tools::required_tool;
 
 /// The round trip against each answer shape of the sandbox.
 async fn sdk_round_trip(auth: &str) {
-    let Some(python) = tool_from_env("SPARK_PROMOTE_PYTHON", "a python with cspark 0.3.3") else {
-        return;
-    };
+    let python = required_tool("SPARK_PROMOTE_PYTHON", "a python with cspark 0.3.3");
     for compat in COMPATS {
         sdk_round_trip_in(&python, auth, compat).await;
     }
@@ -66,16 +64,19 @@ async fn sdk_round_trip_in(python: &str, auth: &str, compat: Compat) {
 }
 
 #[tokio::test]
+#[ignore = "needs a python with cspark 0.3.3 (SPARK_PROMOTE_PYTHON): scripts/test.sh sets it up and runs ignored tests"]
 async fn python_sdk_exports_and_imports_with_a_bearer_token() {
     sdk_round_trip("token").await;
 }
 
 #[tokio::test]
+#[ignore = "needs a python with cspark 0.3.3 (SPARK_PROMOTE_PYTHON): scripts/test.sh sets it up and runs ignored tests"]
 async fn python_sdk_exports_and_imports_with_an_api_key() {
     sdk_round_trip("api_key").await;
 }
 
 #[tokio::test]
+#[ignore = "needs a python with cspark 0.3.3 (SPARK_PROMOTE_PYTHON): scripts/test.sh sets it up and runs ignored tests"]
 async fn python_sdk_exports_and_imports_with_oauth_client_credentials() {
     sdk_round_trip("oauth").await;
 }

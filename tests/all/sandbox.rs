@@ -1,4 +1,5 @@
 //! Integration tests: the sandbox over real HTTP on 127.0.0.1:0.
+mod controls;
 mod spec;
 
 use std::time::{Duration, Instant};
@@ -246,7 +247,12 @@ async fn api_key_with_tenant_header_is_accepted() {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-async fn fetch_token(running: &Running, tenant: &str, id: &str, secret: &str) -> reqwest::Response {
+pub async fn fetch_token(
+    running: &Running,
+    tenant: &str,
+    id: &str,
+    secret: &str,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!(
             "{}/auth/realms/{tenant}/protocol/openid-connect/token",

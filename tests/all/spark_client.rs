@@ -42,7 +42,7 @@ fn fast_options(max_retries: u32) -> ClientOptions {
             max_retries,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
-            max_retry_after: Duration::from_secs(5),
+            max_wait: Duration::from_secs(5),
         },
         timeout: Duration::from_secs(10),
         transfer_timeout: Duration::from_secs(30),

@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::sandbox::Api;
-use crate::support::sandbox::{root, start_demo};
+use super::{Api, fetch_token};
+use crate::support::sandbox::start_demo;
 
 async fn control(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.unwrap();
@@ -16,10 +16,8 @@ async fn advance(api: &Api, body: Value) -> (StatusCode, Value) {
     control(api.http.post(api.url("/_sandbox/clock")).json(&body)).await
 }
 
-#[tokio::test]
-async fn a_job_that_ended_leaves_the_listing_once_the_clock_passes_its_hour() {
-    let running = start_demo().await;
-    let api = Api::new(&running);
+/// Runs an export on acme-uat to its end; returns its id.
+async fn export_to_end(api: &Api) -> String {
     let job: Value = api
         .export(
             "acme-uat",
@@ -30,63 +28,42 @@ async fn a_job_that_ended_leaves_the_listing_once_the_clock_passes_its_hour() {
         .json()
         .await
         .unwrap();
-    let id = job["id"].as_str().unwrap();
-    api.wait("acme-uat", "tok-acme-uat", "export", id).await;
-    let recent = |listing: &Value| listing["recent_exports"].as_array().unwrap().len();
+    let id = job["id"].as_str().unwrap().to_string();
+    api.wait("acme-uat", "tok-acme-uat", "export", &id).await;
+    id
+}
+
+/// How many ended exports acme-uat's listing holds.
+async fn recent_exports(api: &Api) -> usize {
     let listing: Value = api
         .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(recent(&listing), 1, "{listing}");
+    listing["recent_exports"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_job_that_ended_leaves_the_listing_once_the_clock_passes_its_hour() {
+    let running = start_demo().await;
+    let api = Api::new(&running);
+    let id = export_to_end(&api).await;
+    assert_eq!(recent_exports(&api).await, 1);
 
     let (status, body) = advance(&api, json!({"advance_seconds": 3599})).await;
     assert_eq!(
         (status, &body["advanced_seconds"]),
         (StatusCode::OK, &json!(3599))
     );
-    let listing: Value = api
-        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(recent(&listing), 1, "still within the hour: {listing}");
+    assert_eq!(recent_exports(&api).await, 1, "still within the hour");
 
     advance(&api, json!({"advance_seconds": 2})).await;
-    let listing: Value = api
-        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(recent(&listing), 0, "{listing}");
+    assert_eq!(recent_exports(&api).await, 0);
+
     // A job that ends after the move is listed again: job times follow the sandbox's clock.
-    let job: Value = api
-        .export(
-            "acme-uat",
-            "tok-acme-uat",
-            json!({"inputs": {"folders": ["pricing"]}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    api.wait(
-        "acme-uat",
-        "tok-acme-uat",
-        "export",
-        job["id"].as_str().unwrap(),
-    )
-    .await;
-    let listing: Value = api
-        .get("/acme-uat/api/v4/export/status", "tok-acme-uat")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(recent(&listing), 1, "{listing}");
+    export_to_end(&api).await;
+    assert_eq!(recent_exports(&api).await, 1);
     // The first job itself is still there to read, as Spark keeps a job's status.
     let status = api
         .get(
@@ -101,20 +78,8 @@ async fn a_job_that_ended_leaves_the_listing_once_the_clock_passes_its_hour() {
 async fn an_issued_token_expires_by_the_sandbox_clock() {
     let running = start_demo().await;
     let api = Api::new(&running);
-    let token: Value = api
-        .http
-        .post(format!(
-            "{}/auth/realms/acme-uat/protocol/openid-connect/token",
-            root(&running)
-        ))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "ci-uat"),
-            ("client_secret", "ci-uat-secret"),
-        ])
-        .send()
+    let token: Value = fetch_token(&running, "acme-uat", "ci-uat", "ci-uat-secret")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
