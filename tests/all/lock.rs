@@ -198,6 +198,18 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         action.output.stdout
     );
     assert!(world.jobs_of("import").await.is_empty());
+
+    // Locking the other one keeps the first's entry as it was.
+    let before = read(&world.path(lock));
+    assert_eq!(world.cli(&["lock", "-p", "rating"]).await.code, 0);
+    let after = read(&world.path(lock));
+    assert!(after.starts_with(&before[..before.find("  pricing:").unwrap()]));
+    assert!(
+        after.contains(&before[before.find("  pricing:").unwrap()..]),
+        "{after}"
+    );
+    assert!(after.contains("  rating:"), "{after}");
+    assert_eq!(world.cli(&["plan", "--locked"]).await.code, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
