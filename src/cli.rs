@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::Outcome;
 
@@ -101,8 +101,8 @@ struct ExportArgs {
     #[arg(long = "version-id", value_name = "ID")]
     version_ids: Vec<String>,
     /// Which versions of each service: latest or all.
-    #[arg(long, default_value = "latest", value_parser = ["latest", "all"])]
-    version_filter: String,
+    #[arg(long, value_enum, default_value_t = VersionFilterArg::Latest)]
+    version_filter: VersionFilterArg,
     /// Where to write the package; the export index goes beside it as OUT.json.
     #[arg(short, long)]
     output: PathBuf,
@@ -114,6 +114,20 @@ struct ExportArgs {
     wait_timeout: Duration,
 }
 
+/// `--version-filter`: which versions of each service an export takes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VersionFilterArg {
+    Latest,
+    All,
+}
+
+/// `--kind`: an import or an export job.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    Import,
+    Export,
+}
+
 #[derive(Debug, Args)]
 struct JobArgs {
     /// Environment of the manifest (without it: the CSPARK_* variables).
@@ -123,8 +137,8 @@ struct JobArgs {
     #[arg(short, long, default_value = "spark-promote.yaml")]
     manifest: PathBuf,
     /// The job's kind.
-    #[arg(long, default_value = "import", value_parser = ["import", "export"])]
-    kind: String,
+    #[arg(long, value_enum, default_value_t = KindArg::Import)]
+    kind: KindArg,
     /// The job id.
     job_id: String,
     /// Also allow credentials to be sent to this host.
@@ -206,7 +220,10 @@ impl Cli {
                     services: args.services,
                     folders: args.folders,
                     version_ids: args.version_ids,
-                    all_versions: args.version_filter == "all",
+                    version_filter: match args.version_filter {
+                        VersionFilterArg::Latest => crate::manifest::VersionFilter::Latest,
+                        VersionFilterArg::All => crate::manifest::VersionFilter::All,
+                    },
                     output: args.output,
                     wait_timeout: args.wait_timeout,
                 })
@@ -279,7 +296,10 @@ impl JobArgs {
                 manifest: self.manifest,
                 allowed_hosts: self.allowed_hosts,
             },
-            export: self.kind == "export",
+            kind: match self.kind {
+                KindArg::Import => crate::promote::jobs::Kind::Import,
+                KindArg::Export => crate::promote::jobs::Kind::Export,
+            },
             job_id: self.job_id,
             action,
         }

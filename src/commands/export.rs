@@ -17,7 +17,7 @@ pub struct ExportCommand {
     pub services: Vec<String>,
     pub folders: Vec<String>,
     pub version_ids: Vec<String>,
-    pub all_versions: bool,
+    pub version_filter: crate::manifest::VersionFilter,
     pub output: PathBuf,
     pub wait_timeout: Duration,
 }
@@ -40,10 +40,9 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
             version_ids: command.version_ids,
         },
         file_filter: Some(spark::FileFilter::Migrate),
-        version_filter: Some(if command.all_versions {
-            spark::VersionFilter::All
-        } else {
-            spark::VersionFilter::Latest
+        version_filter: Some(match command.version_filter {
+            crate::manifest::VersionFilter::Latest => spark::VersionFilter::Latest,
+            crate::manifest::VersionFilter::All => spark::VersionFilter::All,
         }),
         source_system: Some(format!("spark-promote/{}", env!("CARGO_PKG_VERSION"))),
         correlation_id: None,

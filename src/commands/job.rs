@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{self, Environment};
 use crate::promote::context::client_for;
+use crate::promote::jobs::Kind;
 use crate::spark;
 
 /// Where a command without a promotion finds its environment.
@@ -56,7 +57,7 @@ pub enum JobAction {
 /// A `status` or `cancel` from the command line.
 pub struct JobRequest {
     pub environment: EnvironmentChoice,
-    pub export: bool,
+    pub kind: Kind,
     pub job_id: String,
     pub action: JobAction,
 }
@@ -64,11 +65,11 @@ pub struct JobRequest {
 pub async fn job(request: JobRequest) -> anyhow::Result<Outcome> {
     let client = request.environment.client()?;
     let id = &request.job_id;
-    let mut status = match (request.action, request.export) {
-        (JobAction::Status, false) => client.import_status(id).await,
-        (JobAction::Status, true) => client.export_status(id).await,
-        (JobAction::Cancel, false) => client.cancel_import(id).await,
-        (JobAction::Cancel, true) => client.cancel_export(id).await,
+    let mut status = match (request.action, request.kind) {
+        (JobAction::Status, Kind::Import) => client.import_status(id).await,
+        (JobAction::Status, Kind::Export) => client.export_status(id).await,
+        (JobAction::Cancel, Kind::Import) => client.cancel_import(id).await,
+        (JobAction::Cancel, Kind::Export) => client.cancel_export(id).await,
     }?;
     for file in &mut status.outputs.files {
         file.file = file.shown_url();

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::applied::{self, Applied, Verdict};
 use super::context::Context;
-use super::jobs::{self, JobRun, Kind, Start, Watched};
+use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
 use super::messages;
 use super::outputs;
 use super::predict;
@@ -75,16 +75,14 @@ async fn run(
     let index = prepared.index.clone();
     let path = prepared.package(ctx, promotion).await?.path;
     let turn = ctx.turn(client).await?;
-    let started = jobs::start_job(
+    let spec = JobSpec {
         client,
-        Kind::Import,
-        &correlation_id,
-        true,
-        ctx.options.wait_timeout,
-        &ctx.options.cancel,
-        || client.import(&path, &entity, Some(&report)),
-    )
-    .await?;
+        kind: Kind::Import,
+        correlation_id: &correlation_id,
+        wait: ctx.options.wait_timeout,
+        cancel: &ctx.options.cancel,
+    };
+    let started = jobs::start_job(&spec, || client.import(&path, &entity, Some(&report))).await?;
     let run = match started {
         Start::Finished(run) => *run,
         Start::Job { id, started } => {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cancel::Cancel;
 use super::correlation::{self, Content, Identity};
-use super::jobs::{self, JobRun, Kind, Watched};
+use super::jobs::{self, JobRun, JobSpec, Kind, Watched};
 use super::package::{self, Package};
 use super::progress::{SharedProgress, Transfer};
 use crate::spark::{self, Client, JobState, JobStatus, ServiceOutput, ServiceVersionOutput};
@@ -174,16 +174,14 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         target: client.base_url().as_str(),
     });
     request.correlation_id = Some(correlation_id.clone());
-    let run = jobs::run_job(
+    let spec = JobSpec {
         client,
-        Kind::Export,
-        &correlation_id,
-        false,
-        job.wait,
-        job.cancel,
-        || client.export(&request),
-    )
-    .await?;
+        kind: Kind::Export,
+        correlation_id: &correlation_id,
+        wait: job.wait,
+        cancel: job.cancel,
+    };
+    let run = jobs::run_job(&spec, || client.export(&request)).await?;
     let status = match run {
         JobRun::AlreadyDone { status, .. } => status,
         JobRun::Ran {

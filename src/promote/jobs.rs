@@ -16,6 +16,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Whether a completed job of ours means the work is done: yes for an import (the same content is
+    /// there); no for an export, which is run afresh since what it exports may have changed since.
+    pub fn reuses_completed(self) -> bool {
+        matches!(self, Kind::Import)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Import => "import",
@@ -284,32 +290,31 @@ const AMBIGUOUS_PAUSE: Duration = Duration::from_secs(1);
 /// POSTs sent again after an ambiguous failure whose job could not be found.
 const AMBIGUOUS_RESENDS: u32 = 1;
 
-/// Idempotent job start, then [`watch`]: see [`start_job`]. `wait` bounds the slot wait and, separately,
-/// the job.
-pub async fn run_job<F, Fut>(
-    client: &Client,
-    kind: Kind,
-    correlation_id: &str,
-    reuse_completed: bool,
-    wait: Duration,
-    cancel: &Cancel,
-    post: F,
-) -> anyhow::Result<JobRun>
+/// A job of ours to start idempotently on a tenant.
+pub struct JobSpec<'a> {
+    pub client: &'a Client,
+    pub kind: Kind,
+    /// What makes the job ours: the same id on a running or completed job means the same work.
+    pub correlation_id: &'a str,
+    /// Bounds the wait for the tenant's slot and, separately, the job.
+    pub wait: Duration,
+    pub cancel: &'a Cancel,
+}
+
+/// Idempotent job start, then [`watch`]: see [`start_job`].
+pub async fn run_job<F, Fut>(job: &JobSpec<'_>, post: F) -> anyhow::Result<JobRun>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
 {
-    match start_job(
+    let JobSpec {
         client,
         kind,
-        correlation_id,
-        reuse_completed,
         wait,
         cancel,
-        post,
-    )
-    .await?
-    {
+        ..
+    } = *job;
+    match start_job(job, post).await? {
         Start::Finished(run) => Ok(*run),
         Start::Job { id, started } => {
             let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
@@ -334,26 +339,25 @@ pub enum Start {
 
 /// Idempotent job start: attaches to a running job of ours, reports a completed one, otherwise waits for the
 /// tenant's slot (at most `wait`) and POSTs (never blindly again: after an ambiguous failure it looks for the
-/// correlation id first). A completed job of ours is reported only with `reuse_completed` (imports); an
-/// export is run afresh, since what it exports may have changed since.
-pub async fn start_job<F, Fut>(
-    client: &Client,
-    kind: Kind,
-    correlation_id: &str,
-    reuse_completed: bool,
-    wait: Duration,
-    cancel: &Cancel,
-    post: F,
-) -> anyhow::Result<Start>
+/// correlation id first). A completed job of ours is reported for imports only (see
+/// [`Kind::reuses_completed`]).
+pub async fn start_job<F, Fut>(job: &JobSpec<'_>, post: F) -> anyhow::Result<Start>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
 {
+    let JobSpec {
+        client,
+        kind,
+        correlation_id,
+        wait,
+        cancel,
+    } = *job;
     let name = kind.as_str();
     let look = || {
         cancel.unless(
             "looking for an earlier job",
-            earlier(client, kind, correlation_id, reuse_completed),
+            earlier(client, kind, correlation_id),
         )
     };
     let slot_deadline = Instant::now() + wait;
@@ -427,12 +431,7 @@ enum Earlier {
     Done(Box<JobRun>),
 }
 
-async fn earlier(
-    client: &Client,
-    kind: Kind,
-    correlation_id: &str,
-    reuse_completed: bool,
-) -> anyhow::Result<Earlier> {
+async fn earlier(client: &Client, kind: Kind, correlation_id: &str) -> anyhow::Result<Earlier> {
     let name = kind.as_str();
     let Some(found) = find_ours(client, kind, correlation_id).await? else {
         return Ok(Earlier::None);
@@ -445,7 +444,7 @@ async fn earlier(
         return Ok(Earlier::Running(found.id));
     }
     let status = kind.status(client, &found.id).await?;
-    if status.succeeded() && reuse_completed {
+    if status.succeeded() && kind.reuses_completed() {
         tracing::info!(
             "{name} job {} with our correlation id already completed",
             found.id
