@@ -37,6 +37,8 @@ enum Command {
     Status(JobArgs),
     /// Cancel an import or export job.
     Cancel(JobArgs),
+    /// Pin each promotion's source versions (or package sha256) in spark-promote.lock beside the manifest.
+    Lock(ManifestArgs),
     /// Run the embedded emulator of the Spark ImpEx API.
     Sandbox(SandboxArgs),
     /// Run an in-process sandbox and the example promotion end to end, then print the summary.
@@ -69,6 +71,10 @@ struct RunArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Refuse to run (exit 2) unless spark-promote.lock is present, up to date with the manifest and covers
+    /// every selected promotion.
+    #[arg(long)]
+    locked: bool,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +271,14 @@ impl Cli {
                 })
                 .await
             }
+            Command::Lock(args) => {
+                commands::lock::lock(commands::lock::LockRequest {
+                    manifest: args.manifest,
+                    promotions: args.promotions,
+                    allowed_hosts: args.allowed_hosts,
+                })
+                .await
+            }
             Command::Status(args) => job::job(args.into_request(job::JobAction::Status)).await,
             Command::Cancel(args) => job::job(args.into_request(job::JobAction::Cancel)).await,
             Command::Sandbox(args) => {
@@ -311,6 +325,7 @@ impl RunArgs {
             promotions: self.manifest.promotions,
             allowed_hosts: self.manifest.allowed_hosts,
             json: self.json,
+            locked: self.locked,
             wait_timeout: wait_timeout.unwrap_or(Duration::from_secs(30 * 60)),
         }
     }

@@ -104,6 +104,24 @@ pub async fn action() -> anyhow::Result<Outcome> {
         }
         warn_all(&mut runner, deployments.take_warnings())?;
     }
+    let selected = manifest
+        .select(&promotions)
+        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?;
+    match promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
+        Ok(lock) => options.lock = Arc::new(lock),
+        Err(err) => {
+            runner
+                .commands()
+                .error(&neutralize(&format!("{err:#}")), &Annotation::default())
+                .context("failed to write a workflow command")?;
+            let _ = runner.write_summary(&format!(
+                "## ❌ spark-promote: lock file refused\n\n```\n{}\n```\n",
+                neutralize(&format!("{err:#}"))
+            ));
+            write_status(&runner, "invalid")?;
+            return Err(err.into());
+        }
+    }
     let result = promote::run(command, Arc::new(manifest), &promotions, options).await?;
     if let Some(deployments) = &deployments {
         warn_all(&mut runner, deployments.take_warnings())?;

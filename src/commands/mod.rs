@@ -3,6 +3,7 @@ pub mod action;
 pub mod demo;
 pub mod export;
 pub mod job;
+pub mod lock;
 pub mod rollback;
 pub mod run;
 pub mod validate;

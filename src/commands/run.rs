@@ -1,6 +1,7 @@
 //! `plan` and `apply`: run the selected promotions, print the summary (or `--json`) on stdout.
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -18,6 +19,8 @@ pub struct RunRequest {
     pub promotions: Vec<String>,
     pub allowed_hosts: Vec<String>,
     pub json: bool,
+    /// `--locked`: refuse to run without an up-to-date lock.
+    pub locked: bool,
     pub wait_timeout: Duration,
 }
 
@@ -34,7 +37,11 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     if !problems.is_empty() {
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
-    let options = options(request.wait_timeout)?;
+    let lock = promote::lock::for_run(&manifest, &selected, request.locked).await?;
+    let options = RunOptions {
+        lock: Arc::new(lock),
+        ..options(request.wait_timeout)?
+    };
     let cancel = options.cancel.clone();
     let result = promote::run(request.command, manifest, &request.promotions, options).await?;
     print(&result, request.json)?;

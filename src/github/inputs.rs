@@ -55,6 +55,8 @@ pub struct Inputs {
     pub backup: Option<PathBuf>,
     /// `rollback`: the environment to restore; default: the one the backup was exported from.
     pub environment: Option<String>,
+    /// `locked: true`: refuse to plan or apply without an up-to-date lock file (as `--locked`).
+    pub locked: bool,
 }
 
 impl Inputs {
@@ -121,8 +123,13 @@ impl Inputs {
             )
             .into());
         }
+        let locked = match input("locked") {
+            Some(value) => parse_choice("locked", &value, &[("true", true), ("false", false)])?,
+            None => false,
+        };
         Ok(Inputs {
             command,
+            locked,
             manifest: PathBuf::from(
                 input("manifest").unwrap_or_else(|| DEFAULT_MANIFEST.to_string()),
             ),
@@ -307,6 +314,19 @@ mod tests {
             err.to_string()
                 .starts_with("input 'wait-timeout': 'soon' is not a duration like 30m"),
             "{err}"
+        );
+        assert_eq!(code_for_error(&err), 2);
+    }
+
+    #[test]
+    fn locked_is_off_unless_true_and_refuses_other_words() {
+        assert!(!inputs(&[]).unwrap().locked);
+        assert!(inputs(&[("INPUT_LOCKED", "True")]).unwrap().locked);
+        assert!(!inputs(&[("INPUT_LOCKED", "false")]).unwrap().locked);
+        let err = inputs(&[("INPUT_LOCKED", "yes")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "input 'locked': 'yes' is not one of true, false"
         );
         assert_eq!(code_for_error(&err), 2);
     }

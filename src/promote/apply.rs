@@ -9,6 +9,7 @@ use super::context::Context;
 use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
 use super::messages;
 use super::outputs;
+use super::predict;
 use super::progress::Transfer;
 use super::record;
 use super::request;
@@ -37,6 +38,8 @@ async fn run(
     recorded: &AtomicBool,
 ) -> anyhow::Result<()> {
     let prepared = source::prepare(ctx, promotion, result).await?;
+    let listed = source::listed(prepared.index.as_ref(), promotion);
+    predict::check_mappings(promotion, &listed, prepared.index.is_some())?;
     let (mut entity, correlation_id) = request::import_request(
         ctx,
         promotion,
@@ -53,9 +56,19 @@ async fn run(
             skipped(result, &applied);
             return Ok(());
         }
-        Verdict::Import => backup::take(ctx, promotion, prepared.index.as_ref(), result).await?,
-        // An earlier run's import is under way: its own backup was taken before it started.
+        // Attach to it: what it does is already decided (and its own backup was taken before it started).
         Verdict::Running { .. } => {}
+        Verdict::Import => {
+            let predicted = predict::services(client, promotion, &listed).await?;
+            let failures = predict::failures(&predicted);
+            if !failures.is_empty() {
+                result.services = predicted;
+                result.errors.extend(failures);
+                result.status = PromotionStatus::Failed;
+                return Ok(());
+            }
+            backup::take(ctx, promotion, prepared.index.as_ref(), result).await?;
+        }
     }
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();

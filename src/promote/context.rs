@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use super::cancel::Cancel;
+use super::lock::RunLock;
 use super::progress::{SharedProgress, Silent};
 use super::record::{NoRecorder, PromotionRecord, Recorder};
 use super::schedule::{TenantTurns, Turn};
@@ -32,6 +33,8 @@ pub struct RunOptions {
     pub recorder: Arc<dyn Recorder>,
     /// Earlier successful promotions on record, read before the run (empty by default).
     pub records: Arc<Vec<PromotionRecord>>,
+    /// The lock file's up-to-date entries: those promotions export exactly their locked versions.
+    pub lock: Arc<RunLock>,
 }
 
 impl Default for RunOptions {
@@ -46,6 +49,7 @@ impl Default for RunOptions {
             backup_dir: PathBuf::from(super::backup::DEFAULT_DIR),
             recorder: Arc::new(NoRecorder),
             records: Arc::new(Vec::new()),
+            lock: Arc::new(RunLock::default()),
         }
     }
 }

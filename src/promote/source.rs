@@ -5,11 +5,13 @@ use anyhow::Context as _;
 use super::context::Context;
 use super::correlation::Content;
 use super::export::{self, ExportIndex, ExportJob, Exported, PendingDownload};
+use super::lock::{self, LockedPromotion};
 use super::outputs::service_uri;
 use super::package::{self, Package};
 use super::request;
 use super::result::PromotionResult;
 use crate::manifest::{Promotion, Source};
+use crate::spark;
 
 /// A promotion's package with what identifies its content; an exported one is downloaded only when it is
 /// imported ([`Prepared::package`]), so an already-applied promotion downloads nothing.
@@ -47,6 +49,7 @@ pub(crate) async fn prepare(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Prepared> {
+    note_unused_lock(ctx, promotion, result);
     match &promotion.source {
         Source::Package { path, display } => {
             let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
@@ -69,6 +72,14 @@ pub(crate) async fn prepare(
     }
 }
 
+/// Says when the lock file is present but its entry for this promotion is missing or stale.
+fn note_unused_lock(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult) {
+    if let Some(why) = ctx.options.lock.unused(&promotion.name) {
+        tracing::warn!("{}: {why}", promotion.name);
+        result.warnings.push(why.to_string());
+    }
+}
+
 /// The export job of an environment-sourced promotion.
 fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<ExportJob<'a>> {
     let Source::Environment { environment, .. } = &promotion.source else {
@@ -77,8 +88,7 @@ fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<
     Ok(ExportJob {
         client: ctx.client(environment)?,
         environment: Some(environment),
-        request: request::export_request(promotion, &ctx.options.source_system)
-            .context("not an environment source")?,
+        request: export_request(ctx, promotion)?,
         label: &promotion.name,
         wait: ctx.options.wait_timeout,
         cancel: &ctx.options.cancel,
@@ -86,7 +96,24 @@ fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<
     })
 }
 
-/// Exports the source environment of a promotion (not downloaded), in its turn on the source tenant.
+/// The export request of an environment-sourced promotion: with its lock, exactly the locked versions (the
+/// import's correlation id then derives from them).
+fn export_request(ctx: &Context, promotion: &Promotion) -> anyhow::Result<spark::ExportRequest> {
+    let mut request = request::export_request(promotion, &ctx.options.source_system)
+        .context("not an environment source")?;
+    if let Some(locked) = ctx.options.lock.get(&promotion.name) {
+        request.inputs = spark::ExportInputs {
+            folders: Vec::new(),
+            services: Vec::new(),
+            version_ids: locked.version_ids(),
+        };
+        request.version_filter = Some(spark::VersionFilter::All);
+    }
+    Ok(request)
+}
+
+/// Exports the source environment of a promotion (not downloaded), in its turn on the source tenant; a
+/// locked promotion's source is checked against its lock first.
 async fn run_export(
     ctx: &Context,
     promotion: &Promotion,
@@ -94,6 +121,11 @@ async fn run_export(
 ) -> anyhow::Result<Exported> {
     let job = export_job(ctx, promotion)?;
     let environment = job.environment.unwrap_or_default().to_string();
+    if let Some(locked) = ctx.options.lock.get(&promotion.name) {
+        result
+            .warnings
+            .extend(lock::check_source(job.client, &environment, locked).await?);
+    }
     let turn = ctx.turn(job.client).await?;
     let exported = export::run(job, None)
         .await
@@ -123,6 +155,7 @@ pub(crate) async fn prepare_listing(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Listing> {
+    note_unused_lock(ctx, promotion, result);
     let (index, content) = match &promotion.source {
         Source::Package { path, display } => {
             let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
@@ -137,7 +170,17 @@ pub(crate) async fn prepare_listing(
             (Some(exported.index), Some(content))
         }
     };
-    let services = match &index {
+    let services = listed(index.as_ref(), promotion);
+    Ok(Listing {
+        services,
+        content,
+        index,
+    })
+}
+
+/// The services a package holds: from its export index, else the manifest's `services:` (versions unknown).
+pub(crate) fn listed(index: Option<&ExportIndex>, promotion: &Promotion) -> Vec<Listed> {
+    match index {
         Some(index) => index
             .services
             .iter()
@@ -162,10 +205,24 @@ pub(crate) async fn prepare_listing(
                 versions: Vec::new(),
             })
             .collect(),
-    };
-    Ok(Listing {
-        services,
-        content,
-        index,
-    })
+    }
+}
+
+/// What a promotion's lock entry is now: the versions its selectors resolve to in the source (an export,
+/// not downloaded), or its package's sha256.
+pub(crate) async fn resolve_lock(
+    ctx: &Context,
+    promotion: &Promotion,
+) -> anyhow::Result<LockedPromotion> {
+    let mut result = PromotionResult::begin(promotion);
+    match &promotion.source {
+        Source::Package { path, display } => {
+            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
+            Ok(LockedPromotion::of_package(promotion, &package.sha256))
+        }
+        Source::Environment { environment, .. } => {
+            let exported = run_export(ctx, promotion, &mut result).await?;
+            LockedPromotion::of_export(promotion, environment, &exported.index)
+        }
+    }
 }
