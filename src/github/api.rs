@@ -121,25 +121,14 @@ impl Client {
         retry: Retry,
     ) -> Result<T, ApiError> {
         let request = format!("{method} {path}");
-        let text = self.send(&request, method, path, body, retry).await?;
+        let text = retry::run(&self.retry, || {
+            self.attempt(&request, method.clone(), path, body, retry)
+        })
+        .await?;
         serde_json::from_str(&text).map_err(|err| ApiError::Unexpected {
             request,
             message: err.to_string(),
         })
-    }
-
-    async fn send(
-        &self,
-        request: &str,
-        method: Method,
-        path: &str,
-        body: Option<&serde_json::Value>,
-        retry: Retry,
-    ) -> Result<String, ApiError> {
-        retry::run(&self.retry, || {
-            self.attempt(request, method.clone(), path, body, retry)
-        })
-        .await
     }
 
     /// One attempt: the answer, or whether the failure is worth another attempt (see [`Retry`]).

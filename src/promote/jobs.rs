@@ -307,17 +307,11 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<crate::spark::Job, Error>>,
 {
-    let JobSpec {
-        client,
-        kind,
-        wait,
-        cancel,
-        ..
-    } = *job;
     match start_job(job, post).await? {
         Start::Finished(run) => Ok(*run),
         Start::Job { id, started } => {
-            let watched = watch(client, kind, &id, Instant::now() + wait, cancel).await?;
+            let deadline = Instant::now() + job.wait;
+            let watched = watch(job.client, job.kind, &id, deadline, job.cancel).await?;
             Ok(JobRun::Ran {
                 id,
                 started,
