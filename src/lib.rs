@@ -4,7 +4,8 @@
 //! `cli` → `github`, `promote`, `report`, `sandbox`, `manifest`; `github` → `promote`, `report`;
 //! `promote` → `spark`, `manifest`; `report` → `promote` (result types only).
 //! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
-//! `retry` is the one retry core of both HTTP clients (`spark` and `github`). See docs/architecture.md.
+//! `retry` is the one retry core of both HTTP clients (`spark` and `github`); `tenant_url` the one rule for an
+//! environment URL and its token URL (`manifest` and `spark`). See docs/architecture.md.
 
 pub mod cli;
 pub mod commands;
@@ -18,3 +19,4 @@ pub mod report;
 pub mod retry;
 pub mod sandbox;
 pub mod spark;
+pub mod tenant_url;

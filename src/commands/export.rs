@@ -7,9 +7,11 @@ use anyhow::Context as _;
 
 use super::job::{EnvironmentChoice, check_output_dir};
 use crate::exit::{InvalidInput, Outcome};
+use crate::promote::RunOptions;
 use crate::promote::cancel::Cancel;
+use crate::promote::context::default_client;
 use crate::promote::export::{self, ExportIndex, ExportJob};
-use crate::spark;
+use crate::promote::request::{ExportSelection, export_of};
 
 /// An `export` from the command line.
 pub struct ExportCommand {
@@ -30,23 +32,18 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
         .into());
     }
     check_output_dir(&command.output)?;
-    let client = command.environment.client()?;
+    let client = default_client(&command.environment.resolve()?)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let progress = crate::progress::for_stderr();
-    let request = spark::ExportRequest {
-        inputs: spark::ExportInputs {
-            folders: command.folders,
-            services: command.services,
-            version_ids: command.version_ids,
+    let request = export_of(
+        &ExportSelection {
+            services: &command.services,
+            folders: &command.folders,
+            version_ids: &command.version_ids,
+            version_filter: command.version_filter,
         },
-        file_filter: Some(spark::FileFilter::Migrate),
-        version_filter: Some(match command.version_filter {
-            crate::manifest::VersionFilter::Latest => spark::VersionFilter::Latest,
-            crate::manifest::VersionFilter::All => spark::VersionFilter::All,
-        }),
-        source_system: Some(format!("spark-promote/{}", env!("CARGO_PKG_VERSION"))),
-        correlation_id: None,
-    };
+        RunOptions::default().source_system,
+    );
     let result = export::run(
         ExportJob {
             client: &client,

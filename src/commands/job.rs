@@ -6,9 +6,9 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{self, Environment, Scope};
-use crate::promote::context::client_for;
+pub use crate::promote::job_by_id::JobAction;
+use crate::promote::job_by_id::job_by_id;
 use crate::promote::jobs::Kind;
-use crate::spark;
 
 /// Where a command without a promotion finds its environment.
 pub struct EnvironmentChoice {
@@ -36,17 +36,6 @@ impl EnvironmentChoice {
                 .map_err(|err| InvalidInput(anyhow::anyhow!("{err}"))),
         }
     }
-
-    pub fn client(&self) -> anyhow::Result<spark::Client> {
-        client_for(&self.resolve()?, &spark::ClientOptions::default())
-    }
-}
-
-/// What to do with a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobAction {
-    Status,
-    Cancel,
 }
 
 /// A `status` or `cancel` from the command line.
@@ -58,17 +47,8 @@ pub struct JobRequest {
 }
 
 pub async fn job(request: JobRequest) -> anyhow::Result<Outcome> {
-    let client = request.environment.client()?;
-    let id = &request.job_id;
-    let mut status = match (request.action, request.kind) {
-        (JobAction::Status, Kind::Import) => client.import_status(id).await,
-        (JobAction::Status, Kind::Export) => client.export_status(id).await,
-        (JobAction::Cancel, Kind::Import) => client.cancel_import(id).await,
-        (JobAction::Cancel, Kind::Export) => client.cancel_export(id).await,
-    }?;
-    for file in &mut status.outputs.files {
-        file.file = file.shown_url();
-    }
+    let environment = request.environment.resolve()?;
+    let status = job_by_id(&environment, request.kind, &request.job_id, request.action).await?;
     let json = serde_json::to_string_pretty(&status)?;
     writeln!(std::io::stdout().lock(), "{json}").context("failed to write the status")?;
     Ok(

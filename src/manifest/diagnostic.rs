@@ -81,11 +81,24 @@ impl fmt::Display for ManifestError {
 
 impl std::error::Error for ManifestError {}
 
-/// Translates a parser error into a diagnostic, rewording the parser's terms in the manifest's.
-pub(crate) fn from_yaml(file: &str, source: &str, error: &YamlError) -> Diagnostic {
+/// Translates a parser error into a diagnostic, rewording the parser's terms in the manifest's. A value of
+/// the wrong type is named by its `key` (the path the deserializer was reading: `promotions[0].from.services`)
+/// and said what it is.
+pub(crate) fn from_yaml(
+    file: &str,
+    source: &str,
+    key: Option<&str>,
+    error: &YamlError,
+) -> Diagnostic {
     let error = innermost(error);
     let location = error.location().unwrap_or(Location::UNKNOWN);
     let mut message = reword(error);
+    if let YamlError::Unexpected { .. } | YamlError::InvalidScalar { .. } = error {
+        message.push_str(&format!(", found {}", found(source, location)));
+    }
+    if let Some(key) = key.filter(|_| is_wrong_type(error)) {
+        message = format!("{key}: {message}");
+    }
     if message.contains("flow mapping") && line_of(source, location).contains("${") {
         message.push_str(
             "; a ${VAR} reference inside { } must be quoted (\"${VAR}\") or written in block style",
@@ -99,6 +112,44 @@ fn innermost(error: &YamlError) -> &YamlError {
     match error.without_snippet() {
         YamlError::AliasError { error, .. } => innermost(error),
         other => other,
+    }
+}
+
+/// An error about a value's type (a list where a string belongs, a word where a number does).
+fn is_wrong_type(error: &YamlError) -> bool {
+    matches!(
+        error,
+        YamlError::Unexpected { .. }
+            | YamlError::NullIntoString { .. }
+            | YamlError::InvalidScalar { .. }
+    )
+}
+
+/// What the manifest holds at `location`: a mapping, a list, or a single value by its look.
+fn found(source: &str, location: Location) -> &'static str {
+    let line = line_of(source, location);
+    let rest: String = line
+        .chars()
+        .skip(location.column().saturating_sub(1) as usize)
+        .collect();
+    let value = rest.trim();
+    // A single value ends where a flow collection's next entry or end begins, or a comment.
+    let scalar = value
+        .split([',', '}', ']'])
+        .next()
+        .unwrap_or_default()
+        .split(" #")
+        .next()
+        .unwrap_or_default()
+        .trim();
+    match value.chars().next() {
+        Some('{') => "a mapping",
+        Some('[') => "a list",
+        Some('-') if value.starts_with("- ") || value == "-" => "a list",
+        None | Some('#') => "an empty value",
+        _ if scalar.parse::<f64>().is_ok() => "a number",
+        _ if matches!(scalar, "true" | "false") => "true or false",
+        _ => "a string",
     }
 }
 

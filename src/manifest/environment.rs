@@ -2,7 +2,9 @@
 use secrecy::SecretString;
 use url::Url;
 
-use super::hosts::{HostPolicy, is_loopback};
+use crate::tenant_url::TenantUrl;
+
+use super::hosts::HostPolicy;
 use super::secrets::{self, EnvLookup};
 
 /// A validated environment: the URL passed the host policy and the credentials are resolved.
@@ -75,49 +77,11 @@ impl Auth {
     }
 }
 
-/// Parses an environment URL: http(s), no query or fragment, the tenant as its last path segment. Returns the
-/// URL without a trailing slash and the tenant. The host policy is checked separately.
-pub(crate) fn parse_url(text: &str) -> Result<(Url, String), String> {
-    let mut url = Url::parse(text).map_err(|e| format!("invalid url: {e}"))?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("url must not have a query or fragment".into());
-    }
-    let tenant = url
-        .path_segments()
-        .and_then(|mut segments| segments.rfind(|segment| !segment.is_empty()))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            format!(
-                "url must end with the tenant, e.g. {}/my-tenant",
-                text.trim_end_matches('/')
-            )
-        })?;
-    let trimmed = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&trimmed);
-    Ok((url, tenant))
-}
-
-/// The OAuth2 token endpoint Spark uses for an environment: the `excel.` host becomes `keycloak.`, the path is
-/// `/auth/realms/{tenant}/protocol/openid-connect/token`. A loopback URL (the sandbox) keeps its host and port.
-pub(crate) fn default_token_url(url: &Url, tenant: &str) -> Result<Url, String> {
-    let mut token_url = url.clone();
-    let is_local = url.host().is_some_and(|host| is_loopback(&host));
-    if !is_local {
-        let host = url.host_str().unwrap_or_default();
-        let Some(rest) = host.strip_prefix("excel.") else {
-            return Err(format!(
-                "cannot derive the oauth2 token url from host {host} (it does not start with `excel.`); \
-                 set `token_url`"
-            ));
-        };
-        token_url
-            .set_host(Some(&format!("keycloak.{rest}")))
-            .map_err(|e| format!("cannot derive the oauth2 token url: {e}"))?;
-    }
-    token_url.set_path(&format!(
-        "/auth/realms/{tenant}/protocol/openid-connect/token"
-    ));
-    Ok(token_url)
+/// Parses an environment URL (the one rule, `crate::tenant_url`). Returns the URL without a trailing slash and
+/// its parts. The host policy is checked separately.
+pub(crate) fn parse_url(text: &str) -> Result<TenantUrl, String> {
+    let url = Url::parse(text).map_err(|e| format!("invalid url: {e}"))?;
+    TenantUrl::parse(&url).map_err(|e| e.to_string())
 }
 
 /// Why the SDK's `CSPARK_*` variables do not make an environment; never holds a secret's value.
@@ -142,7 +106,8 @@ pub fn environment_from_sdk_vars(
         .ok_or_else(|| {
             fail("CSPARK_BASE_URL is not set (the Spark base url with the tenant)".into())
         })?;
-    let (url, tenant) = parse_url(&base_url).map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
+    let parts = parse_url(&base_url).map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
+    let url = parts.base.clone();
     hosts
         .check(&url)
         .map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
@@ -164,7 +129,8 @@ pub fn environment_from_sdk_vars(
                 .ok_or_else(|| {
                     fail("CSPARK_CLIENT_SECRET is set but CSPARK_CLIENT_ID is not".into())
                 })?;
-            let token_url = default_token_url(&url, &tenant)
+            let token_url = parts
+                .token_url()
                 .map_err(|e| fail(format!("CSPARK_BASE_URL: {e}")))?;
             hosts
                 .check(&token_url)
@@ -197,7 +163,7 @@ pub fn environment_from_sdk_vars(
     Ok(Environment {
         name: "cspark".into(),
         url,
-        tenant,
+        tenant: parts.tenant,
         auth,
     })
 }
@@ -209,56 +175,6 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-
-    fn url_and_tenant(text: &str) -> (String, String) {
-        let (url, tenant) = parse_url(text).unwrap();
-        (url.to_string(), tenant)
-    }
-
-    #[test]
-    fn the_tenant_is_the_last_path_segment_and_trailing_slashes_go() {
-        assert_eq!(
-            url_and_tenant("https://excel.uat.us.coherent.global/acme-uat/"),
-            (
-                "https://excel.uat.us.coherent.global/acme-uat".into(),
-                "acme-uat".into()
-            )
-        );
-        assert_eq!(
-            url_and_tenant("http://127.0.0.1:8080/acme").1,
-            "acme".to_string()
-        );
-    }
-
-    #[test]
-    fn a_url_without_a_tenant_is_an_error_with_an_example() {
-        let err = parse_url("https://excel.uat.us.coherent.global/").unwrap_err();
-        assert_eq!(
-            err,
-            "url must end with the tenant, e.g. https://excel.uat.us.coherent.global/my-tenant"
-        );
-        assert!(parse_url("https://excel.uat.coherent.global/acme?x=1").is_err());
-    }
-
-    #[test]
-    fn the_token_url_is_derived_as_spark_does() {
-        let (url, tenant) = parse_url("https://excel.uat.us.coherent.global/acme").unwrap();
-        assert_eq!(
-            default_token_url(&url, &tenant).unwrap().as_str(),
-            "https://keycloak.uat.us.coherent.global/auth/realms/acme/protocol/openid-connect/token"
-        );
-        let (url, tenant) = parse_url("http://127.0.0.1:8080/acme").unwrap();
-        assert_eq!(
-            default_token_url(&url, &tenant).unwrap().as_str(),
-            "http://127.0.0.1:8080/auth/realms/acme/protocol/openid-connect/token"
-        );
-        let (url, tenant) = parse_url("https://spark.example.com/acme").unwrap();
-        assert!(
-            default_token_url(&url, &tenant)
-                .unwrap_err()
-                .contains("set `token_url`")
-        );
-    }
 
     fn sdk(vars: &[(&str, &str)]) -> Result<Environment, SdkVarsError> {
         let vars: HashMap<String, String> = vars

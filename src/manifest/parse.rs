@@ -36,12 +36,52 @@ fn check_size(len: usize) -> Result<(), String> {
     }
 }
 
-/// Parses the text into the raw model; a YAML or shape error stops at the first problem.
+/// Parses the text into the raw model; a YAML or shape error stops at the first problem. The deserializer
+/// tracks the key being read, so that a value of the wrong type is reported with its key.
 pub(crate) fn raw(text: &str, file_name: &str) -> Result<RawManifest, ManifestError> {
     check_size(text.len())
         .map_err(|message| ManifestError::one(Diagnostic::whole_file(file_name, message)))?;
-    serde_saphyr::from_str_with_options(&super::flow::protect(text), options())
-        .map_err(|error| ManifestError::one(diagnostic::from_yaml(file_name, text, &error)))
+    let mut key = None;
+    serde_saphyr::with_deserializer_from_str_with_options(
+        &super::flow::protect(text),
+        options(),
+        |deserializer| {
+            serde_path_to_error::deserialize(deserializer).map_err(|error| {
+                key = key_of(error.path());
+                error.into_inner()
+            })
+        },
+    )
+    .map_err(|error| {
+        ManifestError::one(diagnostic::from_yaml(
+            file_name,
+            text,
+            key.as_deref(),
+            &error,
+        ))
+    })
+}
+
+/// The key a deserializer error is about, as written in the manifest (`promotions[0].from.services`):
+/// the path without the `value` field of the `Spanned` wrappers; none when a step of it is unknown.
+fn key_of(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut key = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            // Raw types have no field named `value`; a map key (an environment) named so is left out too.
+            Segment::Map { key: name } if name == "value" => {}
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(name);
+            }
+            Segment::Unknown => return None,
+        }
+    }
+    (!key.is_empty()).then_some(key)
 }
 
 /// Limits far above what a manifest needs and far below what would hurt.

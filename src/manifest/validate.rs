@@ -36,6 +36,7 @@ use super::raw::{
 };
 use super::scope::{Scope, Uses};
 use super::secrets::{self, EnvLookup};
+use crate::tenant_url::TenantUrl;
 
 /// The only manifest format version.
 const VERSION: u32 = 1;
@@ -197,12 +198,14 @@ impl Checker<'_> {
             .is_some();
         let url = self.check(raw.url.referenced, environment::parse_url(&raw.url.value));
         // A refused URL is reported once, not again through the token URL derived from it.
-        let url = url.and_then(|(url, tenant)| {
-            let allowed = self.context.hosts.check(&url).map(|()| (url, tenant));
+        let url = url.and_then(|parts| {
+            let allowed = self.context.hosts.check(&parts.base).map(|()| parts);
             self.check(raw.url.referenced, allowed)
         });
         let auth = self.auth(raw.auth, url.as_ref());
-        let (url, tenant) = url?;
+        let TenantUrl {
+            base: url, tenant, ..
+        } = url?;
         let auth = auth?;
         name_ok.then_some(Environment {
             name: name.value,
@@ -212,7 +215,7 @@ impl Checker<'_> {
         })
     }
 
-    fn auth(&mut self, raw: Spanned<RawAuth>, url: Option<&(Url, String)>) -> Option<Auth> {
+    fn auth(&mut self, raw: Spanned<RawAuth>, url: Option<&TenantUrl>) -> Option<Auth> {
         let RawAuth {
             bearer,
             api_key,
@@ -233,8 +236,8 @@ impl Checker<'_> {
                             parsed.and_then(|u| self.token_url_allowed(u)),
                         )
                     }
-                    (None, Some((url, tenant))) => {
-                        let derived = environment::default_token_url(url, tenant);
+                    (None, Some(url)) => {
+                        let derived = url.token_url().map_err(|e| e.to_string());
                         let checked = derived.and_then(|u| self.token_url_allowed(u));
                         self.check(raw.referenced, checked)
                     }

@@ -117,6 +117,11 @@ impl Context {
 }
 
 /// A Spark client for an environment of the manifest.
+/// The client of an environment with the default options (commands outside a run: `export`, `status`).
+pub fn default_client(environment: &Environment) -> anyhow::Result<spark::Client> {
+    client_for(environment, &spark::ClientOptions::default())
+}
+
 pub fn client_for(
     environment: &Environment,
     options: &spark::ClientOptions,

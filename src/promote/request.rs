@@ -110,20 +110,41 @@ pub fn export_request(
     else {
         return None;
     };
-    Some(spark::ExportRequest {
+    Some(export_of(
+        &ExportSelection {
+            services,
+            folders,
+            version_ids,
+            version_filter: *version_filter,
+        },
+        source_system(promotion, default_source_system),
+    ))
+}
+
+/// What an export selects: a promotion's `from:` keys, or `export`'s flags.
+pub struct ExportSelection<'a> {
+    pub services: &'a [String],
+    pub folders: &'a [String],
+    pub version_ids: &'a [String],
+    pub version_filter: manifest::VersionFilter,
+}
+
+/// The export request of a selection: its migration files, tagged with `source_system`.
+pub fn export_of(selection: &ExportSelection<'_>, source_system: String) -> spark::ExportRequest {
+    spark::ExportRequest {
         inputs: spark::ExportInputs {
-            folders: folders.clone(),
-            services: services.clone(),
-            version_ids: version_ids.clone(),
+            folders: selection.folders.to_vec(),
+            services: selection.services.to_vec(),
+            version_ids: selection.version_ids.to_vec(),
         },
         file_filter: Some(spark::FileFilter::Migrate),
-        version_filter: Some(match version_filter {
+        version_filter: Some(match selection.version_filter {
             manifest::VersionFilter::Latest => spark::VersionFilter::Latest,
             manifest::VersionFilter::All => spark::VersionFilter::All,
         }),
-        source_system: Some(source_system(promotion, default_source_system)),
+        source_system: Some(source_system),
         correlation_id: None,
-    })
+    }
 }
 
 /// The import request of a promotion and its correlation id: the manifest's, or derived from the content

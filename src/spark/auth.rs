@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::client::{ClientOptions, TenantUrl};
+use super::client::ClientOptions;
 use super::error::{cause_chain, display_url, extract_message};
 use super::retry::{self, Attempt};
 use super::{Error, REQUEST_ID};
@@ -19,39 +19,13 @@ pub enum Auth {
     Bearer(SecretString),
     /// `x-synthetic-key: {key}` (with `x-tenant-name`).
     ApiKey(SecretString),
-    /// OAuth2 client credentials: a token is fetched from `token_url`, cached until shortly before it
-    /// expires, and refreshed once when a call gets a 401.
+    /// OAuth2 client credentials: a token is fetched from `token_url` (derived by `crate::tenant_url` when
+    /// none is given), cached until shortly before it expires, and refreshed once when a call gets a 401.
     ClientCredentials {
         client_id: String,
         client_secret: SecretString,
         token_url: Url,
     },
-}
-
-impl Auth {
-    /// Spark's token endpoint for a base URL: the Keycloak host next to the `excel` host
-    /// (`https://keycloak.{env}.coherent.global/auth/realms/{tenant}/protocol/openid-connect/token`);
-    /// any other host (a sandbox) is asked at the same path on itself.
-    pub fn default_token_url(base_url: &Url) -> Result<Url, Error> {
-        let parts = TenantUrl::parse(base_url)?;
-        let mut url = parts.root.clone();
-        if let Some(rest) = url.host_str().and_then(|h| h.strip_prefix("excel.")) {
-            let host = format!("keycloak.{rest}");
-            url.set_host(Some(&host))
-                .map_err(|e| Error::Invalid(format!("invalid token host {host}: {e}")))?;
-        }
-        url.path_segments_mut()
-            .map_err(|()| Error::Invalid("the base URL cannot carry a path".into()))?
-            .extend([
-                "auth",
-                "realms",
-                &parts.tenant,
-                "protocol",
-                "openid-connect",
-                "token",
-            ]);
-        Ok(url)
-    }
 }
 
 /// The headers a call carries, and which cached token they came from (to drop it on a 401).
@@ -286,20 +260,6 @@ fn sensitive(value: &str, what: &str) -> Result<HeaderValue, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn token_url_defaults_to_keycloak_next_to_excel_or_the_same_host() {
-        let base = Url::parse("https://excel.uat.us.coherent.global/acme-uat").unwrap();
-        assert_eq!(
-            Auth::default_token_url(&base).unwrap().as_str(),
-            "https://keycloak.uat.us.coherent.global/auth/realms/acme-uat/protocol/openid-connect/token"
-        );
-        let base = Url::parse("http://127.0.0.1:8080/acme/").unwrap();
-        assert_eq!(
-            Auth::default_token_url(&base).unwrap().as_str(),
-            "http://127.0.0.1:8080/auth/realms/acme/protocol/openid-connect/token"
-        );
-    }
 
     #[test]
     fn token_is_refreshed_a_little_before_it_expires() {

@@ -13,6 +13,7 @@ use super::error::display_url;
 use super::import::PackageUpload;
 use super::retry::{self, Attempt, RetryPolicy};
 use super::{Error, Operation, REQUEST_ID, TENANT_NAME};
+use crate::tenant_url::TenantUrl;
 
 /// Timeouts, retries and identity of a [`Client`].
 #[derive(Debug, Clone)]
@@ -41,52 +42,14 @@ impl Default for ClientOptions {
     }
 }
 
-/// A base URL split into its parts: `{root}/{tenant}`.
-pub(crate) struct TenantUrl {
-    /// The base URL, normalized: no trailing slash, query or fragment.
-    pub base: Url,
-    /// The base URL without the tenant segment (where the v1 APIs live).
-    pub root: Url,
-    pub tenant: String,
-}
-
-impl TenantUrl {
-    pub fn parse(url: &Url) -> Result<Self, Error> {
-        let invalid = |why: &str| {
-            Error::Invalid(format!(
-                "invalid Spark URL {}: {why}",
-                display_url(url, false)
-            ))
-        };
-        if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-            return Err(invalid("expected an http(s) URL"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(invalid("credentials do not belong in the URL"));
-        }
-        let segments: Vec<&str> = url
-            .path_segments()
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect();
-        let Some((tenant, parents)) = segments.split_last() else {
-            return Err(invalid(
-                "it must end with the tenant, e.g. https://excel.uat.us.coherent.global/acme",
-            ));
-        };
-        let mut base = url.clone();
-        base.set_query(None);
-        base.set_fragment(None);
-        base.set_path(&segments.join("/"));
-        let mut root = base.clone();
-        root.set_path(&parents.join("/"));
-        Ok(Self {
-            base,
-            root,
-            tenant: (*tenant).to_owned(),
-        })
-    }
+/// An environment URL split into its parts (the one rule, shared with the manifest).
+pub(crate) fn tenant_url(url: &Url) -> Result<TenantUrl, Error> {
+    TenantUrl::parse(url).map_err(|why| {
+        Error::Invalid(format!(
+            "invalid Spark URL {}: {why}",
+            display_url(url, false)
+        ))
+    })
 }
 
 /// The Spark ImpEx client for one tenant. Cheap to clone: clones share connections and the cached token.
@@ -167,7 +130,7 @@ impl Client {
     /// A client for the tenant whose base URL is given (`https://excel.uat.us.coherent.global/acme-uat`;
     /// the last path segment is the tenant).
     pub fn new(base_url: Url, auth: Auth, options: ClientOptions) -> Result<Self, Error> {
-        let urls = TenantUrl::parse(&base_url)?;
+        let urls = tenant_url(&base_url)?;
         let tenant_header = HeaderValue::from_str(&urls.tenant)
             .map_err(|_| Error::Invalid(format!("invalid tenant name {:?}", urls.tenant)))?;
         let build = |redirects| {
@@ -346,20 +309,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tenant_is_the_last_path_segment() {
-        let parse = |s: &str| TenantUrl::parse(&Url::parse(s).unwrap());
-        let parts = parse("https://excel.uat.us.coherent.global/acme-uat/?x=1").unwrap();
-        assert_eq!(parts.tenant, "acme-uat");
-        assert_eq!(
-            parts.base.as_str(),
-            "https://excel.uat.us.coherent.global/acme-uat"
-        );
-        assert_eq!(parts.root.as_str(), "https://excel.uat.us.coherent.global/");
-        let parts = parse("http://127.0.0.1:9/proxy/acme").unwrap();
-        assert_eq!(parts.root.as_str(), "http://127.0.0.1:9/proxy");
-        assert!(parse("https://excel.uat.us.coherent.global/").is_err());
-        assert!(parse("https://user:pw@excel.uat.us.coherent.global/acme").is_err());
-        assert!(parse("ftp://host/acme").is_err());
+    fn an_invalid_base_url_is_an_error_naming_it() {
+        let err = tenant_url(&Url::parse("https://excel.uat.us.coherent.global/").unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid Spark URL https://excel.uat.us.coherent.global/: url must end with the tenant"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod examples;
 mod github;
 mod hostile;
 mod idempotency;
+mod layers;
 mod lock;
 mod manifest;
 mod own_jobs;

@@ -308,7 +308,7 @@ fn unknown_key_lists_the_valid_keys_and_suggests_the_nearest() {
 }
 
 #[test]
-fn wrong_type_says_what_was_expected() {
+fn wrong_type_names_the_key_and_says_what_was_expected_and_found() {
     assert_error_snapshot!(
         "wrong_type_list",
         &base_with("services: [pricing/quote]", "services: pricing/quote")
@@ -323,6 +323,10 @@ fn wrong_type_says_what_was_expected() {
             "from: { environment: uat, services: [pricing/quote] }",
             "from: uat"
         )
+    );
+    assert_error_snapshot!(
+        "wrong_type_list_in_a_string",
+        &base_with("to: prod", "to: [prod]")
     );
 }
 
