@@ -37,6 +37,8 @@ enum Command {
     Status(JobArgs),
     /// Cancel an import or export job.
     Cancel(JobArgs),
+    /// Compare each promotion's source (or its lock) with its destination: exit 0 in sync, 3 on drift.
+    Drift(DriftArgs),
     /// Pin each promotion's source versions (or package sha256) in spark-promote.lock beside the manifest.
     Lock(ManifestArgs),
     /// Run the embedded emulator of the Spark ImpEx API.
@@ -62,6 +64,15 @@ struct ManifestArgs {
     /// loopback): a host or *.domain; http://HOST also allows plain http to that one host.
     #[arg(long = "allow-host", value_name = "HOST")]
     allowed_hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct DriftArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +279,15 @@ impl Cli {
                     },
                     output: args.output,
                     wait_timeout: args.wait_timeout,
+                })
+                .await
+            }
+            Command::Drift(args) => {
+                commands::drift::drift(commands::drift::DriftRequest {
+                    manifest: args.manifest.manifest,
+                    promotions: args.manifest.promotions,
+                    allowed_hosts: args.manifest.allowed_hosts,
+                    json: args.json,
                 })
                 .await
             }
