@@ -8,7 +8,7 @@ use crate::support::cli::{World, each_compat, read};
 
 const QUICK: Duration = Duration::from_millis(300);
 
-const LATEST_QUOTE: &str = r#"promotions:
+pub(crate) const LATEST_QUOTE: &str = r#"promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/quote], version_filter: latest }
     to: prod
@@ -43,7 +43,7 @@ async fn version_id(world: &World, tenant: &str, uri: &str, version: &str) -> St
 
 /// Adds pricing/quote 1.2.0 to acme-uat, as a team publishing a new version would (an import of a new
 /// package into uat, driven by a second manifest).
-async fn publish_newer_quote_in_uat(world: &World) {
+pub(crate) async fn publish_newer_quote_in_uat(world: &World) {
     crate::support::package::write(&world.path("new-quote.zip"), &["pricing/quote"], 16);
     world.write(
         "publish.yaml",
