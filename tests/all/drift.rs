@@ -85,12 +85,15 @@ async fn drift_with_a_lock_compares_the_locked_versions_and_warns_of_newer_ones(
     assert_eq!(promotion(&report)["state"], "in_sync", "{report:#}");
     assert_eq!(
         promotion(&report)["warnings"],
-        serde_json::json!(["uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update"])
+        serde_json::json!([
+            "uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update"
+        ])
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_the_service_deleted() {
+async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_the_service_deleted()
+{
     let world = World::start(QUICK).await;
     applied(&world).await;
     // A version imported into prod by hand, not from uat.

@@ -303,7 +303,10 @@ async fn lock_update_rewrites_only_the_entries_that_moved_and_prints_them() {
     assert_eq!(rating(&after), rating(&before), "rating did not move");
     let newest = version_id(&world, "acme-uat", "pricing/quote", "1.2.0").await;
     let locked = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
-    assert!(after.contains(&newest) && !after.contains(&locked), "{after}");
+    assert!(
+        after.contains(&newest) && !after.contains(&locked),
+        "{after}"
+    );
     assert!(before.contains(&locked));
     // Only pricing's version lines changed.
     let changed: Vec<(&str, &str)> = before
