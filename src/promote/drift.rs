@@ -382,7 +382,11 @@ mod tests {
             &[v("u10", "1.0.0"), v("u11", "1.1.0")],
             &[v("p10", "1.0.0"), v("u11", "1.1.0")],
         ));
-        assert_eq!(state_of(&[drift.clone()]), State::InSync, "{drift:?}");
+        assert_eq!(
+            state_of(std::slice::from_ref(&drift)),
+            State::InSync,
+            "{drift:?}"
+        );
     }
 
     #[test]
