@@ -22,6 +22,19 @@ fn listed(report: &Value, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// A version of pricing/quote imported into prod by hand, not from uat.
+pub(crate) async fn import_by_hand_into_prod(world: &World) {
+    crate::support::package::write(&world.path("hand.zip"), &["pricing/quote"], 16);
+    world.write(
+        "hand.yaml",
+        &format!(
+            "{ENVIRONMENTS}promotions:\n  - name: hand\n    from: {{ package: hand.zip }}\n    to: prod\n    services_existing: add_version\n"
+        ),
+    );
+    let hand = world.cli(&["apply", "-m", "hand.yaml"]).await;
+    assert_eq!(hand.code, 0, "{hand:?}");
+}
+
 async fn applied(world: &World) {
     world.manifest(LATEST_QUOTE);
     let apply = world.cli(&["apply"]).await;
@@ -96,16 +109,7 @@ async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_th
 {
     let world = World::start(QUICK).await;
     applied(&world).await;
-    // A version imported into prod by hand, not from uat.
-    crate::support::package::write(&world.path("hand.zip"), &["pricing/quote"], 16);
-    world.write(
-        "hand.yaml",
-        &format!(
-            "{ENVIRONMENTS}promotions:\n  - name: hand\n    from: {{ package: hand.zip }}\n    to: prod\n    services_existing: add_version\n"
-        ),
-    );
-    let hand = world.cli(&["apply", "-m", "hand.yaml"]).await;
-    assert_eq!(hand.code, 0, "{hand:?}");
+    import_by_hand_into_prod(&world).await;
     let added = world.cli(&["drift", "--json"]).await;
     assert_eq!(added.code, 3, "{added:?}");
     let report = added.json();
