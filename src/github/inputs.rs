@@ -303,7 +303,7 @@ mod tests {
         let err = inputs(&[("INPUT_COMMAND", "deploy")]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "input 'command': 'deploy' is not one of plan, apply, validate, rollback"
+            "input 'command': 'deploy' is not one of plan, apply, validate, rollback, drift"
         );
         assert_eq!(code_for_error(&err), 2);
         let err = inputs(&[("INPUT_COMMAND", "rollback")]).unwrap_err();
