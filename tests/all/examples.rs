@@ -135,7 +135,7 @@ fn every_example_workflow_selects_promotions_of_the_example_manifest_and_passes_
     let steps = steps();
     assert_eq!(
         steps.len(),
-        5,
+        6,
         "one spark-promote step per example workflow"
     );
     for step in &steps {
