@@ -37,8 +37,10 @@ enum Command {
     Status(JobArgs),
     /// Cancel an import or export job.
     Cancel(JobArgs),
+    /// Compare each promotion's source (or its lock) with its destination: exit 0 in sync, 3 on drift.
+    Drift(DriftArgs),
     /// Pin each promotion's source versions (or package sha256) in spark-promote.lock beside the manifest.
-    Lock(ManifestArgs),
+    Lock(LockArgs),
     /// Run the embedded emulator of the Spark ImpEx API.
     Sandbox(SandboxArgs),
     /// Run an in-process sandbox and the example promotion end to end, then print the summary.
@@ -62,6 +64,25 @@ struct ManifestArgs {
     /// loopback): a host or *.domain; http://HOST also allows plain http to that one host.
     #[arg(long = "allow-host", value_name = "HOST")]
     allowed_hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct LockArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Update an existing lock: re-resolve, rewrite only the entries that moved (the file is untouched when
+    /// none did) and print them on stdout.
+    #[arg(long)]
+    update: bool,
+}
+
+#[derive(Debug, Args)]
+struct DriftArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,11 +292,21 @@ impl Cli {
                 })
                 .await
             }
+            Command::Drift(args) => {
+                commands::drift::drift(commands::drift::DriftRequest {
+                    manifest: args.manifest.manifest,
+                    promotions: args.manifest.promotions,
+                    allowed_hosts: args.manifest.allowed_hosts,
+                    json: args.json,
+                })
+                .await
+            }
             Command::Lock(args) => {
                 commands::lock::lock(commands::lock::LockRequest {
-                    manifest: args.manifest,
-                    promotions: args.promotions,
-                    allowed_hosts: args.allowed_hosts,
+                    manifest: args.manifest.manifest,
+                    promotions: args.manifest.promotions,
+                    allowed_hosts: args.manifest.allowed_hosts,
+                    update: args.update,
                 })
                 .await
             }

@@ -1,4 +1,5 @@
-//! Exit codes: 0 success, 1 a promotion failed or was cancelled, 2 invalid input, 130/143 interrupted.
+//! Exit codes: 0 success, 1 a promotion failed or was cancelled, 2 invalid input, 3 drift (`drift`),
+//! 130/143 interrupted.
 
 /// What a command ended with, when it ran to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,6 +8,8 @@ pub enum Outcome {
     Success,
     /// At least one promotion failed or was cancelled.
     Failed,
+    /// `drift` found a promotion out of sync.
+    Drift,
     /// Stopped by SIGINT (130) or SIGTERM (143) after cancelling what was running.
     Interrupted(Signal),
 }
@@ -23,6 +26,7 @@ impl Outcome {
         match self {
             Outcome::Success => 0,
             Outcome::Failed => 1,
+            Outcome::Drift => 3,
             Outcome::Interrupted(Signal::Interrupt) => 130,
             Outcome::Interrupted(Signal::Terminate) => 143,
         }

@@ -49,6 +49,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         ActionCommand::Plan => Command::Plan,
         ActionCommand::Apply => Command::Apply,
         ActionCommand::Rollback => Command::Rollback,
+        ActionCommand::Drift => return drift(&mut runner, manifest).await,
     };
     let dir = result_dir(&runner);
     std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
@@ -168,6 +169,70 @@ async fn report_run(
         Err(err) => warn(runner, &format!("no pull-request comment: {err:#}"))?,
     }
     Ok(result.outcome(cancel))
+}
+
+/// `drift` in the action: the report in the job summary and the `status` output (`in_sync` or `drift`),
+/// and the one drift issue of the manifest kept as the report says (a refusal is a warning). Exit 0 in
+/// sync, 3 on drift, 1 when a comparison failed.
+async fn drift(runner: &mut Runner, manifest: Manifest) -> anyhow::Result<Outcome> {
+    let promotions = runner.inputs.promotions.clone();
+    let selected = manifest
+        .select(&promotions)
+        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?;
+    let lock = promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await?;
+    let options = RunOptions {
+        cancel: Cancel::on_signals().context("failed to listen for signals")?,
+        progress: crate::progress::for_stderr(),
+        lock: Arc::new(lock),
+        ..RunOptions::default()
+    };
+    let report = promote::drift::run(Arc::new(manifest), &promotions, options).await?;
+    let text = format!(
+        "## spark-promote drift\n\n```\n{}\n```\n",
+        neutralize(&report.text())
+    );
+    runner.write_summary(&text)?;
+    let outcome = if report.failed() {
+        Outcome::Failed
+    } else if report.drifted() {
+        Outcome::Drift
+    } else {
+        Outcome::Success
+    };
+    write_status(
+        runner,
+        match outcome {
+            Outcome::Success => "in_sync",
+            Outcome::Drift => "drift",
+            _ => "failed",
+        },
+    )?;
+    if outcome == Outcome::Failed {
+        return Ok(outcome);
+    }
+    let (Some(token), Some(repository)) = (&runner.inputs.github_token, &runner.context.repository)
+    else {
+        return Ok(outcome);
+    };
+    let client = crate::github::api::Client::new(&runner.context.api_url, token)?;
+    let marker =
+        crate::github::comment::Marker::new(&runner.inputs.manifest.to_string_lossy(), &[]);
+    let drifted = (outcome == Outcome::Drift).then_some(text.as_str());
+    let repository = format!("{}/{}", repository.owner, repository.name);
+    match crate::github::issue::sync(
+        &client,
+        &repository,
+        &marker,
+        drifted,
+        &runner.inputs.issue_labels,
+    )
+    .await
+    {
+        Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => warn(runner, &message)?,
+        Ok(done) => tracing::info!("drift issue: {done:?}"),
+        Err(err) => warn(runner, &format!("the drift issue was not kept: {err:#}"))?,
+    }
+    Ok(outcome)
 }
 
 /// `validate` in the action: the manifest was loaded; the packages are checked too.

@@ -1,4 +1,6 @@
-//! `lock`: pins each selected promotion's source versions (or package sha256) in the lock file.
+//! `lock`: pins each selected promotion's source versions (or package sha256) in the lock file; with
+//! `--update`, rewrites only the entries that moved and prints them.
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -11,22 +13,43 @@ pub struct LockRequest {
     pub manifest: PathBuf,
     pub promotions: Vec<String>,
     pub allowed_hosts: Vec<String>,
+    /// `--update`: rewrite only the entries that moved, and print them.
+    pub update: bool,
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
-    let manifest = super::load_manifest(&request.manifest, &hosts)?;
+    let scope = crate::manifest::Scope::promotions(&request.promotions);
+    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress::for_stderr(),
         ..RunOptions::default()
     };
-    let (path, lock) = promote::lock::update(manifest, &request.promotions, options).await?;
-    tracing::info!(
-        "wrote {} ({} promotion{})",
-        path.display(),
-        lock.promotions.len(),
-        if lock.promotions.len() == 1 { "" } else { "s" }
-    );
+    let mode = if request.update {
+        promote::lock::Mode::Update
+    } else {
+        promote::lock::Mode::Write
+    };
+    let updated = promote::lock::update(manifest, &request.promotions, options, mode).await?;
+    let count = updated.lock.promotions.len();
+    if updated.written {
+        tracing::info!(
+            "wrote {} ({count} promotion{})",
+            updated.path.display(),
+            if count == 1 { "" } else { "s" }
+        );
+    } else {
+        tracing::info!("{} is up to date", updated.path.display());
+    }
+    if request.update {
+        // What moved, on stdout: the body of an update pull request.
+        let text = if updated.moved.is_empty() {
+            "no entry moved".to_string()
+        } else {
+            updated.moved.join("\n")
+        };
+        writeln!(std::io::stdout().lock(), "{text}").context("failed to write what moved")?;
+    }
     Ok(Outcome::Success)
 }

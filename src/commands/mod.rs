@@ -1,6 +1,7 @@
 //! The commands' bodies: each takes a plain request (built by `cli`) and returns an outcome.
 pub mod action;
 pub mod demo;
+pub mod drift;
 pub mod export;
 pub mod job;
 pub mod lock;

@@ -19,6 +19,8 @@ pub enum ActionCommand {
     Validate,
     /// Re-import the `backup` input's package with replace (see `spark-promote rollback`).
     Rollback,
+    /// Compare each promotion's source (or lock) with its destination; keep the drift issue.
+    Drift,
 }
 
 /// When to write the pull-request comment.
@@ -44,6 +46,8 @@ pub struct Inputs {
     /// The token for the comment; none means no comment.
     pub github_token: Option<SecretString>,
     pub comment: CommentMode,
+    /// The drift issue's labels (`issue-labels`); the first finds the issue again.
+    pub issue_labels: Vec<String>,
     /// How long to wait for a busy tenant and for a job; none means the command's default.
     pub wait_timeout: Option<Duration>,
     /// Hosts allowed besides `*.coherent.global` and loopback.
@@ -91,6 +95,7 @@ impl Inputs {
                     ("apply", ActionCommand::Apply),
                     ("validate", ActionCommand::Validate),
                     ("rollback", ActionCommand::Rollback),
+                    ("drift", ActionCommand::Drift),
                 ],
             )?,
             None => default_command(read(env, "GITHUB_EVENT_NAME").as_deref()),
@@ -136,6 +141,10 @@ impl Inputs {
             promotions: list(input("promotions").as_deref()),
             github_token: input("github-token").map(SecretString::from),
             comment,
+            issue_labels: match list(input("issue-labels").as_deref()) {
+                labels if labels.is_empty() => vec!["spark-promote".to_string()],
+                labels => labels,
+            },
             wait_timeout,
             allowed_hosts: list(input("allowed-hosts").as_deref()),
             deployment_environment: deployment_environment(env),
@@ -294,7 +303,7 @@ mod tests {
         let err = inputs(&[("INPUT_COMMAND", "deploy")]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "input 'command': 'deploy' is not one of plan, apply, validate, rollback"
+            "input 'command': 'deploy' is not one of plan, apply, validate, rollback, drift"
         );
         assert_eq!(code_for_error(&err), 2);
         let err = inputs(&[("INPUT_COMMAND", "rollback")]).unwrap_err();

@@ -13,6 +13,7 @@ pub mod context;
 pub mod deployments;
 pub mod files;
 pub mod inputs;
+pub mod issue;
 
 use std::io::Write;
 use std::path::Path;

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod cancel;
 pub mod context;
 pub mod correlation;
+pub mod drift;
 pub mod export;
 pub mod files;
 pub mod job_by_id;

@@ -27,6 +27,8 @@ fn help_of_every_command_is_reviewed() {
         vec!["plan", "--help"],
         vec!["apply", "--help"],
         vec!["rollback", "--help"],
+        vec!["lock", "--help"],
+        vec!["drift", "--help"],
         vec!["export", "--help"],
         vec!["status", "--help"],
         vec!["cancel", "--help"],

@@ -39,9 +39,14 @@ fn steps() -> Vec<Step> {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         for (job_name, job) in workflow["jobs"].as_object().unwrap() {
             for step in job["steps"].as_array().unwrap() {
+                // A `run:` of the binary from the action's image: its `-p NAME` are its promotions.
+                let ran = step["run"]
+                    .as_str()
+                    .filter(|run| run.contains("--entrypoint /spark-promote"));
                 if !step["uses"]
                     .as_str()
                     .is_some_and(|uses| uses.starts_with(ACTION))
+                    && ran.is_none()
                 {
                     continue;
                 }
@@ -62,14 +67,27 @@ fn steps() -> Vec<Step> {
                         .unwrap_or(value)
                         .to_owned()
                 };
-                let with = step["with"]
-                    .as_object()
-                    .map(|map| {
-                        map.iter()
-                            .map(|(k, v)| (k.clone(), dispatched(v.as_str().unwrap())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let with = match ran {
+                    Some(run) => BTreeMap::from([(
+                        "promotions".to_owned(),
+                        run.split_whitespace()
+                            .skip_while(|word| *word != "-p")
+                            .collect::<Vec<_>>()
+                            .chunks(2)
+                            .filter_map(|pair| (pair[0] == "-p").then(|| pair.get(1)).flatten())
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )]),
+                    None => step["with"]
+                        .as_object()
+                        .map(|map| {
+                            map.iter()
+                                .map(|(k, v)| (k.clone(), dispatched(v.as_str().unwrap())))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
                 steps.push(Step {
                     at: format!("{name} job {job_name}"),
                     with,
@@ -117,7 +135,7 @@ fn every_example_workflow_selects_promotions_of_the_example_manifest_and_passes_
     let steps = steps();
     assert_eq!(
         steps.len(),
-        4,
+        6,
         "one spark-promote step per example workflow"
     );
     for step in &steps {

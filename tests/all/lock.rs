@@ -8,7 +8,7 @@ use crate::support::cli::{World, each_compat, read};
 
 const QUICK: Duration = Duration::from_millis(300);
 
-const LATEST_QUOTE: &str = r#"promotions:
+pub(crate) const LATEST_QUOTE: &str = r#"promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/quote], version_filter: latest }
     to: prod
@@ -43,7 +43,7 @@ async fn version_id(world: &World, tenant: &str, uri: &str, version: &str) -> St
 
 /// Adds pricing/quote 1.2.0 to acme-uat, as a team publishing a new version would (an import of a new
 /// package into uat, driven by a second manifest).
-async fn publish_newer_quote_in_uat(world: &World) {
+pub(crate) async fn publish_newer_quote_in_uat(world: &World) {
     crate::support::package::write(&world.path("new-quote.zip"), &["pricing/quote"], 16);
     world.write(
         "publish.yaml",
@@ -264,4 +264,56 @@ async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entr
         ),
         "{changed:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lock_update_rewrites_only_the_entries_that_moved_and_prints_them() {
+    let world = World::start(QUICK).await;
+    let lock = world.path("spark-promote.lock");
+    world.manifest(&format!(
+        "{LATEST_QUOTE}  - name: rating\n    from: {{ environment: uat, services: [pricing/rating] }}\n    to: prod\n"
+    ));
+    let missing = world.cli(&["lock", "--update"]).await;
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing
+            .stderr
+            .contains("--update: spark-promote.lock is missing; run `spark-promote lock` first"),
+        "{missing:?}"
+    );
+    assert_eq!(world.cli(&["lock"]).await.code, 0);
+    let before = read(&lock);
+    let modified = std::fs::metadata(&lock).unwrap().modified().unwrap();
+
+    let nothing = world.cli(&["lock", "--update"]).await;
+    assert_eq!(nothing.code, 0, "{nothing:?}");
+    assert_eq!(nothing.stdout, "no entry moved\n");
+    assert_eq!(
+        std::fs::metadata(&lock).unwrap().modified().unwrap(),
+        modified,
+        "a lock with nothing moved is not rewritten"
+    );
+
+    publish_newer_quote_in_uat(&world).await;
+    let moved = world.cli(&["lock", "--update"]).await;
+    assert_eq!(moved.code, 0, "{moved:?}");
+    assert_eq!(moved.stdout, "pricing: pricing/quote 1.1.0 -> 1.2.0\n");
+    let after = read(&lock);
+    let rating = |text: &str| text[text.find("  rating:").unwrap()..].to_string();
+    assert_eq!(rating(&after), rating(&before), "rating did not move");
+    let newest = version_id(&world, "acme-uat", "pricing/quote", "1.2.0").await;
+    let locked = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
+    assert!(
+        after.contains(&newest) && !after.contains(&locked),
+        "{after}"
+    );
+    assert!(before.contains(&locked));
+    // Only pricing's version lines changed.
+    let changed: Vec<(&str, &str)> = before
+        .lines()
+        .zip(after.lines())
+        .filter(|(was, is)| was != is)
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(before.lines().count(), after.lines().count());
 }

@@ -5,6 +5,7 @@ mod action;
 mod backup;
 mod cli;
 mod container;
+mod drift;
 mod examples;
 mod github;
 mod hostile;

@@ -1,6 +1,6 @@
 //! A fake of the GitHub REST routes the action uses, on 127.0.0.1:0: the pull requests of the merge
 //! commit, `GET /user` (refused, as for the workflow's installation token), pull request 7's comments and
-//! the repository's deployments with their statuses, kept in memory so that a later run sees what an
+//! the repository's deployments with their statuses, its issues (from number 100) and their comments, kept in memory so that a later run sees what an
 //! earlier one wrote. Every request is recorded in order, with its JSON body.
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -15,6 +15,8 @@ use super::runner::{MERGE_SHA, PULL, REPOSITORY};
 pub const BOT: &str = "github-actions[bot]";
 /// The first id the fake gives a created comment.
 const FIRST_ID: u64 = 1_000;
+/// The number the fake gives the first issue.
+pub const FIRST_ISSUE: u64 = 100;
 /// The first id the fake gives a created deployment.
 pub const FIRST_DEPLOYMENT_ID: u64 = 500;
 /// When the fake says a deployment was created.
@@ -35,6 +37,8 @@ struct State {
     comments: Vec<Value>,
     /// Oldest first, each with its `statuses` (oldest first).
     deployments: Vec<Value>,
+    /// The repository's issues, each with its `comments` (bodies).
+    issues: Vec<Value>,
     seen: Vec<Seen>,
 }
 
@@ -55,6 +59,10 @@ enum Route {
     CreateDeployment,
     ListStatuses,
     CreateStatus,
+    ListIssues,
+    CreateIssue,
+    UpdateIssue,
+    CommentIssue,
 }
 
 /// Answers one route from the shared state, or with a fixed answer, recording the request either way.
@@ -190,6 +198,43 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
                 None => not_found(),
             }
         }
+        Route::ListIssues => {
+            let open: Vec<Value> = state
+                .issues
+                .iter()
+                .filter(|issue| issue["state"] == "open")
+                .cloned()
+                .collect();
+            ResponseTemplate::new(200).set_body_json(open)
+        }
+        Route::CreateIssue => {
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            let issue = json!({
+                "number": FIRST_ISSUE + state.issues.len() as u64,
+                "title": body["title"],
+                "body": body["body"],
+                "labels": body["labels"],
+                "state": "open",
+                "comments": [],
+            });
+            state.issues.push(issue.clone());
+            ResponseTemplate::new(201).set_body_json(issue)
+        }
+        Route::UpdateIssue | Route::CommentIssue => {
+            let number: u64 = request.url.path().split('/').nth(5).unwrap().parse().unwrap();
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            let Some(issue) = state.issues.iter_mut().find(|i| i["number"] == number) else {
+                return not_found();
+            };
+            if matches!(route, Route::CommentIssue) {
+                issue["comments"].as_array_mut().unwrap().push(body["body"].clone());
+                return ResponseTemplate::new(201).set_body_json(json!({"id": 1}));
+            }
+            for (key, value) in body.as_object().unwrap() {
+                issue[key] = value.clone();
+            }
+            ResponseTemplate::new(200).set_body_json(issue.clone())
+        }
         Route::MergedPulls => ResponseTemplate::new(200).set_body_json(json!([
             {"number": 5, "state": "open", "merged_at": null, "merge_commit_sha": "5555555555555555555555555555555555555555"},
             {"number": PULL, "state": "closed", "merged_at": "2026-11-28T10:00:00Z", "merge_commit_sha": MERGE_SHA},
@@ -306,6 +351,14 @@ impl FakeGitHub {
                 format!(r"^{repo}/deployments/\d+/statuses$"),
                 Route::CreateStatus,
             ),
+            ("GET", format!("^{repo}/issues$"), Route::ListIssues),
+            ("POST", format!("^{repo}/issues$"), Route::CreateIssue),
+            ("PATCH", format!(r"^{repo}/issues/\d+$"), Route::UpdateIssue),
+            (
+                "POST",
+                format!(r"^{repo}/issues/1\d\d/comments$"),
+                Route::CommentIssue,
+            ),
         ];
         for (verb, route, answer) in routes {
             Mock::given(method(verb))
@@ -364,6 +417,11 @@ impl FakeGitHub {
     /// The repository's deployments now, oldest first, each with its `statuses` (oldest first).
     pub fn deployments(&self) -> Vec<Value> {
         self.state.lock().unwrap().deployments.clone()
+    }
+
+    /// The repository's issues now, oldest first, each with its `comments` (bodies).
+    pub fn issues(&self) -> Vec<Value> {
+        self.state.lock().unwrap().issues.clone()
     }
 
     /// Every request since the last [`FakeGitHub::take_lines`] with its JSON body, in order.

@@ -4,6 +4,7 @@
 mod ci_workflow;
 mod comment;
 mod deployments;
+mod drift_issue;
 mod events;
 mod fake_github;
 mod logs;

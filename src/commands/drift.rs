@@ -1,0 +1,48 @@
+//! `drift`: compares each selected promotion's source (or its lock) with its destination; prints the
+//! report (or `--json`) on stdout; exit 0 in sync, 3 on drift, 1 when a comparison failed.
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::exit::{InvalidInput, Outcome};
+use crate::manifest::Scope;
+use crate::promote::{self, RunOptions};
+
+/// A `drift` from the command line.
+pub struct DriftRequest {
+    pub manifest: PathBuf,
+    pub promotions: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+    pub json: bool,
+}
+
+pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
+    let hosts = super::host_policy(&request.allowed_hosts)?;
+    let scope = Scope::promotions(&request.promotions);
+    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
+    let selected = manifest
+        .select(&request.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let lock = promote::lock::for_run(&manifest, &selected, false).await?;
+    let options = RunOptions {
+        lock: Arc::new(lock),
+        ..super::run::options(Duration::from_secs(30 * 60))?
+    };
+    let report = promote::drift::run(manifest, &request.promotions, options).await?;
+    let text = if request.json {
+        serde_json::to_string_pretty(&report).context("failed to write the report as JSON")?
+    } else {
+        report.text()
+    };
+    writeln!(std::io::stdout().lock(), "{text}").context("failed to write the report")?;
+    Ok(if report.failed() {
+        Outcome::Failed
+    } else if report.drifted() {
+        Outcome::Drift
+    } else {
+        Outcome::Success
+    })
+}
