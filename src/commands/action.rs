@@ -23,7 +23,10 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 pub async fn action() -> anyhow::Result<Outcome> {
-    let mut runner = Runner::from_env(&process_env, Box::new(std::io::stdout()))?;
+    let mut runner = match Runner::from_env(&process_env, Box::new(std::io::stdout())) {
+        Ok(runner) => runner,
+        Err(err) => return Err(refuse_inputs(err)),
+    };
     let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
     // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
     // (and masked).
@@ -33,11 +36,11 @@ pub async fn action() -> anyhow::Result<Outcome> {
             Ok(manifest) => manifest,
             Err(err) => {
                 annotate(&mut runner, &err)?;
-                let _ = runner.write_summary(&format!(
-                    "## ❌ spark-promote: invalid manifest\n\n```\n{}\n```\n",
-                    neutralize(&err.to_string())
-                ));
-                write_status(&runner, "invalid")?;
+                crate::github::write_refusal(
+                    &runner.context,
+                    "invalid manifest",
+                    &err.to_string(),
+                )?;
                 return Err(InvalidInput(anyhow::Error::new(err)).into());
             }
         };
@@ -110,15 +113,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
     match promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
         Ok(lock) => options.lock = Arc::new(lock),
         Err(err) => {
-            runner
-                .commands()
-                .error(&neutralize(&format!("{err:#}")), &Annotation::default())
-                .context("failed to write a workflow command")?;
-            let _ = runner.write_summary(&format!(
-                "## ❌ spark-promote: lock file refused\n\n```\n{}\n```\n",
-                neutralize(&format!("{err:#}"))
-            ));
-            write_status(&runner, "invalid")?;
+            runner.refuse("lock file refused", &format!("{err:#}"))?;
             return Err(err.into());
         }
     }
@@ -127,6 +122,34 @@ pub async fn action() -> anyhow::Result<Outcome> {
         warn_all(&mut runner, deployments.take_warnings())?;
     }
     report_run(&mut runner, &dir, work_dir, result, &cancel).await
+}
+
+/// A bad input (e.g. `command: plna`): the step is refused before anything else is read, with an
+/// annotation, a job summary and the `invalid` status (the token, if given, is masked first).
+fn refuse_inputs(err: anyhow::Error) -> anyhow::Error {
+    let mut out = std::io::stdout();
+    let mut commands = crate::github::Commands::new(&mut out);
+    if let Some(token) = process_env("INPUT_GITHUB-TOKEN") {
+        let _ = commands.add_mask(&token);
+    }
+    let message = format!("{err:#}");
+    let _ = commands.error(
+        &neutralize(&message),
+        &Annotation {
+            title: Some("spark-promote input".to_string()),
+            ..Annotation::default()
+        },
+    );
+    match crate::github::Context::from_env(&process_env) {
+        Ok(context) => {
+            if let Err(refusal) = crate::github::write_refusal(&context, "invalid input", &message)
+            {
+                tracing::warn!("{refusal:#}");
+            }
+        }
+        Err(context) => tracing::warn!("no job summary: {context:#}"),
+    }
+    err
 }
 
 /// After a plan, apply or rollback: the log groups, the result files, the job summary, the outputs and the
@@ -144,6 +167,7 @@ async fn report_run(
         }
     }
     log_groups(runner, &result)?;
+    annotate_failures(runner, &result)?;
     drop(work_dir);
     let summary = runner.summary_markdown(&result);
     let result_path = dir.join("result.json");
@@ -183,7 +207,7 @@ async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Ou
                 .error(&neutralize(problem), &Annotation::default())
                 .context("failed to write a workflow command")?;
         }
-        write_status(runner, "invalid")?;
+        crate::github::write_refusal(&runner.context, "invalid package", &problems.join("\n"))?;
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
     runner.write_summary(&format!(
@@ -215,18 +239,27 @@ fn annotate(runner: &mut Runner, err: &ManifestError) -> anyhow::Result<()> {
 /// One collapsed group per promotion with its outcome; text from Spark is neutralized.
 fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
     for promotion in &result.promotions {
+        let correlation = match promotion.correlation_id.as_str() {
+            "" => String::new(),
+            id => format!(", correlation id {id}"),
+        };
         let mut lines = vec![format!(
-            "{} → {}: {} (job {}, correlation id {})",
+            "{} → {}: {} (job {}{correlation})",
             promotion.source,
             promotion.target,
             report::status_label(promotion.status),
             promotion.job_id.as_deref().unwrap_or("none"),
-            promotion.correlation_id
         )];
         lines.extend(promotion.services.iter().map(|service| {
+            let detail = match &service.detail {
+                Some(detail) => format!(": {detail}"),
+                None => String::new(),
+            };
             format!(
-                "{} → {}: {:?}",
-                service.source, service.destination, service.status
+                "{} → {}: {}{detail}",
+                service.source,
+                service.destination,
+                service.status.label()
             )
         }));
         lines.extend(
@@ -257,6 +290,24 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Each error of a promotion that fails the run (a plan's predicted failures too) as an `::error`
+/// annotation titled with the promotion.
+fn annotate_failures(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
+    for promotion in result.promotions.iter().filter(|p| p.fails_the_run()) {
+        let at = Annotation {
+            title: Some(format!("spark-promote {}", promotion.name)),
+            ..Annotation::default()
+        };
+        for error in &promotion.errors {
+            runner
+                .commands()
+                .error(&neutralize(error), &at)
+                .context("failed to write a workflow command")?;
+        }
+    }
+    Ok(())
+}
+
 fn warn_all(runner: &mut Runner, messages: Vec<String>) -> anyhow::Result<()> {
     for message in messages {
         warn(runner, &message)?;
@@ -271,7 +322,7 @@ fn warn(runner: &mut Runner, message: &str) -> anyhow::Result<()> {
         .context("failed to write a workflow command")
 }
 
-/// Writes only the `status` output (validate, invalid manifest).
+/// Writes only the `status` output (validate).
 fn write_status(runner: &Runner, status: &str) -> anyhow::Result<()> {
     match &runner.context.output {
         Some(path) => crate::github::files::append_outputs(path, &[("status", status)]),

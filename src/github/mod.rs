@@ -77,6 +77,14 @@ impl Runner {
             .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
     }
 
+    /// Refuses the step as invalid input: an `::error` annotation with `message`, then [`write_refusal`].
+    pub fn refuse(&mut self, heading: &str, message: &str) -> anyhow::Result<()> {
+        self.commands()
+            .error(&neutralize(message), &Annotation::default())
+            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
+        write_refusal(&self.context, heading, message)
+    }
+
     /// The run's page, when running in GitHub Actions.
     pub fn run_url(&self) -> Option<String> {
         self.context.run_url()
@@ -186,6 +194,25 @@ impl Runner {
                 .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
         }
         Ok(outcome)
+    }
+}
+
+/// The job summary (`❌ spark-promote: {heading}` and `message`) and the `invalid` status output of a step
+/// refused before it ran (a bad input, an invalid manifest, a refused lock file); nothing outside GitHub
+/// Actions. The caller has written the annotations.
+pub fn write_refusal(context: &Context, heading: &str, message: &str) -> anyhow::Result<()> {
+    if let Some(path) = &context.step_summary {
+        files::append_summary(
+            path,
+            &format!(
+                "## ❌ spark-promote: {heading}\n\n```\n{}\n```\n",
+                neutralize(message)
+            ),
+        )?;
+    }
+    match &context.output {
+        Some(path) => files::append_outputs(path, &[("status", "invalid")]),
+        None => Ok(()),
     }
 }
 

@@ -9,3 +9,4 @@ mod fake_github;
 mod logs;
 mod runner;
 mod secrets;
+mod status;
