@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
-use crate::manifest::{self, HostPolicy, Manifest, ManifestError};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
 use crate::report;
 
@@ -41,6 +41,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
                     "invalid manifest",
                     &err.to_string(),
                 )?;
+                runner.mark_comment_stale(&err.to_string()).await?;
                 return Err(InvalidInput(anyhow::Error::new(err)).into());
             }
         };
@@ -72,7 +73,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let deployments = match runner.deployments() {
         Ok(deployments) => deployments.map(Arc::new),
         Err(err) => {
-            warn(&mut runner, &format!("no GitHub deployments: {err:#}"))?;
+            runner.warn(&format!("no GitHub deployments: {err:#}"))?;
             None
         }
     };
@@ -81,9 +82,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
         let environment = runner.inputs.environment.clone();
         let promotion =
             super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
+        let modes = modes(&[&promotion]);
         let result =
             promote::run_promotions(command, Arc::new(manifest), vec![promotion], options).await?;
-        return report_run(&mut runner, &dir, work_dir, result, &cancel).await;
+        return report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await;
     }
     if let Some(deployments) = &deployments {
         if let Ok(selected) = manifest.select(&promotions) {
@@ -117,11 +119,26 @@ pub async fn action() -> anyhow::Result<Outcome> {
             return Err(err.into());
         }
     }
+    let modes = modes(&selected);
     let result = promote::run(command, Arc::new(manifest), &promotions, options).await?;
     if let Some(deployments) = &deployments {
         warn_all(&mut runner, deployments.take_warnings())?;
     }
-    report_run(&mut runner, &dir, work_dir, result, &cancel).await
+    report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await
+}
+
+/// Each promotion's name and modes, as the comment shows them.
+fn modes(promotions: &[&Promotion]) -> Vec<(String, String, String)> {
+    promotions
+        .iter()
+        .map(|promotion| {
+            (
+                promotion.name.clone(),
+                promotion.services_existing.as_str().to_string(),
+                promotion.update_version_type.as_str().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A bad input (e.g. `command: plna`): the step is refused before anything else is read, with an
@@ -159,6 +176,7 @@ async fn report_run(
     dir: &Path,
     work_dir: tempfile::TempDir,
     mut result: RunResult,
+    modes: Vec<(String, String, String)>,
     cancel: &Cancel,
 ) -> anyhow::Result<Outcome> {
     for promotion in &mut result.promotions {
@@ -181,15 +199,14 @@ async fn report_run(
         &relative(runner, &summary_path),
     )?;
     match runner.comment_client() {
-        Ok(Some(client)) => match runner.comment(&client, &result).await {
+        Ok(Some(client)) => match runner.comment(&client, &result, modes).await {
             Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
-            Err(err) => warn(
-                runner,
-                &format!("the pull-request comment was not written: {err:#}"),
-            )?,
+            Err(err) => runner.warn(&format!(
+                "the pull-request comment was not written: {err:#}"
+            ))?,
         },
         Ok(None) => {}
-        Err(err) => warn(runner, &format!("no pull-request comment: {err:#}"))?,
+        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
     }
     Ok(result.outcome(cancel))
 }
@@ -310,16 +327,9 @@ fn annotate_failures(runner: &mut Runner, result: &RunResult) -> anyhow::Result<
 
 fn warn_all(runner: &mut Runner, messages: Vec<String>) -> anyhow::Result<()> {
     for message in messages {
-        warn(runner, &message)?;
+        runner.warn(&message)?;
     }
     Ok(())
-}
-
-fn warn(runner: &mut Runner, message: &str) -> anyhow::Result<()> {
-    runner
-        .commands()
-        .warning(&neutralize(message), &Annotation::default())
-        .context("failed to write a workflow command")
 }
 
 /// Writes only the `status` output (validate).

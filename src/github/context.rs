@@ -190,6 +190,19 @@ impl Context {
         })
     }
 
+    /// The commit the run is for: a pull request's head (not the merge ref GitHub builds), a push's
+    /// commit, else `GITHUB_SHA`.
+    pub fn commit(&self) -> Option<&str> {
+        match &self.event {
+            Event::PullRequest { head_sha: sha, .. } | Event::Push { sha, .. }
+                if !sha.is_empty() =>
+            {
+                Some(sha)
+            }
+            _ => self.sha.as_deref(),
+        }
+    }
+
     /// The run's page: `{server}/{owner}/{repo}/actions/runs/{id}`.
     pub fn run_url(&self) -> Option<String> {
         let repository = self.repository.as_ref()?;
