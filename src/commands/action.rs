@@ -30,7 +30,17 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
     // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
     // (and masked).
-    let scope = runner.inputs.scope();
+    // A fork's pull request has no secrets: only what runs without them (see `fork_checks`).
+    let fork = runner.context.from_fork()
+        && matches!(
+            runner.inputs.command,
+            ActionCommand::Plan | ActionCommand::Validate
+        );
+    let scope = if fork {
+        manifest::Scope::Nothing
+    } else {
+        runner.inputs.scope()
+    };
     let manifest =
         match manifest::load_scoped(&runner.inputs.manifest, &process_env, &hosts, &scope) {
             Ok(manifest) => manifest,
@@ -47,6 +57,9 @@ pub async fn action() -> anyhow::Result<Outcome> {
         };
     for secret in manifest.secret_values() {
         runner.mask(secret)?;
+    }
+    if fork {
+        return fork_checks(&mut runner, &manifest).await;
     }
     let command = match runner.inputs.command {
         ActionCommand::Validate => return validate(&mut runner, &manifest).await,
@@ -233,6 +246,57 @@ async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Ou
         selected.len()
     ))?;
     write_status(runner, "valid")?;
+    Ok(Outcome::Success)
+}
+
+/// A fork's pull request: GitHub gives it no secrets, so only what runs without them runs: the manifest
+/// (loaded without resolving any secret), the packages, and the lock file (as `--locked` when there is one
+/// or the `locked` input asks). The summary and the comment say why the plan did not run; the step passes
+/// unless something is invalid.
+async fn fork_checks(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Outcome> {
+    let selected = manifest
+        .select(&runner.inputs.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let problems = super::validate::package_problems(&selected).await;
+    if !problems.is_empty() {
+        runner.refuse("invalid package", &problems.join("\n"))?;
+        return Err(InvalidInput::msg(problems.join("\n")).into());
+    }
+    let lock_path = promote::lock::path_for(&manifest.path);
+    let locked = runner.inputs.locked || lock_path.exists();
+    if let Err(err) = promote::lock::for_run(manifest, &selected, locked).await {
+        runner.refuse("lock file refused", &format!("{err:#}"))?;
+        return Err(err.into());
+    }
+    let lock = if locked {
+        format!(
+            " and the lock file `{}` covers them",
+            relative(runner, &lock_path).display()
+        )
+    } else {
+        String::new()
+    };
+    let markdown = format!(
+        "## ⏭️ spark-promote plan: not run on a fork\n\n\
+         This pull request comes from a fork, and GitHub gives a fork's `pull_request` run no secrets, so \
+         the plan (which calls Spark) did not run. The manifest `{}` is valid: {} promotion(s) checked{lock}. \
+         A maintainer can plan it from a branch of this repository.\n",
+        runner.inputs.manifest.display(),
+        selected.len()
+    );
+    runner.write_summary(&markdown)?;
+    write_status(runner, "valid")?;
+    tracing::info!("a pull request from a fork: the manifest is valid; the plan did not run");
+    match runner.comment_client() {
+        Ok(Some(client)) => match runner.comment_text(&client, &markdown).await {
+            Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
+            Err(err) => runner.warn(&format!(
+                "the pull-request comment was not written: {err:#}"
+            ))?,
+        },
+        Ok(None) => {}
+        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
+    }
     Ok(Outcome::Success)
 }
 

@@ -199,8 +199,12 @@ pub fn content_key(result: &RunResult, run_for: &RunFor) -> String {
             promotion.export_job_id = None;
         }
     }
-    let digest = Sha256::digest(markdown(&stable, None, run_for).as_bytes());
-    hex::encode(&digest[..8])
+    text_key(&markdown(&stable, None, run_for))
+}
+
+/// The content key of a comment that is not a run's result.
+pub fn text_key(markdown: &str) -> String {
+    hex::encode(&Sha256::digest(markdown.as_bytes())[..8])
 }
 
 /// What a run writes into the comment.

@@ -182,6 +182,25 @@ impl Runner {
         self.write_comment(client, &update, if_missing).await
     }
 
+    /// Writes or updates the pull-request comment with `markdown` (not a run's result), as the `comment`
+    /// input asks (`auto` creates it).
+    pub async fn comment_text(
+        &mut self,
+        client: &Client,
+        markdown: &str,
+    ) -> anyhow::Result<CommentOutcome> {
+        if self.inputs.comment == CommentMode::Never {
+            return Ok(CommentOutcome::Skipped(
+                "the comment input is never".to_string(),
+            ));
+        }
+        let update = comment::Update::Result {
+            markdown: markdown.to_string(),
+            key: comment::text_key(markdown),
+        };
+        self.write_comment(client, &update, IfMissing::Create).await
+    }
+
     /// Marks the pull request's existing comment stale: the manifest is invalid (`message`, as annotated).
     /// Nothing without a token, with `comment: never`, or without a comment to mark; failures are warnings.
     pub async fn mark_comment_stale(&mut self, message: &str) -> anyhow::Result<()> {

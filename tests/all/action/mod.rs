@@ -5,6 +5,7 @@ mod ci_workflow;
 mod comment;
 mod deployments;
 mod events;
+mod forks;
 mod fake_github;
 mod logs;
 mod runner;

@@ -62,6 +62,14 @@ impl Trigger {
         }
     }
 
+    /// A `pull_request` event for pull request 7 opened from a fork (GitHub gives its run no secrets).
+    pub fn fork_pull_request() -> Trigger {
+        let mut trigger = Trigger::pull_request();
+        trigger.payload["pull_request"]["head"]["repo"] = json!({"full_name": "mallory/pricing"});
+        trigger.payload["pull_request"]["base"]["repo"] = json!({"full_name": REPOSITORY});
+        trigger
+    }
+
     /// The `push` to main of pull request 7's merge commit.
     pub fn push_after_merge() -> Trigger {
         Trigger {
