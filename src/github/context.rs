@@ -70,7 +70,10 @@ impl Event {
                     format!("the {event_name} event payload has no pull_request")
                 })?;
                 let head = pull.head.repo.map(|repo| repo.full_name);
-                let base = pull.base.and_then(|base| base.repo).map(|repo| repo.full_name);
+                let base = pull
+                    .base
+                    .and_then(|base| base.repo)
+                    .map(|repo| repo.full_name);
                 let from_fork = event_name == "pull_request"
                     && base.is_some()
                     && head.as_ref() != base.as_ref();
@@ -230,7 +233,13 @@ impl Context {
 
     /// Whether this is a `pull_request` run from a fork, which GitHub gives no secrets.
     pub fn from_fork(&self) -> bool {
-        matches!(self.event, Event::PullRequest { from_fork: true, .. })
+        matches!(
+            self.event,
+            Event::PullRequest {
+                from_fork: true,
+                ..
+            }
+        )
     }
 
     /// The run's page: `{server}/{owner}/{repo}/actions/runs/{id}`.
@@ -285,7 +294,10 @@ mod tests {
         assert!(fork("pull_request", "null"));
         assert!(!fork("pull_request", r#"{"full_name": "acme/pricing"}"#));
         // pull_request_target runs in the base repository, with its secrets.
-        assert!(!fork("pull_request_target", r#"{"full_name": "mallory/pricing"}"#));
+        assert!(!fork(
+            "pull_request_target",
+            r#"{"full_name": "mallory/pricing"}"#
+        ));
     }
 
     #[test]

@@ -24,7 +24,10 @@ async fn a_fork_pull_request_validates_without_secrets_passes_and_says_why_the_p
         scene.github.take_lines(),
         [lines::user(), lines::list(1), lines::create()]
     );
-    let comment = scene.github.comments()[0]["body"].as_str().unwrap().to_string();
+    let comment = scene.github.comments()[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(comment.ends_with(&step.summary), "{comment}");
 }
 
@@ -53,7 +56,8 @@ async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
     let jobs_of_the_lock = world.jobs().await.len();
     let fine = run_from_fork(&scene, 0).await;
     assert!(
-        fine.summary.contains("the lock file `spark-promote.lock` covers them"),
+        fine.summary
+            .contains("the lock file `spark-promote.lock` covers them"),
         "{}",
         fine.summary
     );
@@ -66,5 +70,9 @@ async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
         .find(|line| line.starts_with("::error::--locked:"))
         .unwrap_or_else(|| panic!("no annotation: {}", stale.log));
     assert!(error.contains("is stale for promotion pricing"), "{error}");
-    assert_eq!(world.jobs().await.len(), jobs_of_the_lock, "Spark was called");
+    assert_eq!(
+        world.jobs().await.len(),
+        jobs_of_the_lock,
+        "Spark was called"
+    );
 }
