@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
-use crate::manifest::{self, HostPolicy, Manifest, ManifestError};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
 use crate::report;
 
@@ -23,26 +23,43 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 pub async fn action() -> anyhow::Result<Outcome> {
-    let mut runner = Runner::from_env(&process_env, Box::new(std::io::stdout()))?;
+    let mut runner = match Runner::from_env(&process_env, Box::new(std::io::stdout())) {
+        Ok(runner) => runner,
+        Err(err) => return Err(refuse_inputs(err)),
+    };
     let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
     // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
     // (and masked).
-    let scope = runner.inputs.scope();
+    // A fork's pull request has no secrets: only what runs without them (see `fork_checks`).
+    let fork = runner.context.from_fork()
+        && matches!(
+            runner.inputs.command,
+            ActionCommand::Plan | ActionCommand::Validate
+        );
+    let scope = if fork {
+        manifest::Scope::Nothing
+    } else {
+        runner.inputs.scope()
+    };
     let manifest =
         match manifest::load_scoped(&runner.inputs.manifest, &process_env, &hosts, &scope) {
             Ok(manifest) => manifest,
             Err(err) => {
                 annotate(&mut runner, &err)?;
-                let _ = runner.write_summary(&format!(
-                    "## ❌ spark-promote: invalid manifest\n\n```\n{}\n```\n",
-                    neutralize(&err.to_string())
-                ));
-                write_status(&runner, "invalid")?;
+                crate::github::write_refusal(
+                    &runner.context,
+                    "invalid manifest",
+                    &err.to_string(),
+                )?;
+                runner.mark_comment_stale(&err.to_string()).await?;
                 return Err(InvalidInput(anyhow::Error::new(err)).into());
             }
         };
     for secret in manifest.secret_values() {
         runner.mask(secret)?;
+    }
+    if fork {
+        return fork_checks(&mut runner, &manifest).await;
     }
     let command = match runner.inputs.command {
         ActionCommand::Validate => return validate(&mut runner, &manifest).await,
@@ -70,7 +87,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let deployments = match runner.deployments() {
         Ok(deployments) => deployments.map(Arc::new),
         Err(err) => {
-            warn(&mut runner, &format!("no GitHub deployments: {err:#}"))?;
+            runner.warn(&format!("no GitHub deployments: {err:#}"))?;
             None
         }
     };
@@ -79,9 +96,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
         let environment = runner.inputs.environment.clone();
         let promotion =
             super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
+        let modes = modes(&[&promotion]);
         let result =
             promote::run_promotions(command, Arc::new(manifest), vec![promotion], options).await?;
-        return report_run(&mut runner, &dir, work_dir, result, &cancel).await;
+        return report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await;
     }
     if let Some(deployments) = &deployments {
         if let Ok(selected) = manifest.select(&promotions) {
@@ -111,23 +129,58 @@ pub async fn action() -> anyhow::Result<Outcome> {
     match promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
         Ok(lock) => options.lock = Arc::new(lock),
         Err(err) => {
-            runner
-                .commands()
-                .error(&neutralize(&format!("{err:#}")), &Annotation::default())
-                .context("failed to write a workflow command")?;
-            let _ = runner.write_summary(&format!(
-                "## ❌ spark-promote: lock file refused\n\n```\n{}\n```\n",
-                neutralize(&format!("{err:#}"))
-            ));
-            write_status(&runner, "invalid")?;
+            runner.refuse("lock file refused", &format!("{err:#}"))?;
             return Err(err.into());
         }
     }
+    let modes = modes(&selected);
     let result = promote::run(command, Arc::new(manifest), &promotions, options).await?;
     if let Some(deployments) = &deployments {
         warn_all(&mut runner, deployments.take_warnings())?;
     }
-    report_run(&mut runner, &dir, work_dir, result, &cancel).await
+    report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await
+}
+
+/// Each promotion's name and modes, as the comment shows them.
+fn modes(promotions: &[&Promotion]) -> Vec<(String, String, String)> {
+    promotions
+        .iter()
+        .map(|promotion| {
+            (
+                promotion.name.clone(),
+                promotion.services_existing.as_str().to_string(),
+                promotion.update_version_type.as_str().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A bad input (e.g. `command: plna`): the step is refused before anything else is read, with an
+/// annotation, a job summary and the `invalid` status (the token, if given, is masked first).
+fn refuse_inputs(err: anyhow::Error) -> anyhow::Error {
+    let mut out = std::io::stdout();
+    let mut commands = crate::github::Commands::new(&mut out);
+    if let Some(token) = process_env("INPUT_GITHUB-TOKEN") {
+        let _ = commands.add_mask(&token);
+    }
+    let message = format!("{err:#}");
+    let _ = commands.error(
+        &neutralize(&message),
+        &Annotation {
+            title: Some("spark-promote input".to_string()),
+            ..Annotation::default()
+        },
+    );
+    match crate::github::Context::from_env(&process_env) {
+        Ok(context) => {
+            if let Err(refusal) = crate::github::write_refusal(&context, "invalid input", &message)
+            {
+                tracing::warn!("{refusal:#}");
+            }
+        }
+        Err(context) => tracing::warn!("no job summary: {context:#}"),
+    }
+    err
 }
 
 /// After a plan, apply or rollback: the log groups, the result files, the job summary, the outputs and the
@@ -137,6 +190,7 @@ async fn report_run(
     dir: &Path,
     work_dir: tempfile::TempDir,
     mut result: RunResult,
+    modes: Vec<(String, String, String)>,
     cancel: &Cancel,
 ) -> anyhow::Result<Outcome> {
     for promotion in &mut result.promotions {
@@ -145,6 +199,7 @@ async fn report_run(
         }
     }
     log_groups(runner, &result)?;
+    annotate_failures(runner, &result)?;
     drop(work_dir);
     let summary = runner.summary_markdown(&result);
     let result_path = dir.join("result.json");
@@ -158,15 +213,14 @@ async fn report_run(
         &relative(runner, &summary_path),
     )?;
     match runner.comment_client() {
-        Ok(Some(client)) => match runner.comment(&client, &result).await {
+        Ok(Some(client)) => match runner.comment(&client, &result, modes).await {
             Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
-            Err(err) => warn(
-                runner,
-                &format!("the pull-request comment was not written: {err:#}"),
-            )?,
+            Err(err) => runner.warn(&format!(
+                "the pull-request comment was not written: {err:#}"
+            ))?,
         },
         Ok(None) => {}
-        Err(err) => warn(runner, &format!("no pull-request comment: {err:#}"))?,
+        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
     }
     Ok(result.outcome(cancel))
 }
@@ -248,7 +302,7 @@ async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Ou
                 .error(&neutralize(problem), &Annotation::default())
                 .context("failed to write a workflow command")?;
         }
-        write_status(runner, "invalid")?;
+        crate::github::write_refusal(&runner.context, "invalid package", &problems.join("\n"))?;
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
     runner.write_summary(&format!(
@@ -257,6 +311,57 @@ async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Ou
         selected.len()
     ))?;
     write_status(runner, "valid")?;
+    Ok(Outcome::Success)
+}
+
+/// A fork's pull request: GitHub gives it no secrets, so only what runs without them runs: the manifest
+/// (loaded without resolving any secret), the packages, and the lock file (as `--locked` when there is one
+/// or the `locked` input asks). The summary and the comment say why the plan did not run; the step passes
+/// unless something is invalid.
+async fn fork_checks(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Outcome> {
+    let selected = manifest
+        .select(&runner.inputs.promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let problems = super::validate::package_problems(&selected).await;
+    if !problems.is_empty() {
+        runner.refuse("invalid package", &problems.join("\n"))?;
+        return Err(InvalidInput::msg(problems.join("\n")).into());
+    }
+    let lock_path = promote::lock::path_for(&manifest.path);
+    let locked = runner.inputs.locked || lock_path.exists();
+    if let Err(err) = promote::lock::for_run(manifest, &selected, locked).await {
+        runner.refuse("lock file refused", &format!("{err:#}"))?;
+        return Err(err.into());
+    }
+    let lock = if locked {
+        format!(
+            " and the lock file `{}` covers them",
+            relative(runner, &lock_path).display()
+        )
+    } else {
+        String::new()
+    };
+    let markdown = format!(
+        "## ⏭️ spark-promote plan: not run on a fork\n\n\
+         This pull request comes from a fork, and GitHub gives a fork's `pull_request` run no secrets, so \
+         the plan (which calls Spark) did not run. The manifest `{}` is valid: {} promotion(s) checked{lock}. \
+         A maintainer can plan it from a branch of this repository.\n",
+        runner.inputs.manifest.display(),
+        selected.len()
+    );
+    runner.write_summary(&markdown)?;
+    write_status(runner, "valid")?;
+    tracing::info!("a pull request from a fork: the manifest is valid; the plan did not run");
+    match runner.comment_client() {
+        Ok(Some(client)) => match runner.comment_text(&client, &markdown).await {
+            Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
+            Err(err) => runner.warn(&format!(
+                "the pull-request comment was not written: {err:#}"
+            ))?,
+        },
+        Ok(None) => {}
+        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
+    }
     Ok(Outcome::Success)
 }
 
@@ -280,18 +385,27 @@ fn annotate(runner: &mut Runner, err: &ManifestError) -> anyhow::Result<()> {
 /// One collapsed group per promotion with its outcome; text from Spark is neutralized.
 fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
     for promotion in &result.promotions {
+        let correlation = match promotion.correlation_id.as_str() {
+            "" => String::new(),
+            id => format!(", correlation id {id}"),
+        };
         let mut lines = vec![format!(
-            "{} → {}: {} (job {}, correlation id {})",
+            "{} → {}: {} (job {}{correlation})",
             promotion.source,
             promotion.target,
             report::status_label(promotion.status),
             promotion.job_id.as_deref().unwrap_or("none"),
-            promotion.correlation_id
         )];
         lines.extend(promotion.services.iter().map(|service| {
+            let detail = match &service.detail {
+                Some(detail) => format!(": {detail}"),
+                None => String::new(),
+            };
             format!(
-                "{} → {}: {:?}",
-                service.source, service.destination, service.status
+                "{} → {}: {}{detail}",
+                service.source,
+                service.destination,
+                service.status.label()
             )
         }));
         lines.extend(
@@ -322,21 +436,32 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn warn_all(runner: &mut Runner, messages: Vec<String>) -> anyhow::Result<()> {
-    for message in messages {
-        warn(runner, &message)?;
+/// Each error of a promotion that fails the run (a plan's predicted failures too) as an `::error`
+/// annotation titled with the promotion.
+fn annotate_failures(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
+    for promotion in result.promotions.iter().filter(|p| p.fails_the_run()) {
+        let at = Annotation {
+            title: Some(format!("spark-promote {}", promotion.name)),
+            ..Annotation::default()
+        };
+        for error in &promotion.errors {
+            runner
+                .commands()
+                .error(&neutralize(error), &at)
+                .context("failed to write a workflow command")?;
+        }
     }
     Ok(())
 }
 
-fn warn(runner: &mut Runner, message: &str) -> anyhow::Result<()> {
-    runner
-        .commands()
-        .warning(&neutralize(message), &Annotation::default())
-        .context("failed to write a workflow command")
+fn warn_all(runner: &mut Runner, messages: Vec<String>) -> anyhow::Result<()> {
+    for message in messages {
+        runner.warn(&message)?;
+    }
+    Ok(())
 }
 
-/// Writes only the `status` output (validate, invalid manifest).
+/// Writes only the `status` output (validate).
 fn write_status(runner: &Runner, status: &str) -> anyhow::Result<()> {
     match &runner.context.output {
         Some(path) => crate::github::files::append_outputs(path, &[("status", status)]),

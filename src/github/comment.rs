@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::api::{ApiError, Client, Retry};
 use super::context::{Context, Event};
 use super::inputs::CommentMode;
-use crate::promote::result::{PromotionStatus, RunResult};
+use crate::promote::result::{Command, PromotionStatus, RunResult};
 use crate::report::{self, RenderOptions};
 
 /// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
@@ -134,15 +134,64 @@ impl fmt::Display for Marker {
     }
 }
 
-/// The comment's markdown for `result` (within the comment budget), linking the run when known.
-pub fn markdown(result: &RunResult, run_url: Option<String>) -> String {
-    report::markdown(result, &RenderOptions::comment(run_url))
+/// What the comment says the run was for: the commit and each promotion's modes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFor {
+    /// The commit planned or applied (a pull request's head).
+    pub commit: Option<String>,
+    /// Each promotion's name and modes, e.g. (`pricing`, `services_existing: add_version`,
+    /// `update_version_type: minor`).
+    pub modes: Vec<(String, String, String)>,
+}
+
+impl RunFor {
+    /// One line: `Planned for commit 1111111 · pricing: services_existing: add_version, ...` (markdown).
+    fn line(&self, command: Command) -> String {
+        let verb = match command {
+            Command::Plan => "Planned for",
+            Command::Apply | Command::Rollback => "Run on",
+        };
+        let mut parts = Vec::new();
+        if let Some(commit) = &self.commit {
+            let short: String = commit.chars().take(7).collect();
+            parts.push(format!("{verb} commit <code>{}</code>", escape(&short)));
+        }
+        for (name, services_existing, update_version_type) in &self.modes {
+            parts.push(format!(
+                "{}: <code>services_existing: {}</code>, <code>update_version_type: {}</code>",
+                escape(name),
+                escape(services_existing),
+                escape(update_version_type)
+            ));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Markdown-inert text for the comment's own lines (names and values from the manifest).
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "&#96;")
+}
+
+/// The comment's markdown for `result` (within the comment budget), linking the run when known, then the
+/// commit and modes it was run for.
+pub fn markdown(result: &RunResult, run_url: Option<String>, run_for: &RunFor) -> String {
+    let report = report::markdown(result, &RenderOptions::comment(run_url));
+    let line = run_for.line(result.command);
+    if line.is_empty() {
+        report
+    } else {
+        format!("{}\n\n{line}\n", report.trim_end())
+    }
 }
 
 /// A key of what the comment for `result` says, leaving out what differs on every run of the same thing
 /// (the durations, the link to the run, and a plan's export job, a read-only listing made anew each run):
 /// a new workflow run with the same result leaves the comment alone instead of rewriting it.
-pub fn content_key(result: &RunResult) -> String {
+pub fn content_key(result: &RunResult, run_for: &RunFor) -> String {
     let mut stable = result.clone();
     for promotion in &mut stable.promotions {
         promotion.duration_ms = 0;
@@ -150,8 +199,112 @@ pub fn content_key(result: &RunResult) -> String {
             promotion.export_job_id = None;
         }
     }
-    let digest = Sha256::digest(markdown(&stable, None).as_bytes());
-    hex::encode(&digest[..8])
+    text_key(&markdown(&stable, None, run_for))
+}
+
+/// The content key of a comment that is not a run's result.
+pub fn text_key(markdown: &str) -> String {
+    hex::encode(&Sha256::digest(markdown.as_bytes())[..8])
+}
+
+/// What a run writes into the comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// The run's result replaces the comment (unless it already says the same): its markdown and key.
+    Result { markdown: String, key: String },
+    /// A re-run that found everything applied: `line` is added to the last real result; with no comment
+    /// yet, `markdown` (the result) is written as [`Update::Result`] would.
+    Rerun {
+        line: String,
+        markdown: String,
+        key: String,
+    },
+    /// The manifest became invalid: an existing comment is marked stale with `message` (none is created).
+    Stale { message: String },
+}
+
+/// The update for `result`: an apply or rollback that skipped everything is a re-run line (at `now`,
+/// RFC 3339, linking `run_url`), anything else the result.
+pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now: &str) -> Update {
+    let markdown = markdown(result, run_url.clone(), run_for);
+    let key = content_key(result, run_for);
+    let all_skipped = result.command != Command::Plan
+        && !result.promotions.is_empty()
+        && result
+            .promotions
+            .iter()
+            .all(|p| p.status == PromotionStatus::Skipped);
+    if !all_skipped {
+        return Update::Result { markdown, key };
+    }
+    let run = match run_url {
+        Some(url) => format!("[re-run {now}]({url})"),
+        None => format!("re-run {now}"),
+    };
+    let reasons: Vec<String> = result
+        .promotions
+        .iter()
+        .map(|p| {
+            let reason = p
+                .warnings
+                .iter()
+                .find(|w| w.starts_with("already applied"))
+                .map(String::as_str)
+                .unwrap_or("already applied");
+            format!("{}: {}", escape(&p.name), escape(reason))
+        })
+        .collect();
+    Update::Rerun {
+        line: format!("- {run}: nothing to do; {}", reasons.join("; ")),
+        markdown,
+        key,
+    }
+}
+
+/// `stored` with `line` added at its end: the first re-run line after a blank line, later ones below it.
+fn add_rerun_line(stored: &str, line: &str) -> String {
+    let stored = stored.replace("\r\n", "\n");
+    let stored = stored.trim_end();
+    let after_a_rerun = stored
+        .lines()
+        .last()
+        .is_some_and(|last| last.starts_with("- [re-run") || last.starts_with("- re-run"));
+    let gap = if after_a_rerun { "\n" } else { "\n\n" };
+    format!("{stored}{gap}{line}\n")
+}
+
+/// The hidden line before a stale comment's banner; the banner ends at the next blank line.
+const STALE_LINE: &str = "<!-- spark-promote-stale -->";
+
+/// `stored` (marker first) marked stale with `message`, replacing an earlier banner.
+fn mark_stale(stored: &str, message: &str) -> String {
+    let stored = stored.replace("\r\n", "\n");
+    let mut lines: Vec<&str> = stored.lines().collect();
+    if let Some(start) = lines.iter().position(|line| *line == STALE_LINE) {
+        let end = lines[start..]
+            .iter()
+            .position(|line| line.is_empty())
+            .map_or(lines.len(), |n| start + n + 1);
+        lines.drain(start..end);
+    }
+    let quoted: Vec<String> = message
+        .lines()
+        .map(|line| format!("> <code>{}</code>", escape(line)))
+        .collect();
+    let banner = format!(
+        "{STALE_LINE}\n> [!WARNING]\n> **Stale**: the manifest is now invalid, so what follows may no longer be \
+         what a merge would do. Fix the manifest to plan again:\n>\n{}\n",
+        quoted.join("\n>\n")
+    );
+    // After the marker and the content key line.
+    let head = lines
+        .iter()
+        .take_while(|line| line.starts_with("<!-- spark-promote"))
+        .count();
+    let mut out: Vec<String> = lines[..head].iter().map(|l| l.to_string()).collect();
+    out.push(banner);
+    out.extend(lines[head..].iter().map(|l| l.to_string()));
+    out.join("\n")
 }
 
 /// The hidden line that carries a comment's [`content_key`], after the marker.
@@ -244,7 +397,7 @@ pub async fn upsert(
 }
 
 /// As [`upsert`], with the [`content_key`] of `markdown`: an existing comment with the same key is left
-/// alone even when its text differs (in durations, in the run link).
+/// alone even when its text differs (in durations, in the run link), unless it was marked stale.
 pub async fn upsert_keyed(
     client: &Client,
     pull: &PullRequest,
@@ -253,42 +406,99 @@ pub async fn upsert_keyed(
     content_key: Option<&str>,
     if_missing: IfMissing,
 ) -> Result<CommentOutcome, ApiError> {
+    let key_line = content_key.map(content_line);
+    let body = match &key_line {
+        Some(line) => format!("{marker}\n{line}\n{markdown}"),
+        None => format!("{marker}\n{markdown}"),
+    };
+    let says_the_same = |stored: &str| {
+        !stored.contains(STALE_LINE)
+            && (same_text(stored, &body)
+                || key_line.as_ref().is_some_and(|line| stored.contains(line)))
+    };
+    write(client, pull, marker, if_missing, |stored| match stored {
+        Some(stored) if says_the_same(stored) => None,
+        _ => Some(body.clone()),
+    })
+    .await
+}
+
+/// Writes `update` into the comment marked `marker` on `pull` (see [`Update`]).
+pub async fn upsert_update(
+    client: &Client,
+    pull: &PullRequest,
+    marker: &Marker,
+    update: &Update,
+    if_missing: IfMissing,
+) -> Result<CommentOutcome, ApiError> {
+    match update {
+        Update::Result { markdown, key } => {
+            upsert_keyed(client, pull, marker, markdown, Some(key), if_missing).await
+        }
+        Update::Rerun {
+            line,
+            markdown,
+            key,
+        } => {
+            let body = format!("{marker}\n{}\n{markdown}", content_line(key));
+            write(client, pull, marker, if_missing, |stored| {
+                Some(match stored {
+                    Some(stored) => add_rerun_line(stored, line),
+                    None => body.clone(),
+                })
+            })
+            .await
+        }
+        Update::Stale { message } => {
+            write(client, pull, marker, IfMissing::Skip, |stored| {
+                stored.map(|stored| mark_stale(stored, message))
+            })
+            .await
+        }
+    }
+}
+
+/// Finds the comment and writes the body `new_body` gives for its stored body (none when absent):
+/// `None` leaves it alone. A 403 or 404 is [`CommentOutcome::Forbidden`].
+async fn write(
+    client: &Client,
+    pull: &PullRequest,
+    marker: &Marker,
+    if_missing: IfMissing,
+    new_body: impl Fn(Option<&str>) -> Option<String>,
+) -> Result<CommentOutcome, ApiError> {
     let written: Result<CommentOutcome, ApiError> = async {
-        let key_line = content_key.map(content_line);
-        let body = match &key_line {
-            Some(line) => format!("{marker}\n{line}\n{markdown}"),
-            None => format!("{marker}\n{markdown}"),
-        };
-        let says_the_same = |stored: &str| {
-            same_text(stored, &body) || key_line.as_ref().is_some_and(|line| stored.contains(line))
-        };
         let login = token_login(client).await?;
         let repo = format!("/repos/{}/{}", pull.owner, pull.repo);
         match find(client, &repo, pull.number, &login, marker).await? {
-            Some(existing) if says_the_same(existing.body.as_deref().unwrap_or_default()) => {
-                Ok(CommentOutcome::Unchanged {
+            Some(existing) => match new_body(Some(existing.body.as_deref().unwrap_or_default())) {
+                None => Ok(CommentOutcome::Unchanged {
                     id: existing.id,
                     url: existing.html_url,
-                })
-            }
-            Some(existing) => {
-                let path = format!("{repo}/issues/comments/{}", existing.id);
-                let updated = send(client, Method::PATCH, &path, &body, Retry::Idempotent).await?;
-                Ok(CommentOutcome::Updated {
-                    id: updated.id,
-                    url: updated.html_url,
-                })
-            }
+                }),
+                Some(body) => {
+                    let path = format!("{repo}/issues/comments/{}", existing.id);
+                    let updated =
+                        send(client, Method::PATCH, &path, &body, Retry::Idempotent).await?;
+                    Ok(CommentOutcome::Updated {
+                        id: updated.id,
+                        url: updated.html_url,
+                    })
+                }
+            },
             None if if_missing == IfMissing::Skip => Ok(CommentOutcome::NotCreated),
-            None => {
-                let path = format!("{repo}/issues/{}/comments", pull.number);
-                let created =
-                    send(client, Method::POST, &path, &body, Retry::RateLimitOnly).await?;
-                Ok(CommentOutcome::Created {
-                    id: created.id,
-                    url: created.html_url,
-                })
-            }
+            None => match new_body(None) {
+                None => Ok(CommentOutcome::NotCreated),
+                Some(body) => {
+                    let path = format!("{repo}/issues/{}/comments", pull.number);
+                    let created =
+                        send(client, Method::POST, &path, &body, Retry::RateLimitOnly).await?;
+                    Ok(CommentOutcome::Created {
+                        id: created.id,
+                        url: created.html_url,
+                    })
+                }
+            },
         }
     }
     .await;
@@ -438,13 +648,40 @@ mod tests {
     #[test]
     fn the_content_key_ignores_durations_but_not_what_was_done() {
         let run = |duration_ms, status| one_promotion(Command::Plan, status, duration_ms);
-        let planned = content_key(&run(350, PromotionStatus::Planned));
-        assert_eq!(planned, content_key(&run(1_200, PromotionStatus::Planned)));
+        let none = RunFor::default();
+        let planned = content_key(&run(350, PromotionStatus::Planned), &none);
+        assert_eq!(
+            planned,
+            content_key(&run(1_200, PromotionStatus::Planned), &none)
+        );
         let mut listed = run(350, PromotionStatus::Planned);
         listed.promotions[0].export_job_id = Some("a-listing-export".to_string());
-        assert_eq!(planned, content_key(&listed));
-        assert_ne!(planned, content_key(&run(350, PromotionStatus::Failed)));
+        assert_eq!(planned, content_key(&listed, &none));
+        assert_ne!(
+            planned,
+            content_key(&run(350, PromotionStatus::Failed), &none)
+        );
+        let new_commit = RunFor {
+            commit: Some("2222222".to_string()),
+            modes: Vec::new(),
+        };
+        assert_ne!(
+            planned,
+            content_key(&run(350, PromotionStatus::Planned), &new_commit)
+        );
         assert_eq!(planned.len(), 16);
+    }
+
+    #[test]
+    fn marking_stale_twice_keeps_one_banner_with_the_latest_message() {
+        let stored =
+            "<!-- spark-promote:0 -->\n<!-- spark-promote-content:1 -->\n## plan\n\nbody\n";
+        let once = mark_stale(stored, "first problem");
+        let twice = mark_stale(&once, "second problem");
+        assert_eq!(twice.matches(STALE_LINE).count(), 1, "{twice}");
+        assert!(twice.contains("second problem") && !twice.contains("first problem"));
+        assert!(twice.starts_with("<!-- spark-promote:0 -->\n<!-- spark-promote-content:1 -->\n"));
+        assert!(twice.ends_with("## plan\n\nbody"), "{twice}");
     }
 
     #[test]

@@ -37,7 +37,13 @@ impl Repository {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// `pull_request` or `pull_request_target`.
-    PullRequest { number: u64, head_sha: String },
+    PullRequest {
+        number: u64,
+        head_sha: String,
+        /// A `pull_request` run for a pull request from a fork (its head repository is not the base's, or
+        /// was deleted): GitHub gives it no secrets.
+        from_fork: bool,
+    },
     /// A push to a branch.
     Push {
         /// The commit pushed (`after`).
@@ -63,9 +69,18 @@ impl Event {
                 let pull = payload.pull_request.with_context(|| {
                     format!("the {event_name} event payload has no pull_request")
                 })?;
+                let head = pull.head.repo.map(|repo| repo.full_name);
+                let base = pull
+                    .base
+                    .and_then(|base| base.repo)
+                    .map(|repo| repo.full_name);
+                let from_fork = event_name == "pull_request"
+                    && base.is_some()
+                    && head.as_ref() != base.as_ref();
                 Event::PullRequest {
                     number: pull.number,
                     head_sha: pull.head.sha,
+                    from_fork,
                 }
             }
             "push" => {
@@ -119,11 +134,24 @@ struct Payload {
 struct PullRequestPayload {
     number: u64,
     head: HeadPayload,
+    base: Option<BasePayload>,
 }
 
 #[derive(Deserialize)]
 struct HeadPayload {
     sha: String,
+    /// `null` when the fork was deleted.
+    repo: Option<RepoPayload>,
+}
+
+#[derive(Deserialize)]
+struct BasePayload {
+    repo: Option<RepoPayload>,
+}
+
+#[derive(Deserialize)]
+struct RepoPayload {
+    full_name: String,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +218,30 @@ impl Context {
         })
     }
 
+    /// The commit the run is for: a pull request's head (not the merge ref GitHub builds), a push's
+    /// commit, else `GITHUB_SHA`.
+    pub fn commit(&self) -> Option<&str> {
+        match &self.event {
+            Event::PullRequest { head_sha: sha, .. } | Event::Push { sha, .. }
+                if !sha.is_empty() =>
+            {
+                Some(sha)
+            }
+            _ => self.sha.as_deref(),
+        }
+    }
+
+    /// Whether this is a `pull_request` run from a fork, which GitHub gives no secrets.
+    pub fn from_fork(&self) -> bool {
+        matches!(
+            self.event,
+            Event::PullRequest {
+                from_fork: true,
+                ..
+            }
+        )
+    }
+
     /// The run's page: `{server}/{owner}/{repo}/actions/runs/{id}`.
     pub fn run_url(&self) -> Option<String> {
         let repository = self.repository.as_ref()?;
@@ -219,10 +271,33 @@ mod tests {
                 Event::parse(name, &payload).unwrap(),
                 Event::PullRequest {
                     number: 7,
-                    head_sha: SHA.to_string()
+                    head_sha: SHA.to_string(),
+                    from_fork: false,
                 }
             );
         }
+    }
+
+    #[test]
+    fn a_pull_request_run_is_from_a_fork_when_its_head_repository_is_not_the_base() {
+        let payload = |head: &str| {
+            format!(
+                r#"{{"pull_request": {{"number": 7, "head": {{"sha": "{SHA}", "repo": {head}}},
+                   "base": {{"repo": {{"full_name": "acme/pricing"}}}}}}}}"#
+            )
+        };
+        let fork = |name: &str, head: &str| match Event::parse(name, &payload(head)).unwrap() {
+            Event::PullRequest { from_fork, .. } => from_fork,
+            other => panic!("{other:?}"),
+        };
+        assert!(fork("pull_request", r#"{"full_name": "mallory/pricing"}"#));
+        assert!(fork("pull_request", "null"));
+        assert!(!fork("pull_request", r#"{"full_name": "acme/pricing"}"#));
+        // pull_request_target runs in the base repository, with its secrets.
+        assert!(!fork(
+            "pull_request_target",
+            r#"{"full_name": "mallory/pricing"}"#
+        ));
     }
 
     #[test]
@@ -291,7 +366,8 @@ mod tests {
             context.event,
             Event::PullRequest {
                 number: 12,
-                head_sha: SHA.to_string()
+                head_sha: SHA.to_string(),
+                from_fork: false,
             }
         );
         assert_eq!(context.api_url, "https://ghe.acme.example/api/v3");

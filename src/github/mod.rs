@@ -78,6 +78,14 @@ impl Runner {
             .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
     }
 
+    /// Refuses the step as invalid input: an `::error` annotation with `message`, then [`write_refusal`].
+    pub fn refuse(&mut self, heading: &str, message: &str) -> anyhow::Result<()> {
+        self.commands()
+            .error(&neutralize(message), &Annotation::default())
+            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
+        write_refusal(&self.context, heading, message)
+    }
+
     /// The run's page, when running in GitHub Actions.
     pub fn run_url(&self) -> Option<String> {
         self.context.run_url()
@@ -150,30 +158,85 @@ impl Runner {
         )))
     }
 
-    /// Writes or updates the pull-request comment for `result`, as the `comment` input asks: finds the
-    /// pull request, renders the comment, upserts it. A refusal (403/404) becomes a `::warning::` and
-    /// [`CommentOutcome::Forbidden`]; other failures are errors for the caller to report (they should not
-    /// decide the exit code either).
+    /// Writes or updates the pull-request comment for `result` run for `modes` (each promotion's name,
+    /// `services_existing` and `update_version_type`), as the `comment` input asks: finds the pull request,
+    /// renders the comment (a re-run that skipped everything adds a line to the last real result), upserts
+    /// it. A refusal (403/404) becomes a `::warning::` and [`CommentOutcome::Forbidden`]; other failures
+    /// are errors for the caller to report (they should not decide the exit code either).
     pub async fn comment(
         &mut self,
         client: &Client,
         result: &RunResult,
+        modes: Vec<(String, String, String)>,
     ) -> anyhow::Result<CommentOutcome> {
         let Some(if_missing) = comment::policy(self.inputs.comment, result) else {
             return Ok(CommentOutcome::Skipped(
                 "the comment input is never".to_string(),
             ));
         };
+        let run_for = comment::RunFor {
+            commit: self.context.commit().map(str::to_string),
+            modes,
+        };
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let update = comment::update(result, self.run_url(), &run_for, &now);
+        self.write_comment(client, &update, if_missing).await
+    }
+
+    /// Writes or updates the pull-request comment with `markdown` (not a run's result), as the `comment`
+    /// input asks (`auto` creates it).
+    pub async fn comment_text(
+        &mut self,
+        client: &Client,
+        markdown: &str,
+    ) -> anyhow::Result<CommentOutcome> {
+        if self.inputs.comment == CommentMode::Never {
+            return Ok(CommentOutcome::Skipped(
+                "the comment input is never".to_string(),
+            ));
+        }
+        let update = comment::Update::Result {
+            markdown: markdown.to_string(),
+            key: comment::text_key(markdown),
+        };
+        self.write_comment(client, &update, IfMissing::Create).await
+    }
+
+    /// Marks the pull request's existing comment stale: the manifest is invalid (`message`, as annotated).
+    /// Nothing without a token, with `comment: never`, or without a comment to mark; failures are warnings.
+    pub async fn mark_comment_stale(&mut self, message: &str) -> anyhow::Result<()> {
+        let client = match self.comment_client() {
+            Ok(Some(client)) => client,
+            Ok(None) => return Ok(()),
+            Err(err) => return self.warn(&format!("no pull-request comment: {err:#}")),
+        };
+        let update = comment::Update::Stale {
+            message: message.to_string(),
+        };
+        match self.write_comment(&client, &update, IfMissing::Skip).await {
+            Ok(outcome) => {
+                tracing::info!("pull-request comment: {outcome:?}");
+                Ok(())
+            }
+            Err(err) => self.warn(&format!(
+                "the pull-request comment was not marked stale: {err:#}"
+            )),
+        }
+    }
+
+    async fn write_comment(
+        &mut self,
+        client: &Client,
+        update: &comment::Update,
+        if_missing: IfMissing,
+    ) -> anyhow::Result<CommentOutcome> {
         let outcome = match comment::resolve_target(client, &self.context).await {
             Ok(CommentTarget::PullRequest(pull)) => {
                 let marker = Marker::new(
                     &self.inputs.manifest.to_string_lossy(),
                     &self.inputs.promotions,
                 );
-                let markdown = comment::markdown(result, self.run_url());
-                let key = comment::content_key(result);
-                comment::upsert_keyed(client, &pull, &marker, &markdown, Some(&key), if_missing)
-                    .await?
+                comment::upsert_update(client, &pull, &marker, update, if_missing).await?
             }
             Ok(CommentTarget::None(reason)) => CommentOutcome::Skipped(reason),
             Err(err) if err.is_refused() => CommentOutcome::Forbidden(format!(
@@ -182,11 +245,36 @@ impl Runner {
             Err(err) => return Err(err.into()),
         };
         if let CommentOutcome::Forbidden(message) = &outcome {
-            self.commands()
-                .warning(message, &Annotation::default())
-                .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
+            let message = message.clone();
+            self.warn(&message)?;
         }
         Ok(outcome)
+    }
+
+    /// A `::warning::` annotation with `message` (neutralized).
+    pub fn warn(&mut self, message: &str) -> anyhow::Result<()> {
+        self.commands()
+            .warning(&neutralize(message), &Annotation::default())
+            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
+    }
+}
+
+/// The job summary (`❌ spark-promote: {heading}` and `message`) and the `invalid` status output of a step
+/// refused before it ran (a bad input, an invalid manifest, a refused lock file); nothing outside GitHub
+/// Actions. The caller has written the annotations.
+pub fn write_refusal(context: &Context, heading: &str, message: &str) -> anyhow::Result<()> {
+    if let Some(path) = &context.step_summary {
+        files::append_summary(
+            path,
+            &format!(
+                "## ❌ spark-promote: {heading}\n\n```\n{}\n```\n",
+                neutralize(message)
+            ),
+        )?;
+    }
+    match &context.output {
+        Some(path) => files::append_outputs(path, &[("status", "invalid")]),
+        None => Ok(()),
     }
 }
 

@@ -15,6 +15,9 @@ pub enum Scope {
     Promotions(Vec<String>),
     /// One environment (`export`, `status`, `cancel` with `--env`).
     Environment(String),
+    /// No environment: the manifest is checked, no secret is resolved (a fork's pull request, which has
+    /// none).
+    Nothing,
 }
 
 /// What the scope is decided on: the manifest's environment names and each promotion's name with the
@@ -47,13 +50,14 @@ impl Scope {
                     .collect(),
             ),
             Scope::Environment(name) => Some(BTreeSet::from([name.clone()])),
+            Scope::Nothing => Some(BTreeSet::new()),
         }
     }
 
     /// What in the scope the manifest does not have, one message each.
     pub(crate) fn unknown(&self, uses: &Uses<'_>) -> Vec<String> {
         match self {
-            Scope::All => Vec::new(),
+            Scope::All | Scope::Nothing => Vec::new(),
             Scope::Promotions(names) => {
                 let known: Vec<&str> = uses.promotions.iter().map(|(name, _)| *name).collect();
                 unknown_promotions(names, &known)

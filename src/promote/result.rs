@@ -86,6 +86,18 @@ pub enum ServiceStatus {
     WouldFail,
 }
 
+impl ServiceStatus {
+    /// The status in words, as the summary, the comment and the log say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServiceStatus::Added => "added",
+            ServiceStatus::Replaced => "replaced",
+            ServiceStatus::Updated => "updated",
+            ServiceStatus::WouldFail => "would fail",
+        }
+    }
+}
+
 /// One service of a promotion.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceResult {
@@ -124,6 +136,18 @@ pub struct VersionResult {
 }
 
 impl PromotionResult {
+    /// Whether this promotion fails the run: it failed, or it is a plan that predicts a failure (the
+    /// status output, the summary's heading and the exit code all follow this one rule).
+    pub fn fails_the_run(&self) -> bool {
+        match self.status {
+            PromotionStatus::Failed => true,
+            PromotionStatus::Planned => !self.errors.is_empty(),
+            PromotionStatus::Completed | PromotionStatus::Skipped | PromotionStatus::Cancelled => {
+                false
+            }
+        }
+    }
+
     /// A result for a promotion about to run: failed until it succeeds.
     pub fn begin(promotion: &crate::manifest::Promotion) -> PromotionResult {
         PromotionResult {

@@ -62,14 +62,9 @@ impl RunResult {
         if let Some(signal) = cancel.signal() {
             return Outcome::Interrupted(signal);
         }
-        let ok = self
-            .promotions
-            .iter()
-            .all(|promotion| match promotion.status {
-                PromotionStatus::Completed | PromotionStatus::Skipped => true,
-                PromotionStatus::Planned => promotion.errors.is_empty(),
-                PromotionStatus::Failed | PromotionStatus::Cancelled => false,
-            });
+        let ok = self.promotions.iter().all(|promotion| {
+            promotion.status != PromotionStatus::Cancelled && !promotion.fails_the_run()
+        });
         if ok {
             Outcome::Success
         } else {

@@ -186,11 +186,13 @@ fn section(doc: &mut Document, command: Command, promotion: &PromotionResult) {
             let _ = writeln!(facts, "- **Job id**: {job}");
         }
     }
-    let _ = writeln!(
-        facts,
-        "- **Correlation id**: {}",
-        code(&promotion.correlation_id)
-    );
+    if !promotion.correlation_id.is_empty() {
+        let _ = writeln!(
+            facts,
+            "- **Correlation id**: {}",
+            code(&promotion.correlation_id)
+        );
+    }
     if let Some(backup) = &promotion.backup {
         let _ = writeln!(
             facts,
@@ -252,10 +254,8 @@ fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
 
 fn service_status(service: &ServiceResult) -> String {
     let label = match service.status {
-        ServiceStatus::Added => "added",
-        ServiceStatus::Replaced => "replaced",
-        ServiceStatus::Updated => "updated",
-        ServiceStatus::WouldFail => "❗ would fail",
+        ServiceStatus::WouldFail => format!("❗ {}", service.status.label()),
+        status => status.label().to_string(),
     };
     match &service.detail {
         Some(detail) => format!("{label}: {}", text(detail)),

@@ -61,11 +61,11 @@ pub fn json(result: &RunResult) -> String {
     out
 }
 
-/// The status of the run as a whole: a failure or cancellation anywhere decides it; otherwise a plan is
-/// `planned`, and an apply is `completed` if anything was imported, `skipped` if all was already applied.
+/// The status of the run as a whole: a failure (a plan's predicted failure too) or cancellation anywhere
+/// decides it; otherwise a plan is `planned`, and an apply is `completed` if anything was imported, `skipped` if all was already applied.
 pub fn overall_status(result: &RunResult) -> PromotionStatus {
     let any = |status| result.promotions.iter().any(|p| p.status == status);
-    if any(PromotionStatus::Failed) {
+    if result.promotions.iter().any(|p| p.fails_the_run()) {
         PromotionStatus::Failed
     } else if any(PromotionStatus::Cancelled) {
         PromotionStatus::Cancelled

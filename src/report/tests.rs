@@ -311,6 +311,10 @@ fn overall_status_is_decided_by_the_worst_promotion() {
         overall_status(&plan_with_would_fail()),
         PromotionStatus::Planned
     );
+    let mut predicted = plan_with_would_fail();
+    predicted.promotions[0].errors =
+        vec!["pricing/legacy → pricing/legacy would fail: abort".into()];
+    assert_eq!(overall_status(&predicted), PromotionStatus::Failed);
     let mut mixed = several();
     mixed.promotions.remove(2);
     assert_eq!(overall_status(&mixed), PromotionStatus::Completed);

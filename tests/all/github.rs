@@ -575,12 +575,29 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
     github.creates(11).await;
     let result = result(PromotionStatus::Completed);
     let client = runner.comment_client().unwrap().unwrap();
-    let outcome = runner.comment(&client, &result).await.unwrap();
+    let modes = vec![(
+        "pricing".to_string(),
+        "add_version".to_string(),
+        "minor".to_string(),
+    )];
+    let outcome = runner
+        .comment(&client, &result, modes.clone())
+        .await
+        .unwrap();
     assert!(matches!(outcome, CommentOutcome::Created { id: 11, .. }));
+    let run_for = comment::RunFor {
+        commit: Some(SHA.to_string()),
+        modes,
+    };
     let markdown = comment::markdown(
         &result,
         Some("https://github.com/acme/pricing/actions/runs/4242".to_string()),
+        &run_for,
     );
+    assert!(markdown.ends_with(
+        "Run on commit <code>3f78685</code> · pricing: <code>services_existing: add_version</code>, \
+         <code>update_version_type: minor</code>\n"
+    ));
     assert!(markdown.contains("[View the run](https://github.com/acme/pricing/actions/runs/4242)"));
     assert_eq!(
         github.requests().await,
@@ -590,7 +607,7 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
             list(1),
             post(&format!(
                 "{}\n{markdown}",
-                comment::content_line(&comment::content_key(&result))
+                comment::content_line(&comment::content_key(&result, &run_for))
             )),
         ]
     );
@@ -617,7 +634,7 @@ async fn tags_and_schedules_make_no_request_and_never_means_no_client() {
         let (mut runner, _) = runner_for(&github, dir.path(), event, payload, &[]);
         let client = runner.comment_client().unwrap().unwrap();
         let outcome = runner
-            .comment(&client, &result(PromotionStatus::Completed))
+            .comment(&client, &result(PromotionStatus::Completed), Vec::new())
             .await
             .unwrap();
         assert_eq!(
@@ -648,7 +665,7 @@ async fn a_forks_read_only_token_gets_a_warning_and_the_forbidden_outcome() {
     github.create_fails(403, not_accessible()).await;
     let client = runner.comment_client().unwrap().unwrap();
     let outcome = runner
-        .comment(&client, &result(PromotionStatus::Failed))
+        .comment(&client, &result(PromotionStatus::Failed), Vec::new())
         .await
         .unwrap();
     assert!(matches!(outcome, CommentOutcome::Forbidden(_)));

@@ -6,7 +6,7 @@ use serde_json::json;
 use wiremock::ResponseTemplate;
 
 use super::fake_github::{self, BOT, FIRST_DEPLOYMENT_ID, comment_json, lines};
-use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD};
+use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD, assert_summary_snapshot};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_changed() {
@@ -185,4 +185,66 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
         "retry-after was not honoured"
     );
     assert_eq!(github.comments().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comment_tells_the_truth_from_plan_to_apply_to_a_skipped_rerun_to_an_invalid_manifest()
+{
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let body = || {
+        let comments = github.comments();
+        assert_eq!(comments.len(), 1, "one sticky comment");
+        comments[0]["body"].as_str().unwrap().to_string()
+    };
+
+    scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    let planned = body();
+    assert_summary_snapshot("comment_1_plan", &planned);
+
+    scene
+        .run_expecting(0, &Trigger::push_after_merge(), &[])
+        .await;
+    let applied = body();
+    assert_summary_snapshot("comment_2_apply", &applied);
+
+    // The push workflow re-run: nothing to do; the applied result stays and gets one line.
+    let mut rerun = Trigger::push_after_merge();
+    rerun.run_id += 1;
+    let step = scene.run_expecting(0, &rerun, &[]).await;
+    assert_eq!(step.outputs["status"], "skipped");
+    let rerun_body = body();
+    assert!(rerun_body.starts_with(applied.trim_end()), "{rerun_body}");
+    assert_summary_snapshot("comment_3_skipped_rerun", &rerun_body);
+
+    // A new commit on a pull request breaks the manifest: the comment says it is stale, and why.
+    github.take_lines();
+    world.manifest(&UAT_TO_PROD.replace("to: prod", "to: nowhere"));
+    let invalid = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;
+    let annotation = invalid
+        .lines()
+        .find_map(|line| line.split_once("title=spark-promote manifest::"))
+        .unwrap_or_else(|| panic!("no annotation: {}", invalid.log))
+        .1
+        .to_string();
+    let id = github.comments()[0]["id"].as_u64().unwrap();
+    assert_eq!(
+        github.take_lines(),
+        [lines::user(), lines::list(1), lines::update(id)]
+    );
+    let stale = body();
+    // In the comment's HTML, a backtick is an entity.
+    let quoted = annotation.replace('`', "&#96;");
+    assert!(stale.contains(&quoted), "{quoted}\n{stale}");
+    assert_summary_snapshot("comment_4_invalid_manifest", &stale);
+
+    // Fixed: the next plan replaces the stale comment, even with the same content as before.
+    world.manifest(UAT_TO_PROD);
+    scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
+    let fixed = body();
+    assert!(!fixed.contains("Stale"), "{fixed}");
+    assert!(
+        fixed.contains("Planned for commit <code>1111111</code>"),
+        "{fixed}"
+    );
 }

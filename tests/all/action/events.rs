@@ -148,7 +148,8 @@ async fn a_schedule_applies_with_a_summary_only() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_call() {
+async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_spark_call_or_new_comment()
+ {
     let scene = Scene::start().await;
     let (world, github) = (&scene.world, &scene.github);
     world.manifest(
@@ -164,5 +165,6 @@ async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_ca
     );
     assert_eq!(step.outputs["status"], "invalid");
     assert!(world.jobs().await.is_empty());
-    assert!(github.take_lines().is_empty());
+    // Only a look for a comment to mark stale; there is none, and none is created.
+    assert_eq!(github.take_lines(), [lines::user(), lines::list(1)]);
 }

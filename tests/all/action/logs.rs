@@ -120,7 +120,16 @@ async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
         "the job's message is not in the log: {}",
         step.log
     );
+    // The failure's own annotation carries the text escaped onto its one line, neutralized.
+    let annotation = "::error title=spark-promote pricing::";
     for line in step.lines().filter(|line| line.contains("pwned")) {
+        if let Some(message) = line.strip_prefix(annotation) {
+            assert!(
+                !message.contains("##[") && !message.contains("%0A::"),
+                "{line:?}"
+            );
+            continue;
+        }
         assert!(
             !is_workflow_command(line),
             "a command from Spark's text: {line:?}"

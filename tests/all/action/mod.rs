@@ -7,6 +7,8 @@ mod deployments;
 mod drift_issue;
 mod events;
 mod fake_github;
+mod forks;
 mod logs;
 mod runner;
 mod secrets;
+mod status;

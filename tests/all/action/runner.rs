@@ -62,6 +62,14 @@ impl Trigger {
         }
     }
 
+    /// A `pull_request` event for pull request 7 opened from a fork (GitHub gives its run no secrets).
+    pub fn fork_pull_request() -> Trigger {
+        let mut trigger = Trigger::pull_request();
+        trigger.payload["pull_request"]["head"]["repo"] = json!({"full_name": "mallory/pricing"});
+        trigger.payload["pull_request"]["base"]["repo"] = json!({"full_name": REPOSITORY});
+        trigger
+    }
+
     /// The `push` to main of pull request 7's merge commit.
     pub fn push_after_merge() -> Trigger {
         Trigger {
@@ -295,7 +303,7 @@ pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
     outputs
 }
 
-/// The job summary with what differs between runs replaced: ids, durations, ports.
+/// The job summary (or a comment) with what differs between runs replaced: ids, durations, ports, times.
 pub fn assert_summary_snapshot(name: &str, summary: &str) {
     insta::with_settings!({
         filters => vec![
@@ -303,6 +311,8 @@ pub fn assert_summary_snapshot(name: &str, summary: &str) {
             (r"sp1-[0-9a-f]+", "[correlation-id]"),
             (r"(\*\*Duration\*\*: )[^\n]+", "$1[duration]"),
             (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
+            (r"spark-promote-content:[0-9a-f]{16}", "spark-promote-content:[key]"),
         ],
     }, {
         insta::assert_snapshot!(name, summary);

@@ -200,6 +200,11 @@ async fn workflow_commands_in_spark_errors_are_not_executed() {
         ("stderr", &run.output.stderr),
     ] {
         for line in text.lines() {
+            // The failure's own annotation carries Spark's text escaped onto its one line.
+            if line.starts_with("::error title=spark-promote ") {
+                assert!(line.contains("%0A\u{2060}::error::pwned"), "{line}");
+                continue;
+            }
             let command = line.trim_start().starts_with("::");
             assert!(
                 !(command

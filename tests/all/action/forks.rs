@@ -1,0 +1,78 @@
+//! A pull request from a fork: GitHub gives its `pull_request` run no secrets (they read as empty), so
+//! only what runs without them runs, and the check stays green unless the manifest is invalid.
+use super::fake_github::lines;
+use super::runner::{Scene, Step, Trigger, UAT_TO_PROD, assert_summary_snapshot};
+use crate::support::cli::SECRETS;
+
+/// Runs the step as a fork's pull request: every secret empty.
+async fn run_from_fork(scene: &Scene, code: i32) -> Step {
+    let empty: Vec<(&str, &str)> = SECRETS.iter().map(|(name, _)| (*name, "")).collect();
+    scene
+        .run_expecting(code, &Trigger::fork_pull_request(), &empty)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_pull_request_validates_without_secrets_passes_and_says_why_the_plan_did_not_run() {
+    let scene = Scene::start().await;
+    let step = run_from_fork(&scene, 0).await;
+    assert_eq!(step.outputs["status"], "valid", "{}", step.log);
+    assert!(!step.log.contains("::error"), "{}", step.log);
+    assert_summary_snapshot("fork_summary", &step.summary);
+    assert!(scene.world.jobs().await.is_empty(), "Spark was called");
+    assert_eq!(
+        scene.github.take_lines(),
+        [lines::user(), lines::list(1), lines::create()]
+    );
+    let comment = scene.github.comments()[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(comment.ends_with(&step.summary), "{comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_pull_request_with_an_invalid_manifest_fails_the_check() {
+    let scene = Scene::start().await;
+    scene
+        .world
+        .manifest(&UAT_TO_PROD.replace("to: prod", "to: nowhere"));
+    let step = run_from_fork(&scene, 2).await;
+    assert_eq!(step.outputs["status"], "invalid");
+    assert!(
+        step.lines()
+            .any(|line| line.starts_with("::error file=spark-promote.yaml")),
+        "{}",
+        step.log
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
+    let scene = Scene::start().await;
+    let world = &scene.world;
+    let locked = world.cli(&["lock"]).await;
+    assert_eq!(locked.code, 0, "{}", locked.stderr);
+    let jobs_of_the_lock = world.jobs().await.len();
+    let fine = run_from_fork(&scene, 0).await;
+    assert!(
+        fine.summary
+            .contains("the lock file `spark-promote.lock` covers them"),
+        "{}",
+        fine.summary
+    );
+
+    world.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
+    let stale = run_from_fork(&scene, 2).await;
+    assert_eq!(stale.outputs["status"], "invalid");
+    let error = stale
+        .lines()
+        .find(|line| line.starts_with("::error::--locked:"))
+        .unwrap_or_else(|| panic!("no annotation: {}", stale.log));
+    assert!(error.contains("is stale for promotion pricing"), "{error}");
+    assert_eq!(
+        world.jobs().await.len(),
+        jobs_of_the_lock,
+        "Spark was called"
+    );
+}
