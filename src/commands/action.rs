@@ -282,9 +282,9 @@ async fn drift(runner: &mut Runner, manifest: Manifest) -> anyhow::Result<Outcom
     )
     .await
     {
-        Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => warn(runner, &message)?,
+        Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => runner.warn(&message)?,
         Ok(done) => tracing::info!("drift issue: {done:?}"),
-        Err(err) => warn(runner, &format!("the drift issue was not kept: {err:#}"))?,
+        Err(err) => runner.warn(&format!("the drift issue was not kept: {err:#}"))?,
     }
     Ok(outcome)
 }

@@ -176,6 +176,7 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
         "deployment-environment",
         "environment",
         "github-token",
+        "issue-labels",
         "locked",
         "manifest",
         "promotions",
