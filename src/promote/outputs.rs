@@ -44,6 +44,7 @@ pub fn services(outputs: &Outputs) -> Vec<ServiceResult> {
                 Some(ItemStatus::Updated) => ServiceStatus::Updated,
                 _ => ServiceStatus::Added,
             },
+            current_version: None,
             next_version: None,
             detail: None,
             service_id_destination: service.service_id_destination.clone(),

@@ -118,6 +118,7 @@ async fn service_verdict(
         source: source.clone(),
         destination: destination.clone(),
         status: ServiceStatus::Added,
+        current_version: None,
         next_version: None,
         detail: None,
         service_id_destination: None,
@@ -146,6 +147,7 @@ async fn service_verdict(
         .await
         .with_context(|| format!("failed to check service {destination} in {}", promotion.to))?;
     row.service_id_destination = info.id.clone();
+    row.current_version = info.version.clone().filter(|_| info.exists);
     if !info.exists {
         row.next_version = versions_text(&listed.versions);
         return Ok(row);

@@ -106,6 +106,9 @@ pub struct ServiceResult {
     /// `folder/service` in the target.
     pub destination: String,
     pub status: ServiceStatus,
+    /// For a plan: the destination's latest version now (none when the service does not exist there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<String>,
     /// For a plan: the version the destination would get next (add_version), if known.
     pub next_version: Option<String>,
     /// Why a plan predicts a failure, or any other note about this service.

@@ -226,7 +226,7 @@ fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
     let plan = command == Command::Plan;
     let mut header = vec!["Source", "Destination", "Status"];
     if plan {
-        header.push("Next version");
+        header.extend(["Now in destination", "Next version"]);
     }
     let rows = services
         .iter()
@@ -237,13 +237,9 @@ fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
                 service_status(service),
             ];
             if plan {
-                cells.push(
-                    service
-                        .next_version
-                        .as_deref()
-                        .map(code)
-                        .unwrap_or_default(),
-                );
+                for version in [&service.current_version, &service.next_version] {
+                    cells.push(version.as_deref().map(code).unwrap_or_default());
+                }
             }
             table_row(&cells)
         })

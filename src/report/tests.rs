@@ -29,6 +29,7 @@ fn service(source: &str, destination: &str, status: ServiceStatus) -> ServiceRes
         source: source.to_string(),
         destination: destination.to_string(),
         status,
+        current_version: None,
         next_version: None,
         detail: None,
         service_id_destination: None,
@@ -62,6 +63,7 @@ fn plan_with_would_fail() -> RunResult {
     p.services = vec![
         service("pricing/quote", "pricing/quote", ServiceStatus::Added),
         ServiceResult {
+            current_version: Some("1.1.0".to_string()),
             next_version: Some("1.2.0".to_string()),
             ..service("pricing/rates", "pricing/rates-v2", ServiceStatus::Updated)
         },

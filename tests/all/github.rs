@@ -231,6 +231,7 @@ fn result(status: PromotionStatus) -> RunResult {
                 source: "pricing/quote".to_string(),
                 destination: "pricing/quote".to_string(),
                 status: ServiceStatus::Updated,
+                current_version: None,
                 next_version: None,
                 detail: None,
                 service_id_destination: None,
