@@ -212,16 +212,7 @@ async fn report_run(
         &relative(runner, &result_path),
         &relative(runner, &summary_path),
     )?;
-    match runner.comment_client() {
-        Ok(Some(client)) => match runner.comment(&client, &result, modes).await {
-            Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
-            Err(err) => runner.warn(&format!(
-                "the pull-request comment was not written: {err:#}"
-            ))?,
-        },
-        Ok(None) => {}
-        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
-    }
+    post_comment(runner, CommentBody::Result(&result, modes)).await?;
     Ok(result.outcome(cancel))
 }
 
@@ -352,16 +343,7 @@ async fn fork_checks(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result
     runner.write_summary(&markdown)?;
     write_status(runner, "valid")?;
     tracing::info!("a pull request from a fork: the manifest is valid; the plan did not run");
-    match runner.comment_client() {
-        Ok(Some(client)) => match runner.comment_text(&client, &markdown).await {
-            Ok(outcome) => tracing::info!("pull-request comment: {outcome:?}"),
-            Err(err) => runner.warn(&format!(
-                "the pull-request comment was not written: {err:#}"
-            ))?,
-        },
-        Ok(None) => {}
-        Err(err) => runner.warn(&format!("no pull-request comment: {err:#}"))?,
-    }
+    post_comment(runner, CommentBody::Text(&markdown)).await?;
     Ok(Outcome::Success)
 }
 
@@ -514,4 +496,33 @@ fn relative(runner: &Runner, path: &Path) -> PathBuf {
         .and_then(|workspace| path.strip_prefix(workspace).ok())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// What the pull-request comment shows: a run's result (with each promotion's modes), or a text.
+enum CommentBody<'a> {
+    Result(&'a RunResult, Vec<(String, String, String)>),
+    Text(&'a str),
+}
+
+/// Writes the pull-request comment, when there is a pull request and a token; what goes wrong is a
+/// warning, never the step's result.
+async fn post_comment(runner: &mut Runner, body: CommentBody<'_>) -> anyhow::Result<()> {
+    let client = match runner.comment_client() {
+        Ok(Some(client)) => client,
+        Ok(None) => return Ok(()),
+        Err(err) => return runner.warn(&format!("no pull-request comment: {err:#}")),
+    };
+    let written = match body {
+        CommentBody::Result(result, modes) => runner.comment(&client, result, modes).await,
+        CommentBody::Text(markdown) => runner.comment_text(&client, markdown).await,
+    };
+    match written {
+        Ok(outcome) => {
+            tracing::info!("pull-request comment: {outcome:?}");
+            Ok(())
+        }
+        Err(err) => runner.warn(&format!(
+            "the pull-request comment was not written: {err:#}"
+        )),
+    }
 }

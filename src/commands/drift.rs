@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::Scope;
+use crate::exit::Outcome;
 use crate::promote::{self, RunOptions};
 
 /// A `drift` from the command line.
@@ -20,12 +19,12 @@ pub struct DriftRequest {
 }
 
 pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
-    let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = Scope::promotions(&request.promotions);
-    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    let selected = manifest
-        .select(&request.promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    let manifest = super::load_selection(
+        &request.manifest,
+        &request.allowed_hosts,
+        &request.promotions,
+    )?;
+    let selected = super::selected(&manifest, &request.promotions);
     let lock = promote::lock::for_run(&manifest, &selected, false).await?;
     let options = RunOptions {
         lock: Arc::new(lock),

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::exit::InvalidInput;
-use crate::manifest::{self, HostPolicy, Manifest, Scope};
+use crate::manifest::{self, HostPolicy, Manifest, Promotion, Scope};
 
 /// The process environment, as the manifest's `${VAR}` references see it.
 pub fn process_env(name: &str) -> Option<String> {
@@ -23,6 +23,40 @@ pub fn process_env(name: &str) -> Option<String> {
 /// The host policy from `--allow-host` values.
 pub fn host_policy(allowed: &[String]) -> Result<HostPolicy, InvalidInput> {
     HostPolicy::new(allowed).map_err(InvalidInput::msg)
+}
+
+/// What every command over promotions starts with (validate, plan, apply, drift, lock): the manifest with
+/// only the selected promotions' environments resolved (least privilege), its selection checked; errors
+/// are invalid input (exit code 2).
+pub fn load_selection(
+    path: &Path,
+    allowed_hosts: &[String],
+    promotions: &[String],
+) -> Result<Arc<Manifest>, InvalidInput> {
+    let hosts = host_policy(allowed_hosts)?;
+    let manifest = load_manifest_scoped(path, &hosts, &Scope::promotions(promotions))?;
+    manifest
+        .select(promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
+    Ok(manifest)
+}
+
+/// The selected promotions of a manifest whose selection [`load_selection`] checked.
+pub fn selected<'m>(manifest: &'m Manifest, promotions: &[String]) -> Vec<&'m Promotion> {
+    manifest
+        .select(promotions)
+        .expect("the selection was checked when the manifest was loaded")
+}
+
+/// A committed package that is missing, empty, not a ZIP or too large is the caller's to fix (exit 2),
+/// found before any call.
+pub async fn check_packages(selected: &[&Promotion]) -> Result<(), InvalidInput> {
+    let problems = validate::package_problems(selected).await;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InvalidInput::msg(problems.join("\n")))
+    }
 }
 
 /// Loads and validates a manifest with every environment's secrets; errors are invalid input (exit code 2) with

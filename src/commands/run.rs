@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::Scope;
+use crate::exit::Outcome;
 use crate::promote::result::{Command, RunResult};
 use crate::promote::{self, RunOptions, cancel::Cancel};
 use crate::report::{self, RenderOptions};
@@ -25,18 +24,13 @@ pub struct RunRequest {
 }
 
 pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
-    let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = Scope::promotions(&request.promotions);
-    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    // A committed package that is missing, empty, not a ZIP or too large is the caller's to fix (exit 2),
-    // found before any call.
-    let selected = manifest
-        .select(&request.promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    let problems = super::validate::package_problems(&selected).await;
-    if !problems.is_empty() {
-        return Err(InvalidInput::msg(problems.join("\n")).into());
-    }
+    let manifest = super::load_selection(
+        &request.manifest,
+        &request.allowed_hosts,
+        &request.promotions,
+    )?;
+    let selected = super::selected(&manifest, &request.promotions);
+    super::check_packages(&selected).await?;
     let lock = promote::lock::for_run(&manifest, &selected, request.locked).await?;
     let options = RunOptions {
         lock: Arc::new(lock),

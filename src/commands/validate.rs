@@ -1,8 +1,8 @@
 //! `validate`: the manifest, its secrets and its packages, offline.
 use std::path::PathBuf;
 
-use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::{Promotion, Scope, Source};
+use crate::exit::Outcome;
+use crate::manifest::{Promotion, Source};
 use crate::promote::package;
 
 /// A `validate` from the command line.
@@ -13,16 +13,13 @@ pub struct ValidateRequest {
 }
 
 pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
-    let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = Scope::promotions(&request.promotions);
-    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    let selected = manifest
-        .select(&request.promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    let problems = package_problems(&selected).await;
-    if !problems.is_empty() {
-        return Err(InvalidInput::msg(problems.join("\n")).into());
-    }
+    let manifest = super::load_selection(
+        &request.manifest,
+        &request.allowed_hosts,
+        &request.promotions,
+    )?;
+    let selected = super::selected(&manifest, &request.promotions);
+    super::check_packages(&selected).await?;
     tracing::info!(
         "{} is valid: {} environment(s), {} promotion(s) checked",
         request.manifest.display(),
