@@ -1,20 +1,14 @@
 //! What a person at a terminal sees: `--help` of every command and the messages of common mistakes,
 //! reviewed as snapshots.
-use std::process::Command;
+use crate::support::bin::Bin;
 
 fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_spark-promote"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .env_remove("CSPARK_BASE_URL")
-        .output()
-        .expect("binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let output = Bin::new(args)
+        .dir(dir)
+        .own_logs()
+        .without(&["CSPARK_BASE_URL"])
+        .output();
+    (output.code, output.stdout, output.stderr)
 }
 
 #[test]

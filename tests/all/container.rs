@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use crate::support::bin::Bin;
 use crate::support::cli::{ENVIRONMENTS, SECRETS as CLI_SECRETS, World};
 use crate::support::tools::required_tool;
 
@@ -35,10 +36,6 @@ fn podman() -> Command {
     command
 }
 
-fn bare_binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_spark-promote"))
-}
-
 fn run(command: &mut Command) -> Output {
     command
         .output()
@@ -62,7 +59,7 @@ fn container_prints_the_same_version_and_help_as_the_bare_binary() {
     let image = image();
     for args in [&["--version"][..], &["--help"], &["action", "--help"]] {
         let contained = run_binary_in_image(&image, args);
-        let bare = run(bare_binary().args(args));
+        let bare = run(&mut Bin::new(args).std());
         assert!(
             contained.status.success(),
             "{args:?} failed in the container: {}",
@@ -395,14 +392,11 @@ fn run_action_both_ways(image: &str, step: &Step) -> (ActionRun, ActionRun) {
     let contained_run = contained.collect(&run(command.arg(image)), Path::new(CONTAINER_ROOT));
 
     let bare = RunnerDirs::new(&step.manifest);
-    let mut command = bare_binary();
-    command
-        .arg("action")
-        .current_dir(bare.root.path().join("workspace"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    command.envs(action_env(bare.root.path(), step));
+    let mut command = Bin::new(["action"])
+        .dir(bare.root.path().join("workspace"))
+        .only_path()
+        .envs(action_env(bare.root.path(), step))
+        .std();
     let bare_run = bare.collect(&run(&mut command), bare.root.path());
     (contained_run, bare_run)
 }

@@ -27,12 +27,7 @@ const UNSELECTED: &str = "SPARK_PROD_TOKEN";
 async fn cli_without(world: &World, args: &[&str], unset: &str) -> Output {
     let mut command = world.command(args, &[]);
     command.env_remove(unset);
-    let output = command.output().await.expect("binary runs");
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    command.output().await.expect("binary runs").into()
 }
 
 #[tokio::test(flavor = "multi_thread")]

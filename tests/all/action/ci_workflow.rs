@@ -1,9 +1,10 @@
 //! The CI workflow's `uses: ./` job: its manifest sends the sandbox's tokens over plain http to the docker
 //! bridge gateway, which only the workflow's own `allowed-hosts: http://HOST` permits.
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::support::bin::{Bin, Output};
 
 /// The repository's file at `path`.
 fn repository_file(path: &str) -> String {
@@ -39,20 +40,19 @@ fn allowed_hosts(job: &Value) -> Vec<String> {
 }
 
 /// `spark-promote validate` of the CI manifest with the job's env and `allow`.
-fn validate(job: &Value, allow: &[&str]) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_spark-promote"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-        "validate",
-        "-m",
-        "examples/ci/spark-promote.yaml",
-    ]);
+fn validate(job: &Value, allow: &[&str]) -> Output {
+    let mut command = Bin::new(["validate", "-m", "examples/ci/spark-promote.yaml"])
+        .dir(env!("CARGO_MANIFEST_DIR"));
     for host in allow {
-        command.args(["--allow-host", host]);
+        command = command.args(["--allow-host", host]);
     }
-    for (name, value) in job["env"].as_object().unwrap() {
-        command.env(name, value.as_str().unwrap());
-    }
-    command.output().unwrap()
+    let env = job["env"].as_object().unwrap();
+    command
+        .envs(
+            env.iter()
+                .map(|(name, value)| (name, value.as_str().unwrap())),
+        )
+        .output()
 }
 
 #[test]
@@ -68,19 +68,15 @@ fn the_ci_manifest_is_valid_only_with_the_workflows_plain_http_allowance() {
         );
     }
     let with = validate(&job, &[hosts[0].as_str()]);
-    assert!(
-        with.status.success(),
-        "{}",
-        String::from_utf8_lossy(&with.stderr)
-    );
+    assert!(with.code == 0, "{}", with.stderr);
 
     let without = validate(&job, &[]);
-    assert_eq!(without.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.code, 2);
+    let stderr = &without.stderr;
     assert!(
         stderr.contains(&format!("plain http to {sandbox}")),
         "{stderr}"
     );
     // An https allowance for the same host does not open plain http.
-    assert_eq!(validate(&job, &[sandbox]).status.code(), Some(2));
+    assert_eq!(validate(&job, &[sandbox]).code, 2);
 }

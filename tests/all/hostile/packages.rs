@@ -9,7 +9,8 @@ use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 
 use super::{assert_nothing_outside, assert_only_sandbox_files, disk_usage, sandbox_in, tree};
-use crate::sandbox::{Api, assert_failed_with, peak_rss_kb, spawn_sandbox};
+use crate::sandbox::{Api, assert_failed_with};
+use crate::support::bin::{peak_rss_kb, spawn_sandbox};
 
 /// The sandbox's upload limit in these tests, in KiB (one entry may expand to this much).
 const LIMIT_KIB: u64 = 2048;

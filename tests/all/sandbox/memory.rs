@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use super::{peak_rss_kb, spawn_sandbox};
+use crate::support::bin::{peak_rss_kb, spawn_sandbox};
 
 #[tokio::test]
 #[allow(clippy::print_stderr)]

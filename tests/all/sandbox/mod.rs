@@ -122,38 +122,3 @@ async fn bad_request(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap();
     body["message"].as_str().unwrap().to_owned()
 }
-
-/// Peak resident memory (VmHWM) of a process, in kB.
-#[cfg(target_os = "linux")]
-pub fn peak_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// Runs `spark-promote sandbox --listen 127.0.0.1:0 ARGS` as a child process (killed on drop) and returns
-/// it with its root URL, read from its log.
-pub async fn spawn_sandbox(args: &[&str]) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spark-promote"))
-        .args(["sandbox", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let root = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the sandbox logs its address");
-        if let Some(url) = line.split("listening on ").nth(1) {
-            break url.trim().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, root)
-}

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::{Compat, Config, Running, Seed};
 
 use super::{Api, some_package};
+use crate::support::bin::spawn_sandbox;
 use crate::support::sandbox::{self as sb, arm_fault, jobs, start};
 
 async fn start_spec(config: Config) -> Running {
@@ -255,7 +256,7 @@ async fn other_refusals_are_type_code_message() {
 
 #[tokio::test]
 async fn the_sandbox_command_answers_in_the_spec_shapes_with_compat_spec() {
-    let (_child, root) = super::spawn_sandbox(&["--compat", "spec"]).await;
+    let (_child, root) = spawn_sandbox(&["--compat", "spec"]).await;
     let response = reqwest::Client::new()
         .get(format!(
             "{root}/acme-prod/api/v4/import/{}/status",

@@ -1,12 +1,14 @@
 //! A sandbox on 127.0.0.1:0 with the demo seed, a work directory, and the real binary run against them.
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use spark_promote::sandbox::{self, Compat, Running};
 use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::bin::Bin;
+pub use super::bin::Output;
 
 /// Every secret of the demo seed that tests hand to the binary; none may appear in any output.
 pub const SECRETS: &[(&str, &str)] = &[
@@ -31,31 +33,6 @@ environments:
     url: {{URL}}/acme-prod
     auth: { api_key: "${SPARK_PROD_API_KEY}" }
 "#;
-
-/// What a run of the binary printed and returned.
-#[derive(Debug)]
-pub struct Output {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Output {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
-            panic!(
-                "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    /// Panics if any secret value appears in stdout or stderr.
-    pub fn assert_no_secret(&self) {
-        assert_no_secret_in("stdout", &self.stdout);
-        assert_no_secret_in("stderr", &self.stderr);
-    }
-}
 
 /// A sandbox and a work directory for one test.
 pub struct World {
@@ -138,28 +115,17 @@ impl World {
 
     pub async fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let child = self.command(args, env).spawn().expect("binary runs");
-        let output = child.wait_with_output().await.unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        child.wait_with_output().await.unwrap().into()
     }
 
     /// The binary as a command, not yet started (for tests that signal it).
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_spark-promote"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("RUST_LOG")
+        Bin::new(args)
+            .dir(self.dir.path())
+            .own_logs()
             .envs(SECRETS.iter().copied())
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
+            .piped()
     }
 
     /// Every job the sandbox ever created.
@@ -412,12 +378,13 @@ impl Spawned {
         let took = started.elapsed();
         self.reader.await.unwrap();
         let stderr = self.stderr.lock().unwrap().clone();
-        let output = Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr,
-        };
-        (output, took)
+        (
+            Output {
+                stderr,
+                ..output.into()
+            },
+            took,
+        )
     }
 }
 
