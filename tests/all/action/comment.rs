@@ -3,9 +3,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use wiremock::ResponseTemplate;
 
-use super::fake_github::{self, BOT, FIRST_DEPLOYMENT_ID, comment_json, lines};
+use super::fake_github::{self, BOT, FIRST_DEPLOYMENT_ID, Reply, comment_json, lines};
 use super::runner::{PULL, REPOSITORY, Scene, Trigger, UAT_TO_PROD, assert_summary_snapshot};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -98,7 +97,7 @@ async fn the_comment_is_found_on_a_later_page_of_a_long_conversation() {
 }
 
 /// A refusal as a fork's read-only token gets it.
-fn refused() -> ResponseTemplate {
+fn refused() -> Reply {
     fake_github::refused("https://docs.github.com/rest/issues/comments#create-an-issue-comment")
 }
 
@@ -151,13 +150,13 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
     let github = &scene.github;
     let comments = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
     // The primary limit on the list (no requests left until the reset), a secondary one on the create.
-    let primary = ResponseTemplate::new(403)
-        .insert_header("x-ratelimit-remaining", "0")
-        .insert_header("x-ratelimit-reset", epoch_in(Duration::ZERO).as_str())
-        .set_body_json(json!({"message": "API rate limit exceeded"}));
-    let secondary = ResponseTemplate::new(429)
-        .insert_header("retry-after", "1")
-        .set_body_json(json!({"message": "You have exceeded a secondary rate limit"}));
+    let primary = Reply::status(403)
+        .header("x-ratelimit-remaining", "0")
+        .header("x-ratelimit-reset", epoch_in(Duration::ZERO).as_str())
+        .json(json!({"message": "API rate limit exceeded"}));
+    let secondary = Reply::status(429)
+        .header("retry-after", "1")
+        .json(json!({"message": "You have exceeded a secondary rate limit"}));
     github.answer_first(1, "GET", &comments, primary).await;
     github.answer_first(1, "POST", &comments, secondary).await;
 

@@ -1,9 +1,8 @@
 //! Promotion records as GitHub deployments: the exact requests per imported promotion, none for a skipped
 //! re-run, a missing `deployments: write` permission as one warning, and the records read before a run.
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
 
-use super::fake_github::{self, CREATED_AT, FIRST_DEPLOYMENT_ID, lines};
+use super::fake_github::{self, CREATED_AT, FIRST_DEPLOYMENT_ID, Reply, lines};
 use super::runner::{MERGE_SHA, REPOSITORY, Scene, Step, Trigger};
 use crate::support::cli::World;
 
@@ -175,7 +174,7 @@ async fn a_failed_import_of_a_package_is_recorded_with_a_failure_status_and_its_
 }
 
 /// A refusal as GitHub answers a token without the `deployments` permission.
-fn refused() -> ResponseTemplate {
+fn refused() -> Reply {
     fake_github::refused("https://docs.github.com/rest/deployments/deployments")
 }
 

@@ -1,7 +1,8 @@
-//! A fake of the GitHub REST routes the action uses, on 127.0.0.1:0: the pull requests of the merge
-//! commit, `GET /user` (refused, as for the workflow's installation token), pull request 7's comments and
+//! The one fake of GitHub's REST API, for the action's tests and the GitHub client's, on 127.0.0.1:0: the
+//! pull requests of the merge commit, `GET /user` (refused, as for the workflow's installation token, unless
+//! a test gives the token a user), pull request 7's comments and
 //! the repository's deployments with their statuses, its issues (from number 100) and their comments, kept in memory so that a later run sees what an
-//! earlier one wrote. Every request is recorded in order, with its JSON body.
+//! earlier one wrote. Every request is recorded in order, with its JSON body and authorization.
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,8 +14,8 @@ use super::runner::{MERGE_SHA, PULL, REPOSITORY};
 
 /// The login of the `GITHUB_TOKEN`'s comments.
 pub const BOT: &str = "github-actions[bot]";
-/// The first id the fake gives a created comment.
-const FIRST_ID: u64 = 1_000;
+/// The first id the fake gives a created comment (then one more for each comment it holds).
+pub const FIRST_ID: u64 = 1_000;
 /// The number the fake gives the first issue.
 pub const FIRST_ISSUE: u64 = 100;
 /// The first id the fake gives a created deployment.
@@ -30,6 +31,8 @@ pub struct Seen {
     pub line: String,
     /// The JSON body, if any.
     pub body: Option<Value>,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
 }
 
 #[derive(Default)]
@@ -39,6 +42,8 @@ struct State {
     deployments: Vec<Value>,
     /// The repository's issues, each with its `comments` (bodies).
     issues: Vec<Value>,
+    /// The login `GET /user` answers; none refuses it.
+    user: Option<String>,
     seen: Vec<Seen>,
 }
 
@@ -88,6 +93,11 @@ impl Respond for Responder {
             at: Instant::now(),
             line: format!("{} {}{query}", request.method, request.url.path()),
             body: serde_json::from_slice(&request.body).ok(),
+            authorization: request
+                .headers
+                .get("authorization")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
         });
         match &self.answer {
             Answer::Fixed(template) => template.clone(),
@@ -239,8 +249,11 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
             {"number": 5, "state": "open", "merged_at": null, "merge_commit_sha": "5555555555555555555555555555555555555555"},
             {"number": PULL, "state": "closed", "merged_at": "2026-11-28T10:00:00Z", "merge_commit_sha": MERGE_SHA},
         ])),
-        Route::User => ResponseTemplate::new(403)
-            .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        Route::User => match &state.user {
+            Some(login) => ResponseTemplate::new(200).set_body_json(json!({"login": login})),
+            None => ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        },
         Route::ListComments => {
             let per_page = query_number(request, "per_page").unwrap_or(30);
             let page = query_number(request, "page").unwrap_or(1);
@@ -255,7 +268,8 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
         }
         Route::CreateComment => {
             let id = FIRST_ID + state.comments.len() as u64;
-            let comment = comment_json(id, BOT, &body_text(request));
+            let login = state.user.as_deref().unwrap_or(BOT);
+            let comment = comment_json(id, login, &body_text(request));
             state.comments.push(comment.clone());
             ResponseTemplate::new(201).set_body_json(comment)
         }
@@ -274,11 +288,28 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
 
 /// GitHub's refusal of a token that lacks a permission (a fork's read-only token, a missing
 /// `deployments: write`), with the documentation page of the refused route.
-pub fn refused(documentation_url: &str) -> ResponseTemplate {
-    ResponseTemplate::new(403).set_body_json(json!({
+pub fn refused(documentation_url: &str) -> Reply {
+    Reply::status(403).json(json!({
         "message": "Resource not accessible by integration",
         "documentation_url": documentation_url,
     }))
+}
+
+/// A fixed answer: a status with, optionally, headers and a JSON body.
+pub struct Reply(ResponseTemplate);
+
+impl Reply {
+    pub fn status(code: u16) -> Reply {
+        Reply(ResponseTemplate::new(code))
+    }
+
+    pub fn header(self, name: &str, value: &str) -> Reply {
+        Reply(self.0.insert_header(name, value))
+    }
+
+    pub fn json(self, body: Value) -> Reply {
+        Reply(self.0.set_body_json(body))
+    }
 }
 
 fn body_text(request: &Request) -> String {
@@ -381,21 +412,30 @@ impl FakeGitHub {
         self.server.uri()
     }
 
-    /// The first `times` `verb` requests to `route` get `template`; later ones reach the fake.
-    pub async fn answer_first(
-        &self,
-        times: u64,
-        verb: &str,
-        route: &str,
-        template: ResponseTemplate,
-    ) {
-        Mock::given(method(verb))
-            .and(path(route))
-            .respond_with(self.responder(Answer::Fixed(template)))
+    /// `GET /user` answers `login` from now on (a personal token's user).
+    pub fn set_user(&self, login: &str) {
+        self.state.lock().unwrap().user = Some(login.to_owned());
+    }
+
+    /// The first `times` `verb` requests to `route` get `reply`; later ones reach the fake.
+    pub async fn answer_first(&self, times: u64, verb: &str, route: &str, reply: Reply) {
+        self.fixed(verb, route, reply)
             .up_to_n_times(times)
-            .with_priority(1)
             .mount(&self.server)
             .await;
+    }
+
+    /// Every `verb` request to `route` gets `reply`.
+    pub async fn answer_always(&self, verb: &str, route: &str, reply: Reply) {
+        self.fixed(verb, route, reply).mount(&self.server).await;
+    }
+
+    /// A fixed answer to `verb` `route`, before the fake's own.
+    fn fixed(&self, verb: &str, route: &str, reply: Reply) -> Mock {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(self.responder(Answer::Fixed(reply.0)))
+            .with_priority(1)
     }
 
     /// Every request since the last [`FakeGitHub::take_lines`], in order.
@@ -428,9 +468,15 @@ impl FakeGitHub {
     pub fn requests(&self) -> Vec<(String, Option<Value>)> {
         self.seen().into_iter().map(|s| (s.line, s.body)).collect()
     }
+
+    /// The requests seen since the last call with their JSON bodies, and forgets them.
+    pub fn take_requests(&self) -> Vec<(String, Option<Value>)> {
+        let seen = std::mem::take(&mut self.state.lock().unwrap().seen);
+        seen.into_iter().map(|s| (s.line, s.body)).collect()
+    }
 }
 
-/// Request lines for the comment routes of pull request 7.
+/// Request lines for the routes of the fake.
 pub mod lines {
     use super::{PULL, REPOSITORY};
 
@@ -442,16 +488,26 @@ pub mod lines {
         format!("GET /repos/{REPOSITORY}/commits/{sha}/pulls")
     }
 
+    /// The comments of pull request 7, without the query.
+    pub fn comments_path() -> String {
+        format!("/repos/{REPOSITORY}/issues/{PULL}/comments")
+    }
+
+    /// A comment, without the query.
+    pub fn comment_path(id: u64) -> String {
+        format!("/repos/{REPOSITORY}/issues/comments/{id}")
+    }
+
     pub fn list(page: usize) -> String {
-        format!("GET /repos/{REPOSITORY}/issues/{PULL}/comments?per_page=100&page={page}")
+        format!("GET {}?per_page=100&page={page}", comments_path())
     }
 
     pub fn create() -> String {
-        format!("POST /repos/{REPOSITORY}/issues/{PULL}/comments")
+        format!("POST {}", comments_path())
     }
 
     pub fn update(id: u64) -> String {
-        format!("PATCH /repos/{REPOSITORY}/issues/comments/{id}")
+        format!("PATCH {}", comment_path(id))
     }
 
     /// The deployments of the action's task in GitHub environment `environment` (one page of 100).
