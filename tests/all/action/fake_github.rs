@@ -1,8 +1,8 @@
 //! The one fake of GitHub's REST API, for the action's tests and the GitHub client's, on 127.0.0.1:0: the
-//! pull requests of the merge commit, `GET /user` (refused, as for the workflow's installation token, unless
-//! a test gives the token a user), pull request 7's comments and
-//! the repository's deployments with their statuses, its issues (from number 100) and their comments, kept in memory so that a later run sees what an
-//! earlier one wrote. Every request is recorded in order, with its JSON body and authorization.
+//! pull requests of the merge commit, `GET /user` (refused, as for the workflow's installation token,
+//! unless a test gives the token a user), pull request 7's comments, the repository's deployments with
+//! their statuses, its issues (from number 100) and their comments, kept in memory so that a later run sees
+//! what an earlier one wrote. Every request is recorded in order, with its JSON body and authorization.
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -438,7 +438,7 @@ impl FakeGitHub {
             .with_priority(1)
     }
 
-    /// Every request since the last [`FakeGitHub::take_lines`], in order.
+    /// Every request since the last [`FakeGitHub::take_lines`] or [`FakeGitHub::take_requests`], in order.
     pub fn seen(&self) -> Vec<Seen> {
         self.state.lock().unwrap().seen.clone()
     }
@@ -464,7 +464,7 @@ impl FakeGitHub {
         self.state.lock().unwrap().issues.clone()
     }
 
-    /// Every request since the last [`FakeGitHub::take_lines`] with its JSON body, in order.
+    /// Every request since the last [`FakeGitHub::take_lines`] or [`FakeGitHub::take_requests`] with its JSON body, in order.
     pub fn requests(&self) -> Vec<(String, Option<Value>)> {
         self.seen().into_iter().map(|s| (s.line, s.body)).collect()
     }
