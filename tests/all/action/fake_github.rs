@@ -464,7 +464,8 @@ impl FakeGitHub {
         self.state.lock().unwrap().issues.clone()
     }
 
-    /// Every request since the last [`FakeGitHub::take_lines`] or [`FakeGitHub::take_requests`] with its JSON body, in order.
+    /// Every request since the last [`FakeGitHub::take_lines`] or [`FakeGitHub::take_requests`] with its
+    /// JSON body, in order.
     pub fn requests(&self) -> Vec<(String, Option<Value>)> {
         self.seen().into_iter().map(|s| (s.line, s.body)).collect()
     }
