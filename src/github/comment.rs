@@ -16,8 +16,7 @@ use crate::report::{self, RenderOptions};
 /// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
-/// Comments listed per page (GitHub's maximum).
-pub const PER_PAGE: usize = 100;
+pub use super::pages::PER_PAGE;
 
 /// A pull request to comment on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -545,12 +544,9 @@ async fn find(
     login: &str,
     marker: &Marker,
 ) -> Result<Option<Comment>, ApiError> {
-    let mut page = 1u64;
-    loop {
-        let path = format!("{repo}/issues/{number}/comments?per_page={PER_PAGE}&page={page}");
-        let comments: Vec<Comment> = client.get(&path).await?;
-        let last_page = comments.len() < PER_PAGE;
-        let found = comments.into_iter().find(|comment| {
+    let path = format!("{repo}/issues/{number}/comments");
+    client
+        .find_in_pages(&path, |comment: &Comment| {
             comment
                 .user
                 .as_ref()
@@ -559,12 +555,8 @@ async fn find(
                     .body
                     .as_deref()
                     .is_some_and(|body| body.contains(marker.as_str()))
-        });
-        if found.is_some() || last_page {
-            return Ok(found);
-        }
-        page += 1;
-    }
+        })
+        .await
 }
 
 /// Bodies compared as GitHub may store them (line endings, trailing whitespace).
