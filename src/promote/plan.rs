@@ -2,6 +2,7 @@
 //! version, or would fail and why). The services come from the manifest's `services:`, from the package's
 //! export index, or, for an environment source, from an export listing (an export job, not downloaded).
 use super::applied::{self, Applied, Verdict};
+use super::backup;
 use super::context::Context;
 use super::export::ExportIndex;
 use super::predict;
@@ -51,6 +52,7 @@ async fn run(
     }
     result.correlation_id = correlation_id;
     result.services = predict::services(client, promotion, &listing.services).await?;
+    backup::note_in_plan(promotion, &mut result.services);
     result.errors.extend(predict::failures(&result.services));
     if listing.services.is_empty() {
         result.warnings.push(format!(

@@ -172,6 +172,41 @@ async fn add_version_by_default_and_replace_with_backup_false_take_none() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn plan_says_which_existing_services_apply_will_back_up_first() {
+    let world = World::start(QUICK).await;
+    for (existing, extra, detail) in [
+        ("replace", "", json!("backed up first")),
+        ("replace", "    backup: false\n", Value::Null),
+        ("add_version", "", Value::Null),
+        (
+            "add_version",
+            "    backup: true\n",
+            json!("backed up first"),
+        ),
+    ] {
+        world.manifest(&quote_to_prod(existing, extra));
+        let output = world.cli(&["plan", "--json"]).await;
+        assert_eq!(output.code, 0, "{existing}: {output:?}");
+        let result = output.json();
+        let service = &promotion(&result)["services"][0];
+        assert_eq!(service["destination"], "pricing/quote");
+        assert_eq!(service["detail"], detail, "{existing} {extra}: {service:#}");
+    }
+    // The summary says it in the service's row.
+    world.manifest(&quote_to_prod("replace", ""));
+    let output = world.cli(&["plan"]).await;
+    assert!(
+        output.stdout.contains("replaced: backed up first"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        world.jobs_of("import").await.is_empty(),
+        "a plan imports nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failed_backup_export_stops_the_promotion_before_its_import() {
     let world = World::start(QUICK).await;
     let package = world
