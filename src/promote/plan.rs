@@ -28,7 +28,7 @@ async fn run(
 ) -> anyhow::Result<PromotionStatus> {
     let listing = source::prepare_listing(ctx, promotion, result).await?;
     predict::check_mappings(promotion, &listing.services, listing.index.is_some())?;
-    let (_, correlation_id) = request::import_request(
+    let (_, mut correlation_id) = request::import_request(
         ctx,
         promotion,
         listing.index.as_ref(),
@@ -36,7 +36,7 @@ async fn run(
         &mut result.warnings,
     )?;
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(ctx, promotion, listing.index.as_ref(), &correlation_id).await? {
+    match applied::decide(ctx, promotion, listing.index.as_ref(), &mut correlation_id).await? {
         Verdict::Applied(applied) => {
             result.correlation_id = correlation_id;
             if let Applied::ByJob { job_id, .. } = &applied {
