@@ -16,8 +16,7 @@ use crate::report::{self, RenderOptions};
 /// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
 
-/// Comments listed per page (GitHub's maximum).
-pub const PER_PAGE: usize = 100;
+pub use super::pages::PER_PAGE;
 
 /// A pull request to comment on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,16 +260,44 @@ pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now
     }
 }
 
-/// `stored` with `line` added at its end: the first re-run line after a blank line, later ones below it.
+/// The most re-run lines a comment keeps; older ones are counted in one line above them.
+const MAX_RERUN_LINES: usize = 10;
+
+/// `stored` with `line` added at its end: the first re-run line after a blank line, later ones below it;
+/// past [`MAX_RERUN_LINES`], the oldest are dropped and counted.
 fn add_rerun_line(stored: &str, line: &str) -> String {
     let stored = stored.replace("\r\n", "\n");
-    let stored = stored.trim_end();
-    let after_a_rerun = stored
-        .lines()
-        .last()
-        .is_some_and(|last| last.starts_with("- [re-run") || last.starts_with("- re-run"));
-    let gap = if after_a_rerun { "\n" } else { "\n\n" };
-    format!("{stored}{gap}{line}\n")
+    let lines: Vec<&str> = stored.trim_end().lines().collect();
+    let is_rerun = |text: &&&str| text.starts_with("- [re-run") || text.starts_with("- re-run");
+    let reruns_from = lines.len() - lines.iter().rev().take_while(is_rerun).count();
+    let (mut head_end, mut earlier) = (reruns_from, 0);
+    if let Some(count) = reruns_from
+        .checked_sub(1)
+        .and_then(|above| earlier_reruns(lines[above]))
+    {
+        (head_end, earlier) = (reruns_from - 1, count);
+    }
+    let mut reruns: Vec<&str> = lines[reruns_from..].to_vec();
+    reruns.push(line.trim_end());
+    let dropped = reruns.len().saturating_sub(MAX_RERUN_LINES);
+    reruns.drain(..dropped);
+    earlier += dropped;
+    let head = lines[..head_end].join("\n");
+    let counted = match earlier {
+        0 => String::new(),
+        1 => "- 1 earlier re-run: nothing to do\n".to_string(),
+        n => format!("- {n} earlier re-runs: nothing to do\n"),
+    };
+    format!("{}\n\n{counted}{}\n", head.trim_end(), reruns.join("\n"))
+}
+
+/// The count of the line that stands for dropped re-run lines.
+fn earlier_reruns(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix("- ")?;
+    let count = rest
+        .strip_suffix(" earlier re-runs: nothing to do")
+        .or_else(|| rest.strip_suffix(" earlier re-run: nothing to do"))?;
+    count.parse().ok()
 }
 
 /// The hidden line before a stale comment's banner; the banner ends at the next blank line.
@@ -545,12 +572,9 @@ async fn find(
     login: &str,
     marker: &Marker,
 ) -> Result<Option<Comment>, ApiError> {
-    let mut page = 1u64;
-    loop {
-        let path = format!("{repo}/issues/{number}/comments?per_page={PER_PAGE}&page={page}");
-        let comments: Vec<Comment> = client.get(&path).await?;
-        let last_page = comments.len() < PER_PAGE;
-        let found = comments.into_iter().find(|comment| {
+    let path = format!("{repo}/issues/{number}/comments");
+    client
+        .find_in_pages(&path, |comment: &Comment| {
             comment
                 .user
                 .as_ref()
@@ -559,12 +583,8 @@ async fn find(
                     .body
                     .as_deref()
                     .is_some_and(|body| body.contains(marker.as_str()))
-        });
-        if found.is_some() || last_page {
-            return Ok(found);
-        }
-        page += 1;
-    }
+        })
+        .await
 }
 
 /// Bodies compared as GitHub may store them (line endings, trailing whitespace).
@@ -599,6 +619,33 @@ mod tests {
                 duration_ms,
             }],
         }
+    }
+
+    #[test]
+    fn rerun_lines_stop_growing_past_ten_and_count_the_older_ones() {
+        let mut body = "<!-- marker -->\n## Plan\n\n| a | b |\n".to_string();
+        body = add_rerun_line(&body, "- re-run 1: nothing to do; p");
+        assert_eq!(
+            body,
+            "<!-- marker -->\n## Plan\n\n| a | b |\n\n- re-run 1: nothing to do; p\n"
+        );
+        for n in 2..=12 {
+            body = add_rerun_line(&body, &format!("- re-run {n}: nothing to do; p"));
+        }
+        let tail: Vec<&str> = body.lines().skip(4).collect();
+        let mut expected = vec![
+            "".to_string(),
+            "- 2 earlier re-runs: nothing to do".to_string(),
+        ];
+        expected.extend((3..=12).map(|n| format!("- re-run {n}: nothing to do; p")));
+        assert_eq!(tail, expected);
+        let next = add_rerun_line(&body, "- [re-run 13](https://run): nothing to do; p");
+        assert!(
+            next.contains("- 3 earlier re-runs: nothing to do\n- re-run 4:"),
+            "{next}"
+        );
+        assert!(next.ends_with("- [re-run 13](https://run): nothing to do; p\n"));
+        assert_eq!(next.lines().count(), body.lines().count());
     }
 
     #[test]

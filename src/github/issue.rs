@@ -38,8 +38,8 @@ pub fn body(marker: &Marker, report: &str) -> String {
 }
 
 /// Keeps the drift issue of `marker` in `owner/repo` as `drift` says: `Some(markdown)` when drifted, `None`
-/// when in sync. The issue is looked for among the open issues with the first of `labels` (one page of
-/// 100), by its marker. A 403 or 404 is [`IssueOutcome::Forbidden`].
+/// when in sync. The issue is looked for among the open issues with the first of `labels` (every
+/// page), by its marker. A 403 or 404 is [`IssueOutcome::Forbidden`].
 pub async fn sync(
     client: &Client,
     repository: &str,
@@ -50,18 +50,16 @@ pub async fn sync(
     let result: Result<IssueOutcome, ApiError> = async {
         let repo = format!("/repos/{repository}");
         let label = labels.first().map(String::as_str).unwrap_or("spark-promote");
-        let open: Vec<Issue> = client
-            .get(&format!(
-                "{repo}/issues?state=open&labels={label}&per_page=100"
-            ))
+        let open = format!("{repo}/issues?state=open&labels={label}");
+        let found = client
+            .find_in_pages(&open, |issue: &Issue| {
+                issue.pull_request.is_none()
+                    && issue
+                        .body
+                        .as_deref()
+                        .is_some_and(|body| body.starts_with(marker.as_str()))
+            })
             .await?;
-        let found = open.into_iter().find(|issue| {
-            issue.pull_request.is_none()
-                && issue
-                    .body
-                    .as_deref()
-                    .is_some_and(|body| body.starts_with(marker.as_str()))
-        });
         match (drift, found) {
             (Some(report), None) => {
                 let created: Issue = client

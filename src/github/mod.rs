@@ -14,6 +14,7 @@ pub mod deployments;
 pub mod files;
 pub mod inputs;
 pub mod issue;
+pub mod pages;
 
 use std::io::Write;
 use std::path::Path;

@@ -3,7 +3,11 @@
 //!
 //! In order:
 //! 1. the tenant's import jobs (Spark lists the last hour's): a job of ours that is running is attached to,
-//!    one that completed means nothing to do;
+//!    one that completed means nothing to do, unless what it imported was undone since (a rollback, a
+//!    deletion: a destination version id its status gives is gone, or, after a `replace`, the service
+//!    holds a version it did not import). Then the promotion is imported again
+//!    under a new correlation id derived from the undone job's ([`correlation::again`]), so that the import
+//!    again is found by a re-run like any other, and a record of the undone import no longer counts;
 //! 2. the destination: Spark keeps a version's `version_id` on import where it can, so when every source
 //!    version id of the package is already at its destination service (`getversions`), the promotion has
 //!    nothing to do. Where the import keeps version numbers (`replace`, and `add_version` with `copy`),
@@ -18,6 +22,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 
 use super::context::Context;
+use super::correlation;
 use super::export::ExportIndex;
 use super::jobs::{self, Kind};
 use super::outputs::service_uri;
@@ -72,13 +77,18 @@ impl Applied {
     }
 }
 
+/// The most imports of one content undone and imported again within Spark's one-hour job list that are
+/// followed.
+const MAX_AGAIN: usize = 5;
+
 /// Decides whether the promotion still has something to import into its target (cancellable, like every
-/// call of a run).
+/// call of a run). `correlation_id` becomes a new one when an earlier import with it was undone since: the
+/// caller imports (or attaches) with it.
 pub(crate) async fn decide(
     ctx: &Context,
     promotion: &Promotion,
     index: Option<&ExportIndex>,
-    correlation_id: &str,
+    correlation_id: &mut String,
 ) -> anyhow::Result<Verdict> {
     let client = ctx.client(&promotion.to)?;
     let records = &ctx.options.records;
@@ -95,10 +105,11 @@ async fn decide_with(
     client: &Client,
     promotion: &Promotion,
     index: Option<&ExportIndex>,
-    correlation_id: &str,
+    correlation_id: &mut String,
     records: &[PromotionRecord],
 ) -> anyhow::Result<Verdict> {
-    if let Some(found) = jobs::find_ours(client, Kind::Import, correlation_id).await? {
+    let mut undone = 0;
+    while let Some(found) = jobs::find_ours(client, Kind::Import, correlation_id).await? {
         if !found.state.is_terminal() {
             return Ok(Verdict::Running { job_id: found.id });
         }
@@ -106,11 +117,26 @@ async fn decide_with(
             .import_status(&found.id)
             .await
             .with_context(|| format!("failed to read import job {}", found.id))?;
-        if status.succeeded() {
-            return Ok(Verdict::Applied(Applied::ByJob {
-                job_id: found.id,
-                status: Box::new(status),
-            }));
+        if !status.succeeded() {
+            break;
+        }
+        match changed_since(client, promotion, &status).await? {
+            Some(change) if undone < MAX_AGAIN => {
+                tracing::info!(
+                    "import job {} imported this promotion into {}, but {change}: it was undone since, so \
+                     it is imported again",
+                    found.id,
+                    promotion.to
+                );
+                *correlation_id = correlation::again(correlation_id, &found.id);
+                undone += 1;
+            }
+            _ => {
+                return Ok(Verdict::Applied(Applied::ByJob {
+                    job_id: found.id,
+                    status: Box::new(status),
+                }));
+            }
         }
     }
     if let Some(index) = index
@@ -120,7 +146,7 @@ async fn decide_with(
     }
     for record in records
         .iter()
-        .filter(|record| record.correlation_id == correlation_id && record.target == promotion.to)
+        .filter(|record| record.correlation_id == *correlation_id && record.target == promotion.to)
     {
         if still_there(client, promotion, &record.destination_services).await? {
             return Ok(Verdict::Applied(Applied::OnRecord {
@@ -129,6 +155,41 @@ async fn decide_with(
         }
     }
     Ok(Verdict::Import)
+}
+
+/// How a destination differs from what a completed import job left there: a version id it imported is
+/// gone, or (after a `replace`, which leaves a service with the package's versions only) a version is
+/// there that it did not import. None when it does not differ, or when the job's status gives no
+/// destination ids.
+async fn changed_since(
+    client: &Client,
+    promotion: &Promotion,
+    status: &JobStatus,
+) -> anyhow::Result<Option<String>> {
+    let mut imported: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for version in &status.outputs.service_versions {
+        if let (Some(uri), Some(id)) = (
+            version.service_uri_destination.as_deref(),
+            version.version_id_destination.as_deref(),
+        ) {
+            imported.entry(service_uri(uri)).or_default().push(id);
+        }
+    }
+    let replaced = promotion.services_existing == ServicesExisting::Replace;
+    for (destination, ids) in imported {
+        let held = read_versions(client, promotion, &destination).await?;
+        if let Some(id) = ids.iter().find(|id| !held.iter().any(|v| v.id == **id)) {
+            return Ok(Some(format!("{destination} version id {id} is gone")));
+        }
+        if replaced && let Some(other) = held.iter().find(|v| !ids.contains(&v.id.as_str())) {
+            return Ok(Some(format!(
+                "{destination} holds version {} (id {}) that it did not import",
+                other.version.as_deref().unwrap_or("?"),
+                other.id
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether every service a record names still has versions in the destination (a record that names none

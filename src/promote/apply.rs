@@ -40,18 +40,19 @@ async fn run(
     let prepared = source::prepare(ctx, promotion, result).await?;
     let listed = source::listed(prepared.index.as_ref(), promotion);
     predict::check_mappings(promotion, &listed, prepared.index.is_some())?;
-    let (mut entity, correlation_id) = request::import_request(
+    let (mut entity, mut correlation_id) = request::import_request(
         ctx,
         promotion,
         prepared.index.as_ref(),
         Some(&prepared.content),
         &mut result.warnings,
     )?;
+    let client = ctx.client(&promotion.to)?;
+    let verdict =
+        applied::decide(ctx, promotion, prepared.index.as_ref(), &mut correlation_id).await;
     result.correlation_id = correlation_id.clone();
     entity.correlation_id = Some(correlation_id.clone());
-
-    let client = ctx.client(&promotion.to)?;
-    match applied::decide(ctx, promotion, prepared.index.as_ref(), &correlation_id).await? {
+    match verdict? {
         Verdict::Applied(applied) => {
             skipped(result, &applied);
             return Ok(());

@@ -10,9 +10,24 @@ use super::context::Context;
 use super::export::{self, ExportIndex, ExportJob};
 use super::outputs::service_uri;
 use super::request;
-use super::result::PromotionResult;
+use super::result::{PromotionResult, ServiceResult, ServiceStatus};
 use crate::manifest::Promotion;
 use crate::spark;
+
+/// In a plan: each existing destination service that apply will back up before its import says so.
+pub(crate) fn note_in_plan(promotion: &Promotion, services: &mut [ServiceResult]) {
+    if !promotion.backs_up() {
+        return;
+    }
+    let existing =
+        |status: ServiceStatus| matches!(status, ServiceStatus::Replaced | ServiceStatus::Updated);
+    for service in services
+        .iter_mut()
+        .filter(|service| existing(service.status) && service.detail.is_none())
+    {
+        service.detail = Some("backed up first".to_string());
+    }
+}
 
 /// Where the CLI keeps backups, relative to the working directory (the workspace, in the action).
 pub const DEFAULT_DIR: &str = ".spark-promote/backups";

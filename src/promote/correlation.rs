@@ -52,6 +52,16 @@ pub fn correlation_id(identity: &Identity<'_>) -> String {
     format!("{PREFIX}{}", hex::encode(&digest[..16]))
 }
 
+/// The correlation id of an import again of what `previous` imported in job `undone_job`, which was undone
+/// since (a rollback, a deletion): a new id, the same in every run that finds the same undone job, so that
+/// importing again is itself idempotent.
+pub fn again(previous: &str, undone_job: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("again:{}:{previous}:", previous.len()));
+    hasher.update(undone_job.as_bytes());
+    format!("{PREFIX}{}", hex::encode(&hasher.finalize()[..16]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +120,15 @@ mod tests {
     fn parts_cannot_run_into_each_other() {
         let content = Content::SourceVersionIds(vec![]);
         assert_ne!(id(&content, "ab", "c"), id(&content, "a", "bc"));
+    }
+
+    #[test]
+    fn an_import_again_after_an_undone_job_gets_its_own_stable_id() {
+        let first = again("sp1-00", "job-1");
+        assert_eq!(first, again("sp1-00", "job-1"));
+        assert!(first.starts_with(PREFIX) && first.len() == PREFIX.len() + 32);
+        assert_ne!(first, again("sp1-00", "job-2"));
+        assert_ne!(first, again("sp1-01", "job-1"));
+        assert_ne!(first, "sp1-00");
     }
 }

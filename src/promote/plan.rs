@@ -2,6 +2,7 @@
 //! version, or would fail and why). The services come from the manifest's `services:`, from the package's
 //! export index, or, for an environment source, from an export listing (an export job, not downloaded).
 use super::applied::{self, Applied, Verdict};
+use super::backup;
 use super::context::Context;
 use super::export::ExportIndex;
 use super::predict;
@@ -27,7 +28,7 @@ async fn run(
 ) -> anyhow::Result<PromotionStatus> {
     let listing = source::prepare_listing(ctx, promotion, result).await?;
     predict::check_mappings(promotion, &listing.services, listing.index.is_some())?;
-    let (_, correlation_id) = request::import_request(
+    let (_, mut correlation_id) = request::import_request(
         ctx,
         promotion,
         listing.index.as_ref(),
@@ -35,7 +36,7 @@ async fn run(
         &mut result.warnings,
     )?;
     let client = ctx.client(&promotion.to)?;
-    match applied::decide(ctx, promotion, listing.index.as_ref(), &correlation_id).await? {
+    match applied::decide(ctx, promotion, listing.index.as_ref(), &mut correlation_id).await? {
         Verdict::Applied(applied) => {
             result.correlation_id = correlation_id;
             if let Applied::ByJob { job_id, .. } = &applied {
@@ -51,6 +52,7 @@ async fn run(
     }
     result.correlation_id = correlation_id;
     result.services = predict::services(client, promotion, &listing.services).await?;
+    backup::note_in_plan(promotion, &mut result.services);
     result.errors.extend(predict::failures(&result.services));
     if listing.services.is_empty() {
         result.warnings.push(format!(

@@ -120,6 +120,65 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_undone_by_a_rollback_is_imported_again_once_and_so_is_the_rollback() {
+    each_compat(|compat| async move {
+        let world = World::start_compat(QUICK, compat).await;
+        let before = world.versions_of("acme-prod", "pricing/quote").await;
+        world.manifest(&quote_to_prod("replace", ""));
+        let first = world.cli(&["apply", "--json"]).await.json();
+        let backup = promotion(&first)["backup"].as_str().unwrap().to_string();
+        let replaced = world.versions_of("acme-prod", "pricing/quote").await;
+        assert_eq!(
+            promotion(&rollback(&world, &backup, &[]).await)["status"],
+            "completed"
+        );
+        assert_eq!(
+            world.versions_of("acme-prod", "pricing/quote").await,
+            before
+        );
+
+        // Within the hour, the first import job is still listed, but what it imported is gone: plan and
+        // apply both say it is to be imported, under a new correlation id.
+        let plan = world.cli(&["plan", "--json"]).await;
+        assert_eq!(plan.code, 0, "{plan:?}");
+        let planned = promotion(&plan.json()).clone();
+        assert_eq!(planned["status"], "planned", "{planned:#}");
+        assert_eq!(planned["services"][0]["status"], "replaced");
+        assert_ne!(
+            planned["correlation_id"],
+            promotion(&first)["correlation_id"]
+        );
+        let again = world.cli(&["apply", "--json"]).await;
+        assert_eq!(again.code, 0, "{again:?}");
+        let again = promotion(&again.json()).clone();
+        assert_eq!(again["status"], "completed", "{again:#}");
+        assert_eq!(again["correlation_id"], planned["correlation_id"]);
+        assert_eq!(
+            world.versions_of("acme-prod", "pricing/quote").await,
+            replaced
+        );
+        assert_eq!(world.jobs_of("import").await.len(), 3);
+
+        // Once imported again, it is applied: a re-run imports nothing.
+        let rerun = world.cli(&["apply", "--json"]).await.json();
+        assert_eq!(promotion(&rerun)["status"], "skipped", "{rerun:#}");
+        assert_eq!(world.jobs_of("import").await.len(), 3);
+
+        // The rollback was undone by that import: it runs again too, once.
+        let second = rollback(&world, &backup, &[]).await;
+        assert_eq!(promotion(&second)["status"], "completed", "{second:#}");
+        assert_eq!(
+            world.versions_of("acme-prod", "pricing/quote").await,
+            before
+        );
+        let repeat = rollback(&world, &backup, &[]).await;
+        assert_eq!(promotion(&repeat)["status"], "skipped", "{repeat:#}");
+        assert_eq!(world.jobs_of("import").await.len(), 4);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
     let world = World::start(QUICK).await;
     let before = world.versions_of("acme-prod", "pricing/quote").await;
@@ -169,6 +228,41 @@ async fn add_version_by_default_and_replace_with_backup_false_take_none() {
         assert_eq!(exports[0]["tenant"], "acme-uat");
         assert!(!world.path(".spark-promote/backups").exists());
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_says_which_existing_services_apply_will_back_up_first() {
+    let world = World::start(QUICK).await;
+    for (existing, extra, detail) in [
+        ("replace", "", json!("backed up first")),
+        ("replace", "    backup: false\n", Value::Null),
+        ("add_version", "", Value::Null),
+        (
+            "add_version",
+            "    backup: true\n",
+            json!("backed up first"),
+        ),
+    ] {
+        world.manifest(&quote_to_prod(existing, extra));
+        let output = world.cli(&["plan", "--json"]).await;
+        assert_eq!(output.code, 0, "{existing}: {output:?}");
+        let result = output.json();
+        let service = &promotion(&result)["services"][0];
+        assert_eq!(service["destination"], "pricing/quote");
+        assert_eq!(service["detail"], detail, "{existing} {extra}: {service:#}");
+    }
+    // The summary says it in the service's row.
+    world.manifest(&quote_to_prod("replace", ""));
+    let output = world.cli(&["plan"]).await;
+    assert!(
+        output.stdout.contains("replaced: backed up first"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        world.jobs_of("import").await.is_empty(),
+        "a plan imports nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,13 @@ use super::runner::{REPOSITORY, Scene, Trigger};
 const DRIFT: &[(&str, &str)] = &[("INPUT_COMMAND", "drift")];
 
 fn list() -> String {
-    format!("GET /repos/{REPOSITORY}/issues?state=open&labels=spark-promote&per_page=100")
+    list_page(1)
+}
+
+fn list_page(page: usize) -> String {
+    format!(
+        "GET /repos/{REPOSITORY}/issues?state=open&labels=spark-promote&per_page=100&page={page}"
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -93,4 +99,32 @@ async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["comments"].as_array().unwrap().len(), 1);
     assert_eq!(github.issues().len(), 1, "exactly one issue");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_drift_issue_is_found_past_the_first_page_of_labelled_issues() {
+    let scene = Scene::start().await;
+    let (world, github) = (&scene.world, &scene.github);
+    let trigger = Trigger::schedule();
+    assert_eq!(world.cli(&["apply"]).await.code, 0);
+    crate::lock::publish_newer_quote_in_uat(world).await;
+    // A busy repository: a hundred open issues with the label come before ours.
+    github.add_issues(100, "spark-promote");
+    scene.run_expecting(3, &trigger, DRIFT).await;
+    let ours = FIRST_ISSUE + 100;
+    assert_eq!(
+        github.take_lines(),
+        [
+            list_page(1),
+            list_page(2),
+            format!("POST /repos/{REPOSITORY}/issues")
+        ]
+    );
+
+    // The next drift run finds it on page 2 and leaves it alone: no second issue.
+    scene.run_expecting(3, &trigger, DRIFT).await;
+    assert_eq!(github.take_lines(), [list_page(1), list_page(2)]);
+    let issues = github.issues();
+    assert_eq!(issues.len(), 101, "exactly one issue of ours");
+    assert_eq!(issues[100]["number"], ours);
 }

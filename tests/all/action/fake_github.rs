@@ -127,6 +127,18 @@ fn deployment_id(request: &Request) -> u64 {
         .unwrap()
 }
 
+/// The page of `items` a request asks for with `per_page` (default 30) and `page` (from 1).
+fn page_of<'v>(items: &[&'v Value], request: &Request) -> Vec<&'v Value> {
+    let per_page = query_number(request, "per_page").unwrap_or(30);
+    let page = query_number(request, "page").unwrap_or(1);
+    items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .copied()
+        .collect()
+}
+
 fn not_found() -> ResponseTemplate {
     ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
 }
@@ -209,13 +221,22 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
             }
         }
         Route::ListIssues => {
-            let open: Vec<Value> = state
+            let label = request
+                .url
+                .query_pairs()
+                .find(|(key, _)| key == "labels")
+                .map(|(_, label)| Value::from(label.as_ref()));
+            let open: Vec<&Value> = state
                 .issues
                 .iter()
                 .filter(|issue| issue["state"] == "open")
-                .cloned()
+                .filter(|issue| {
+                    label
+                        .as_ref()
+                        .is_none_or(|label| issue["labels"].as_array().unwrap().contains(label))
+                })
                 .collect();
-            ResponseTemplate::new(200).set_body_json(open)
+            ResponseTemplate::new(200).set_body_json(page_of(&open, request))
         }
         Route::CreateIssue => {
             let body: Value = serde_json::from_slice(&request.body).unwrap();
@@ -255,16 +276,8 @@ fn answer(state: &mut State, route: Route, request: &Request) -> ResponseTemplat
                 .set_body_json(json!({"message": "Resource not accessible by integration"})),
         },
         Route::ListComments => {
-            let per_page = query_number(request, "per_page").unwrap_or(30);
-            let page = query_number(request, "page").unwrap_or(1);
-            let slice: Vec<Value> = state
-                .comments
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .cloned()
-                .collect();
-            ResponseTemplate::new(200).set_body_json(slice)
+            let comments: Vec<&Value> = state.comments.iter().collect();
+            ResponseTemplate::new(200).set_body_json(page_of(&comments, request))
         }
         Route::CreateComment => {
             let id = FIRST_ID + state.comments.len() as u64;
@@ -387,7 +400,7 @@ impl FakeGitHub {
             ("PATCH", format!(r"^{repo}/issues/\d+$"), Route::UpdateIssue),
             (
                 "POST",
-                format!(r"^{repo}/issues/1\d\d/comments$"),
+                format!(r"^{repo}/issues/\d{{3,}}/comments$"),
                 Route::CommentIssue,
             ),
         ];
@@ -457,6 +470,22 @@ impl FakeGitHub {
     /// The repository's deployments now, oldest first, each with its `statuses` (oldest first).
     pub fn deployments(&self) -> Vec<Value> {
         self.state.lock().unwrap().deployments.clone()
+    }
+
+    /// Adds `count` open issues by others with `label`, as a busy repository has.
+    pub fn add_issues(&self, count: usize, label: &str) {
+        let mut state = self.state.lock().unwrap();
+        for _ in 0..count {
+            let number = FIRST_ISSUE + state.issues.len() as u64;
+            state.issues.push(json!({
+                "number": number,
+                "title": format!("issue {number}"),
+                "body": "not ours",
+                "labels": [label],
+                "state": "open",
+                "comments": [],
+            }));
+        }
     }
 
     /// The repository's issues now, oldest first, each with its `comments` (bodies).
