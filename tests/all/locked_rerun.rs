@@ -25,20 +25,31 @@ async fn source_exports(world: &World) -> usize {
         .count()
 }
 
-/// Runs `args` (a plan or an apply, with `--json`) and expects a skipped promotion, for `reason`, with
-/// `correlation_id` and no export job.
-async fn expect_skipped(world: &World, args: &[&str], correlation_id: &Value, reason: &str) {
-    let output = world.cli(args).await;
-    assert_eq!(output.code, 0, "{args:?}: {output:?}");
+/// Runs `apply --json` with `extra` arguments and expects the promotion completed; returns the result.
+async fn applied(world: &World, extra: &[&str]) -> Value {
+    let output = world.cli(&[&["apply", "--json"], extra].concat()).await;
+    assert_eq!(output.code, 0, "{output:?}");
     let result = output.json();
-    let promotion = promotion(&result);
-    assert_eq!(promotion["status"], "skipped", "{args:?}: {result:#}");
-    assert_eq!(&promotion["correlation_id"], correlation_id, "{args:?}");
-    assert!(
-        promotion["warnings"].to_string().contains(reason),
-        "{args:?}: {result:#}"
-    );
-    assert_eq!(promotion["export_job_id"], Value::Null, "{args:?}");
+    assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+    result
+}
+
+/// Runs `plan --locked` then `apply --locked` and expects each to skip the promotion, for `reason`, with
+/// `correlation_id` and no export job.
+async fn expect_locked_reruns_skipped(world: &World, correlation_id: &Value, reason: &str) {
+    for command in ["plan", "apply"] {
+        let output = world.cli(&[command, "--json", "--locked"]).await;
+        assert_eq!(output.code, 0, "{command}: {output:?}");
+        let result = output.json();
+        let promotion = promotion(&result);
+        assert_eq!(promotion["status"], "skipped", "{command}: {result:#}");
+        assert_eq!(&promotion["correlation_id"], correlation_id, "{command}");
+        assert!(
+            promotion["warnings"].to_string().contains(reason),
+            "{command}: {result:#}"
+        );
+        assert_eq!(promotion["export_job_id"], Value::Null, "{command}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -48,35 +59,14 @@ async fn a_locked_rerun_of_an_applied_promotion_is_skipped_without_an_export_the
         let world = World::start_compat(QUICK, compat).await;
         world.manifest(LATEST_QUOTE);
         assert_eq!(world.cli(&["lock"]).await.code, 0);
-        let first = world.cli(&["apply", "--json", "--locked"]).await;
-        assert_eq!(first.code, 0, "{first:?}");
-        let first = first.json();
-        assert_eq!(promotion(&first)["status"], "completed", "{first:#}");
+        let first = applied(&world, &["--locked"]).await;
         let correlation_id = &promotion(&first)["correlation_id"];
         let exports = source_exports(&world).await;
         assert_eq!(exports, 2, "the lock's export and the first apply's");
 
-        for command in ["plan", "apply"] {
-            let args = [command, "--json", "--locked"];
-            expect_skipped(
-                &world,
-                &args,
-                correlation_id,
-                "already applied by import job",
-            )
-            .await;
-        }
+        expect_locked_reruns_skipped(&world, correlation_id, "already applied by import job").await;
         world.advance_clock(TWO_HOURS).await;
-        for command in ["plan", "apply"] {
-            let args = [command, "--json", "--locked"];
-            expect_skipped(
-                &world,
-                &args,
-                correlation_id,
-                "the destination already holds",
-            )
-            .await;
-        }
+        expect_locked_reruns_skipped(&world, correlation_id, "the destination already holds").await;
         assert_eq!(source_exports(&world).await, exports, "a re-run exported");
         assert_eq!(world.jobs_of("import").await.len(), 1);
     })
@@ -89,26 +79,14 @@ async fn a_locked_run_finds_the_import_of_an_unlocked_run_of_the_same_versions_b
     each_compat(|compat| async move {
         let world = World::start_compat(QUICK, compat).await;
         world.manifest(LATEST_QUOTE);
-        let unlocked = world.cli(&["apply", "--json"]).await;
-        assert_eq!(unlocked.code, 0, "{unlocked:?}");
-        let unlocked = unlocked.json();
-        assert_eq!(promotion(&unlocked)["status"], "completed", "{unlocked:#}");
+        let unlocked = applied(&world, &[]).await;
         assert_eq!(world.cli(&["lock"]).await.code, 0);
         let exports = source_exports(&world).await;
 
         // The job listing finds the unlocked run's import (before the destination's versions are read)
         // only when the locked run computes the same correlation id.
         let correlation_id = &promotion(&unlocked)["correlation_id"];
-        for command in ["plan", "apply"] {
-            let args = [command, "--json", "--locked"];
-            expect_skipped(
-                &world,
-                &args,
-                correlation_id,
-                "already applied by import job",
-            )
-            .await;
-        }
+        expect_locked_reruns_skipped(&world, correlation_id, "already applied by import job").await;
         assert_eq!(
             source_exports(&world).await,
             exports,
@@ -123,9 +101,7 @@ async fn an_unlocked_rerun_still_exports_and_is_skipped() {
     each_compat(|compat| async move {
         let world = World::start_compat(QUICK, compat).await;
         world.manifest(LATEST_QUOTE);
-        let first = world.cli(&["apply", "--json"]).await;
-        assert_eq!(first.code, 0, "{first:?}");
-        let first = first.json();
+        let first = applied(&world, &[]).await;
         let again = world.cli(&["apply", "--json"]).await;
         assert_eq!(again.code, 0, "{again:?}");
         let again = again.json();
