@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::lock::LATEST_QUOTE;
+use crate::lock::{LATEST_QUOTE, publish_newer_quote_in_uat};
 use crate::support::cli::{World, each_compat};
 
 const QUICK: Duration = Duration::from_millis(300);
@@ -114,4 +114,23 @@ async fn an_unlocked_rerun_still_exports_and_is_skipped() {
         assert_eq!(source_exports(&world).await, 2);
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_rerun_skipped_without_an_export_still_says_that_the_source_moved_on() {
+    let world = World::start(QUICK).await;
+    world.manifest(LATEST_QUOTE);
+    assert_eq!(world.cli(&["lock"]).await.code, 0);
+    let first = applied(&world, &["--locked"]).await;
+    publish_newer_quote_in_uat(&world).await;
+    let exports = source_exports(&world).await;
+
+    let correlation_id = &promotion(&first)["correlation_id"];
+    expect_locked_reruns_skipped(
+        &world,
+        correlation_id,
+        "uat has pricing/quote 1.2.0; locked 1.1.0; run `spark-promote lock` to update",
+    )
+    .await;
+    assert_eq!(source_exports(&world).await, exports, "a re-run exported");
 }
