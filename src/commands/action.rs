@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+use super::process_env;
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
-use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Promotion};
+use crate::manifest::{self, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
 use crate::report;
 
@@ -18,16 +19,12 @@ use crate::report;
 /// later steps read them from the workspace).
 const RESULT_DIR: &str = ".spark-promote";
 
-fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
-}
-
 pub async fn action() -> anyhow::Result<Outcome> {
     let mut runner = match Runner::from_env(&process_env, Box::new(std::io::stdout())) {
         Ok(runner) => runner,
         Err(err) => return Err(refuse_inputs(err)),
     };
-    let hosts = HostPolicy::new(&runner.inputs.allowed_hosts).map_err(InvalidInput::msg)?;
+    let hosts = super::host_policy(&runner.inputs.allowed_hosts)?;
     // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
     // (and masked).
     // A fork's pull request has no secrets: only what runs without them (see `fork_checks`).
@@ -41,32 +38,29 @@ pub async fn action() -> anyhow::Result<Outcome> {
     } else {
         runner.inputs.scope()
     };
-    let manifest =
-        match manifest::load_scoped(&runner.inputs.manifest, &process_env, &hosts, &scope) {
-            Ok(manifest) => manifest,
-            Err(err) => {
-                annotate(&mut runner, &err)?;
-                crate::github::write_refusal(
-                    &runner.context,
-                    "invalid manifest",
-                    &err.to_string(),
-                )?;
-                runner.mark_comment_stale(&err.to_string()).await?;
-                return Err(InvalidInput(anyhow::Error::new(err)).into());
-            }
-        };
+    let promotions = runner.inputs.promotions.clone();
+    let manifest = match super::open(&runner.inputs.manifest, &hosts, &scope, &promotions) {
+        Ok(manifest) => manifest,
+        Err(err) => {
+            annotate(&mut runner, &err)?;
+            crate::github::write_refusal(&runner.context, "invalid manifest", &err.to_string())?;
+            runner.mark_comment_stale(&err.to_string()).await?;
+            return Err(InvalidInput(anyhow::Error::new(err)).into());
+        }
+    };
     for secret in manifest.secret_values() {
         runner.mask(secret)?;
     }
+    let selected = super::selected(&manifest, &promotions);
     if fork {
-        return fork_checks(&mut runner, &manifest).await;
+        return fork_checks(&mut runner, &manifest, &selected).await;
     }
     let command = match runner.inputs.command {
-        ActionCommand::Validate => return validate(&mut runner, &manifest).await,
+        ActionCommand::Validate => return validate(&mut runner, &selected).await,
         ActionCommand::Plan => Command::Plan,
         ActionCommand::Apply => Command::Apply,
         ActionCommand::Rollback => Command::Rollback,
-        ActionCommand::Drift => return drift(&mut runner, manifest).await,
+        ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
     std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
@@ -83,7 +77,6 @@ pub async fn action() -> anyhow::Result<Outcome> {
     if let Some(wait) = runner.inputs.wait_timeout {
         options.wait_timeout = wait;
     }
-    let promotions = runner.inputs.promotions.clone();
     let deployments = match runner.deployments() {
         Ok(deployments) => deployments.map(Arc::new),
         Err(err) => {
@@ -98,34 +91,29 @@ pub async fn action() -> anyhow::Result<Outcome> {
             super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
         let modes = modes(&[&promotion]);
         let result =
-            promote::run_promotions(command, Arc::new(manifest), vec![promotion], options).await?;
+            promote::run_promotions(command, manifest.clone(), vec![promotion], options).await?;
         return report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await;
     }
     if let Some(deployments) = &deployments {
-        if let Ok(selected) = manifest.select(&promotions) {
-            let selected: Vec<(&str, &str)> = selected
-                .iter()
-                .map(|promotion| (promotion.name.as_str(), promotion.to.as_str()))
-                .collect();
-            let records = deployments.records(&selected).await;
-            for record in &records {
-                tracing::info!(
-                    "on record: {} (correlation id {}, into {})",
-                    record.origin,
-                    record.correlation_id,
-                    record.target
-                );
-            }
-            options.records = Arc::new(records);
+        let targets: Vec<(&str, &str)> = selected
+            .iter()
+            .map(|promotion| (promotion.name.as_str(), promotion.to.as_str()))
+            .collect();
+        let records = deployments.records(&targets).await;
+        for record in &records {
+            tracing::info!(
+                "on record: {} (correlation id {}, into {})",
+                record.origin,
+                record.correlation_id,
+                record.target
+            );
         }
+        options.records = Arc::new(records);
         if command == Command::Apply {
             options.recorder = deployments.clone();
         }
         warn_all(&mut runner, deployments.take_warnings())?;
     }
-    let selected = manifest
-        .select(&promotions)
-        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?;
     match promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
         Ok(lock) => options.lock = Arc::new(lock),
         Err(err) => {
@@ -134,7 +122,11 @@ pub async fn action() -> anyhow::Result<Outcome> {
         }
     }
     let modes = modes(&selected);
-    let result = promote::run(command, Arc::new(manifest), &promotions, options).await?;
+    let run: Vec<Promotion> = selected
+        .iter()
+        .map(|&promotion| promotion.clone())
+        .collect();
+    let result = promote::run_promotions(command, manifest.clone(), run, options).await?;
     if let Some(deployments) = &deployments {
         warn_all(&mut runner, deployments.take_warnings())?;
     }
@@ -219,19 +211,19 @@ async fn report_run(
 /// `drift` in the action: the report in the job summary and the `status` output (`in_sync` or `drift`),
 /// and the one drift issue of the manifest kept as the report says (a refusal is a warning). Exit 0 in
 /// sync, 3 on drift, 1 when a comparison failed.
-async fn drift(runner: &mut Runner, manifest: Manifest) -> anyhow::Result<Outcome> {
-    let promotions = runner.inputs.promotions.clone();
-    let selected = manifest
-        .select(&promotions)
-        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?;
-    let lock = promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await?;
+async fn drift(
+    runner: &mut Runner,
+    manifest: Arc<Manifest>,
+    selected: &[&Promotion],
+) -> anyhow::Result<Outcome> {
+    let lock = promote::lock::for_run(&manifest, selected, runner.inputs.locked).await?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress::for_stderr(),
         lock: Arc::new(lock),
         ..RunOptions::default()
     };
-    let report = promote::drift::run(Arc::new(manifest), &promotions, options).await?;
+    let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
     let text = format!(
         "## spark-promote drift\n\n```\n{}\n```\n",
         neutralize(&report.text())
@@ -281,11 +273,8 @@ async fn drift(runner: &mut Runner, manifest: Manifest) -> anyhow::Result<Outcom
 }
 
 /// `validate` in the action: the manifest was loaded; the packages are checked too.
-async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Outcome> {
-    let selected = manifest
-        .select(&runner.inputs.promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    let problems = super::validate::package_problems(&selected).await;
+async fn validate(runner: &mut Runner, selected: &[&Promotion]) -> anyhow::Result<Outcome> {
+    let problems = super::validate::package_problems(selected).await;
     if !problems.is_empty() {
         for problem in &problems {
             runner
@@ -309,18 +298,19 @@ async fn validate(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Ou
 /// (loaded without resolving any secret), the packages, and the lock file (as `--locked` when there is one
 /// or the `locked` input asks). The summary and the comment say why the plan did not run; the step passes
 /// unless something is invalid.
-async fn fork_checks(runner: &mut Runner, manifest: &Manifest) -> anyhow::Result<Outcome> {
-    let selected = manifest
-        .select(&runner.inputs.promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    let problems = super::validate::package_problems(&selected).await;
+async fn fork_checks(
+    runner: &mut Runner,
+    manifest: &Manifest,
+    selected: &[&Promotion],
+) -> anyhow::Result<Outcome> {
+    let problems = super::validate::package_problems(selected).await;
     if !problems.is_empty() {
         runner.refuse("invalid package", &problems.join("\n"))?;
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
     let lock_path = promote::lock::path_for(&manifest.path);
     let locked = runner.inputs.locked || lock_path.exists();
-    if let Err(err) = promote::lock::for_run(manifest, &selected, locked).await {
+    if let Err(err) = promote::lock::for_run(manifest, selected, locked).await {
         runner.refuse("lock file refused", &format!("{err:#}"))?;
         return Err(err.into());
     }

@@ -18,9 +18,11 @@ pub struct LockRequest {
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
-    let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = crate::manifest::Scope::promotions(&request.promotions);
-    let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
+    let manifest = super::load_selection(
+        &request.manifest,
+        &request.allowed_hosts,
+        &request.promotions,
+    )?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress::for_stderr(),

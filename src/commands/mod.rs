@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::exit::InvalidInput;
-use crate::manifest::{self, HostPolicy, Manifest, Promotion, Scope};
+use crate::manifest::{self, HostPolicy, Manifest, ManifestError, Promotion, Scope};
 
 /// The process environment, as the manifest's `${VAR}` references see it.
 pub fn process_env(name: &str) -> Option<String> {
@@ -34,14 +34,25 @@ pub fn load_selection(
     promotions: &[String],
 ) -> Result<Arc<Manifest>, InvalidInput> {
     let hosts = host_policy(allowed_hosts)?;
-    let manifest = load_manifest_scoped(path, &hosts, &Scope::promotions(promotions))?;
-    manifest
-        .select(promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))?;
-    Ok(manifest)
+    open(path, &hosts, &Scope::promotions(promotions), promotions)
+        .map_err(|err| InvalidInput(anyhow::Error::new(err)))
 }
 
-/// The selected promotions of a manifest whose selection [`load_selection`] checked.
+/// The one opening of the CLI's commands and the action's: the manifest with only the environments in
+/// `scope` resolved, its selection of `promotions` checked. The error is the manifest's own (each
+/// diagnostic at file:line:col), for the action to annotate.
+pub fn open(
+    path: &Path,
+    hosts: &HostPolicy,
+    scope: &Scope,
+    promotions: &[String],
+) -> Result<Arc<Manifest>, ManifestError> {
+    let manifest = manifest::load_scoped(path, &process_env, hosts, scope)?;
+    manifest.select(promotions)?;
+    Ok(Arc::new(manifest))
+}
+
+/// The selected promotions of a manifest whose selection [`open`] checked.
 pub fn selected<'m>(manifest: &'m Manifest, promotions: &[String]) -> Vec<&'m Promotion> {
     manifest
         .select(promotions)

@@ -7,6 +7,7 @@ use super::applied::{self, Applied, Verdict};
 use super::backup;
 use super::context::Context;
 use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
+use super::locked;
 use super::messages;
 use super::outputs;
 use super::predict;
@@ -37,6 +38,10 @@ async fn run(
     result: &mut PromotionResult,
     recorded: &AtomicBool,
 ) -> anyhow::Result<()> {
+    if let Some(applied) = locked::applied_before_export(ctx, promotion, result).await? {
+        skipped(result, &applied);
+        return Ok(());
+    }
     let prepared = source::prepare(ctx, promotion, result).await?;
     let listed = source::listed(prepared.index.as_ref(), promotion);
     predict::check_mappings(promotion, &listed, prepared.index.is_some())?;

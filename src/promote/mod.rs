@@ -13,6 +13,7 @@ pub mod files;
 pub mod job_by_id;
 pub mod jobs;
 pub mod lock;
+mod locked;
 mod messages;
 mod outputs;
 pub mod package;

@@ -5,6 +5,7 @@ use super::applied::{self, Applied, Verdict};
 use super::backup;
 use super::context::Context;
 use super::export::ExportIndex;
+use super::locked;
 use super::predict;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus};
@@ -26,6 +27,9 @@ async fn run(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<PromotionStatus> {
+    if let Some(applied) = locked::applied_before_export(ctx, promotion, result).await? {
+        return Ok(skipped(result, &applied));
+    }
     let listing = source::prepare_listing(ctx, promotion, result).await?;
     predict::check_mappings(promotion, &listing.services, listing.index.is_some())?;
     let (_, mut correlation_id) = request::import_request(
@@ -39,11 +43,7 @@ async fn run(
     match applied::decide(ctx, promotion, listing.index.as_ref(), &mut correlation_id).await? {
         Verdict::Applied(applied) => {
             result.correlation_id = correlation_id;
-            if let Applied::ByJob { job_id, .. } = &applied {
-                result.job_id = Some(job_id.clone());
-            }
-            result.warnings.push(applied.reason());
-            return Ok(PromotionStatus::Skipped);
+            return Ok(skipped(result, &applied));
         }
         Verdict::Running { job_id } => result.warnings.push(format!(
             "import job {job_id} with this correlation id is running: apply will attach to it"
@@ -62,4 +62,13 @@ async fn run(
         ));
     }
     Ok(PromotionStatus::Planned)
+}
+
+/// A promotion found already applied: `skipped`, with the job that applied it and why.
+fn skipped(result: &mut PromotionResult, applied: &Applied) -> PromotionStatus {
+    if let Applied::ByJob { job_id, .. } = applied {
+        result.job_id = Some(job_id.clone());
+    }
+    result.warnings.push(applied.reason());
+    PromotionStatus::Skipped
 }

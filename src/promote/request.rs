@@ -51,21 +51,25 @@ pub fn import_entity(
         .collect();
     match index {
         Some(index) => {
-            for service in &index.services {
-                let uri = &service.service_uri_source;
-                if !services_modify
-                    .iter()
-                    .any(|entry| &entry.service_uri_source == uri)
-                {
-                    services_modify.push(spark::ServiceModify {
-                        service_uri_source: uri.clone(),
-                        service_uri_destination: Some(uri.clone()),
-                        update_version_type: Some(update_version_type(
-                            promotion.update_version_type,
-                        )),
-                    });
-                }
-            }
+            let mut held: Vec<&str> = index
+                .services
+                .iter()
+                .map(|service| service.service_uri_source.as_str())
+                .filter(|uri| {
+                    !services_modify
+                        .iter()
+                        .any(|entry| entry.service_uri_source == *uri)
+                })
+                .collect();
+            // In (folder, service) order, whatever order the export listed them in: the request (hence the
+            // correlation id) of a locked promotion is then known from its lock before any export.
+            held.sort_by_key(|uri| uri.split_once('/'));
+            held.dedup();
+            services_modify.extend(held.into_iter().map(|uri| spark::ServiceModify {
+                service_uri_source: uri.to_string(),
+                service_uri_destination: Some(uri.to_string()),
+                update_version_type: Some(update_version_type(promotion.update_version_type)),
+            }));
         }
         None if promotion.services.is_empty()
             && promotion.update_version_type != manifest::UpdateVersionType::Minor =>

@@ -12,6 +12,7 @@ mod hostile;
 mod idempotency;
 mod layers;
 mod lock;
+mod locked_rerun;
 mod manifest;
 mod own_jobs;
 mod package_index;

@@ -76,3 +76,27 @@ async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
         "Spark was called"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_pull_request_selecting_an_unknown_promotion_is_refused_as_an_invalid_manifest() {
+    let scene = Scene::start().await;
+    let mut env: Vec<(&str, &str)> = SECRETS.iter().map(|(name, _)| (*name, "")).collect();
+    env.push(("INPUT_PROMOTIONS", "pricng"));
+    let step = scene
+        .run_expecting(2, &Trigger::fork_pull_request(), &env)
+        .await;
+    assert_eq!(step.outputs["status"], "invalid", "{}", step.log);
+    assert!(
+        step.lines()
+            .any(|line| line.starts_with("::error file=spark-promote.yaml")
+                && line.contains("unknown promotion `pricng`, expected one of: pricing")),
+        "{}",
+        step.log
+    );
+    assert!(
+        step.summary.contains("spark-promote: invalid manifest"),
+        "{}",
+        step.summary
+    );
+    assert!(scene.world.jobs().await.is_empty(), "Spark was called");
+}
