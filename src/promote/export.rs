@@ -162,9 +162,10 @@ impl PendingDownload {
                 .with_context(|| format!("failed to download the package of export job {id}"))
         };
         let what = format!("downloading the package of export job {id}");
-        job.cancel.unless(&what, download).await?;
+        let download = job.cancel.unless(&what, download).await?;
+        let display = destination.display().to_string();
         let package =
-            package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
+            package::inspect_downloaded(destination, &display, u64::MAX, &download.sha256).await?;
         index.save_beside(destination)?;
         Ok(package)
     }

@@ -52,6 +52,19 @@ fn the_manifest_and_the_client_do_not_import_each_other() {
 }
 
 #[test]
+fn the_two_http_clients_do_not_import_each_other() {
+    // What they share (retries, the error-body reader) is a crate-level leaf module.
+    assert_eq!(
+        mentions("github", &["crate::spark", "spark::"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        mentions("spark", &["crate::github", "github::"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn the_layer_check_sees_an_import_where_there_is_one() {
     // promote/ builds the client: the check must find it there, or it could never fail.
     assert!(!mentions("promote", &["crate::spark"]).is_empty());
