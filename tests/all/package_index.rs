@@ -11,7 +11,6 @@ use spark_promote::promote::export::{self, ExportJob};
 use spark_promote::promote::progress::{SharedProgress, Silent};
 use spark_promote::promote::request::{ExportSelection, export_of};
 use spark_promote::spark::{Auth, Client, ClientOptions};
-use url::Url;
 
 use crate::support::cli::World;
 
@@ -48,9 +47,8 @@ async fn export_writes_name_zip_json_and_a_plan_without_it_names_that_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exported_package_records_the_sha256_and_size_of_the_file_it_downloaded() {
     let world = World::start(Duration::from_millis(100)).await;
-    let prod = Url::parse(&format!("{}/acme-prod", world.url())).unwrap();
     let client = Client::new(
-        prod,
+        world.sandbox.base_url("acme-prod").parse().unwrap(),
         Auth::Bearer(SecretString::from("tok-acme-prod")),
         ClientOptions::default(),
     )
