@@ -5,10 +5,12 @@
 //! `promote` → `spark`, `manifest`; `report` → `promote` (result types only).
 //! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
 //! `retry` is the one retry core of both HTTP clients (`spark` and `github`); `tenant_url` the one rule for an
-//! environment URL and its token URL (`manifest` and `spark`). See docs/architecture.md.
+//! environment URL and its token URL (`manifest` and `spark`); `error_body` the one reader of an HTTP error
+//! body (`spark` and `github`). See docs/architecture.md.
 
 pub mod cli;
 pub mod commands;
+pub(crate) mod error_body;
 pub mod exit;
 pub mod github;
 pub mod logging;

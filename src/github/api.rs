@@ -11,8 +11,12 @@ use octocrab::Octocrab;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
+use crate::error_body::{self, ErrorBody};
 pub use crate::retry::RetryPolicy;
 use crate::retry::{self, Attempt};
+
+/// The most of a body that is not JSON shown in an error message.
+const SNIPPET_LIMIT: usize = 200;
 
 /// GitHub's default policy: 3 retries from 1 s, at most a minute of waiting in all (a rate limit that
 /// resets later is an error at once).
@@ -216,16 +220,14 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok().map(str::trim)
 }
 
-/// GitHub's `message` from an error body, or the start of a body that is not GitHub's JSON.
+/// GitHub's `message` from an error body (the crate's one reader, [`crate::error_body`]), or the start of a
+/// body that is not JSON.
 fn error_message(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(json) => match json.get("message").and_then(|m| m.as_str()) {
-            Some(message) => message.to_string(),
-            None => "no message".to_string(),
-        },
-        Err(_) if body.trim().is_empty() => "no message".to_string(),
-        Err(_) => body.chars().take(200).collect(),
+    match ErrorBody::parse(body) {
+        Some(read) => read.message,
+        None => error_body::start(body, SNIPPET_LIMIT),
     }
+    .unwrap_or_else(|| "no message".to_string())
 }
 
 #[cfg(test)]
@@ -291,11 +293,21 @@ mod tests {
             error_message(r#"{"message":"Resource not accessible by integration"}"#),
             "Resource not accessible by integration"
         );
+        assert_eq!(
+            error_message(
+                r#"{"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"custom","field":"body","message":"body is too long"}],"documentation_url":"https://docs.github.com/rest/issues/comments#create-an-issue-comment"}"#
+            ),
+            "Validation Failed"
+        );
         assert_eq!(error_message(""), "no message");
         assert_eq!(error_message("{}"), "no message");
         assert_eq!(
             error_message("<html>bad gateway</html>"),
             "<html>bad gateway</html>"
+        );
+        assert_eq!(
+            error_message(&"x".repeat(300)),
+            format!("{}…", "x".repeat(200))
         );
     }
 }

@@ -1,11 +1,13 @@
 //! Apply one promotion: get the package (a file, or an export of the source environment), then import it
 //! idempotently into the target and report what Spark did.
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::applied::{self, Applied, Verdict};
 use super::backup;
 use super::context::Context;
+use super::export::ExportIndex;
 use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
 use super::locked;
 use super::messages;
@@ -15,9 +17,9 @@ use super::progress::Transfer;
 use super::record;
 use super::request;
 use super::result::{PromotionResult, PromotionStatus};
-use super::source;
+use super::source::{self, Listed};
 use crate::manifest::Promotion;
-use crate::spark::JobStatus;
+use crate::spark::{ImportRequestEntity, JobState, JobStatus};
 
 /// Applies one promotion. Failures are part of the result, never an `Err`.
 pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
@@ -45,44 +47,86 @@ async fn run(
     let prepared = source::prepare(ctx, promotion, result).await?;
     let listed = source::listed(prepared.index.as_ref(), promotion);
     predict::check_mappings(promotion, &listed, prepared.index.is_some())?;
-    let (mut entity, mut correlation_id) = request::import_request(
+    let (mut entity, correlation_id) = request::import_request(
         ctx,
         promotion,
         prepared.index.as_ref(),
         Some(&prepared.content),
         &mut result.warnings,
     )?;
+    result.correlation_id = correlation_id;
+    let index = prepared.index.clone();
+    if !ready(ctx, promotion, index.as_ref(), &listed, result).await? {
+        return Ok(());
+    }
+    // The decision may have given a new correlation id (an earlier import undone since).
+    entity.correlation_id = Some(result.correlation_id.clone());
+    let path = prepared.package(ctx, promotion).await?.path;
+    let upload = Upload {
+        path: &path,
+        entity: &entity,
+        index: index.as_ref(),
+    };
+    let run = import(ctx, promotion, &upload, result, recorded).await?;
+    report(ctx, promotion, result, run);
+    Ok(())
+}
+
+/// Whether to import, by the one "already applied?" decision: not when it was (reported as skipped), nor
+/// when a failure is known beforehand (reported as failed). A new import takes its backup first.
+async fn ready(
+    ctx: &Context,
+    promotion: &Promotion,
+    index: Option<&ExportIndex>,
+    listed: &[Listed],
+    result: &mut PromotionResult,
+) -> anyhow::Result<bool> {
     let client = ctx.client(&promotion.to)?;
-    let verdict =
-        applied::decide(ctx, promotion, prepared.index.as_ref(), &mut correlation_id).await;
-    result.correlation_id = correlation_id.clone();
-    entity.correlation_id = Some(correlation_id.clone());
-    match verdict? {
+    match applied::decide(ctx, promotion, index, &mut result.correlation_id).await? {
         Verdict::Applied(applied) => {
             skipped(result, &applied);
-            return Ok(());
+            Ok(false)
         }
         // Attach to it: what it does is already decided (and its own backup was taken before it started).
-        Verdict::Running { .. } => {}
+        Verdict::Running { .. } => Ok(true),
         Verdict::Import => {
-            let predicted = predict::services(client, promotion, &listed).await?;
+            let predicted = predict::services(client, promotion, listed).await?;
             let failures = predict::failures(&predicted);
             if !failures.is_empty() {
                 result.services = predicted;
                 result.errors.extend(failures);
                 result.status = PromotionStatus::Failed;
-                return Ok(());
+                return Ok(false);
             }
-            backup::take(ctx, promotion, prepared.index.as_ref(), result).await?;
+            backup::take(ctx, promotion, index, result).await?;
+            Ok(true)
         }
     }
+}
+
+/// What an import sends (the package and the request with its correlation id), and the index it records.
+struct Upload<'a> {
+    path: &'a Path,
+    entity: &'a ImportRequestEntity,
+    index: Option<&'a ExportIndex>,
+}
+
+/// Starts the import (or attaches to ours, or finds it done) in this run's turn on the tenant; a job it
+/// watches is recorded as started first.
+async fn import(
+    ctx: &Context,
+    promotion: &Promotion,
+    upload: &Upload<'_>,
+    result: &mut PromotionResult,
+    recorded: &AtomicBool,
+) -> anyhow::Result<JobRun> {
+    let client = ctx.client(&promotion.to)?;
     let label = promotion.name.clone();
     let progress = ctx.options.progress.clone();
     let report =
         move |sent: u64, total: u64| progress.transfer(&label, Transfer::Upload, sent, total);
-    let index = prepared.index.clone();
-    let path = prepared.package(ctx, promotion).await?.path;
     let turn = ctx.turn(client).await?;
+    let correlation_id = result.correlation_id.clone();
     let spec = JobSpec {
         client,
         kind: Kind::Import,
@@ -90,12 +134,12 @@ async fn run(
         wait: ctx.options.wait_timeout,
         cancel: &ctx.options.cancel,
     };
-    let started = jobs::start_job(&spec, || client.import(&path, &entity, Some(&report))).await?;
-    let run = match started {
+    let post = || client.import(upload.path, upload.entity, Some(&report));
+    let run = match jobs::start_job(&spec, post).await? {
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, &id, index.as_ref(), &entity);
+            let event = record::started(result, &id, upload.index, upload.entity);
             ctx.options.recorder.started(event).await;
             recorded.store(true, Ordering::Relaxed);
             let deadline = Instant::now() + ctx.options.wait_timeout;
@@ -109,6 +153,11 @@ async fn run(
         }
     };
     drop(turn);
+    Ok(run)
+}
+
+/// Reports how the import job ran.
+fn report(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult, run: JobRun) {
     match run {
         JobRun::AlreadyDone { id, status } => {
             skipped(
@@ -122,38 +171,8 @@ async fn run(
         JobRun::Ran { id, watched, .. } => {
             result.job_id = Some(id.clone());
             match watched {
-                Watched::Ended(status) => {
-                    record(result, &status);
-                    result.status = if status.succeeded() {
-                        PromotionStatus::Completed
-                    } else if status.status == crate::spark::JobState::Cancelled {
-                        PromotionStatus::Cancelled
-                    } else {
-                        PromotionStatus::Failed
-                    };
-                    if result.status != PromotionStatus::Completed && status.errors.is_empty() {
-                        result
-                            .errors
-                            .push(format!("import job {id} ended {}", status.status.as_str()));
-                    }
-                }
-                Watched::Cancelled(status) => {
-                    if let Some(status) = &status {
-                        record(result, status);
-                    }
-                    result.status = PromotionStatus::Cancelled;
-                    result.errors.push(match &status {
-                        Some(status) => format!(
-                            "cancelled: import job {id} was left {}",
-                            status.status.as_str()
-                        ),
-                        None => format!(
-                            "cancelled: import job {id} could not be cancelled and may still be running; \
-                             cancel it with {}",
-                            jobs::cancel_command(Kind::Import, Some(&promotion.to), &id)
-                        ),
-                    });
-                }
+                Watched::Ended(status) => ended(result, &id, &status),
+                Watched::Cancelled(status) => cancelled(promotion, result, &id, status.as_ref()),
                 Watched::TimedOut(_) => {
                     result.status = PromotionStatus::Failed;
                     result.errors.push(format!(
@@ -179,7 +198,48 @@ async fn run(
                 .push("cancelled before the import job started".to_string());
         }
     }
-    Ok(())
+}
+
+/// Reports an import job that ended: completed, cancelled or failed, with its outputs and messages.
+fn ended(result: &mut PromotionResult, id: &str, status: &JobStatus) {
+    record(result, status);
+    result.status = if status.succeeded() {
+        PromotionStatus::Completed
+    } else if status.status == JobState::Cancelled {
+        PromotionStatus::Cancelled
+    } else {
+        PromotionStatus::Failed
+    };
+    if result.status != PromotionStatus::Completed && status.errors.is_empty() {
+        result
+            .errors
+            .push(format!("import job {id} ended {}", status.status.as_str()));
+    }
+}
+
+/// Reports an import job this run cancelled (the run was cancelled): what it was left as, or how to cancel
+/// it when it could not be.
+fn cancelled(
+    promotion: &Promotion,
+    result: &mut PromotionResult,
+    id: &str,
+    status: Option<&JobStatus>,
+) {
+    if let Some(status) = status {
+        record(result, status);
+    }
+    result.status = PromotionStatus::Cancelled;
+    result.errors.push(match status {
+        Some(status) => format!(
+            "cancelled: import job {id} was left {}",
+            status.status.as_str()
+        ),
+        None => format!(
+            "cancelled: import job {id} could not be cancelled and may still be running; \
+             cancel it with {}",
+            jobs::cancel_command(Kind::Import, Some(&promotion.to), id)
+        ),
+    });
 }
 
 /// Reports a promotion that was already applied: the earlier job's outputs when a job says so.

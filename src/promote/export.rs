@@ -162,9 +162,10 @@ impl PendingDownload {
                 .with_context(|| format!("failed to download the package of export job {id}"))
         };
         let what = format!("downloading the package of export job {id}");
-        job.cancel.unless(&what, download).await?;
+        let download = job.cancel.unless(&what, download).await?;
+        let display = destination.display().to_string();
         let package =
-            package::inspect(destination, &destination.display().to_string(), u64::MAX).await?;
+            package::inspect_downloaded(destination, &display, u64::MAX, &download.sha256).await?;
         index.save_beside(destination)?;
         Ok(package)
     }
@@ -175,17 +176,7 @@ impl PendingDownload {
 pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Result<Exported> {
     let client = job.client;
     let mut request = job.request.clone();
-    request.correlation_id = None;
-    let canonical = serde_json::to_string(&ExportRequestIdentity {
-        inputs: &request.inputs,
-        file_filter: request.file_filter,
-        version_filter: request.version_filter,
-    })?;
-    let correlation_id = correlation::correlation_id(&Identity {
-        content: &Content::ExportRequest,
-        request: &canonical,
-        target: client.base_url().as_str(),
-    });
+    let correlation_id = correlation_id_of(&request, client)?;
     request.correlation_id = Some(correlation_id.clone());
     let spec = JobSpec {
         client,
@@ -195,6 +186,36 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
         cancel: job.cancel,
     };
     let run = jobs::run_job(&spec, || client.export(&request)).await?;
+    let status = completed(&job, run).await?;
+    let index = ExportIndex::from_status(&status, client.base_url().as_str());
+    let pending = PendingDownload::of(&status)?;
+    let package = match download_to {
+        Some(destination) => Some(pending.download(&job, destination, &index).await?),
+        None => None,
+    };
+    Ok(Exported {
+        index,
+        pending: package.is_none().then_some(pending),
+        package,
+    })
+}
+
+/// The correlation id of an export request: what it exports (its tags left out) from which tenant.
+fn correlation_id_of(request: &spark::ExportRequest, client: &Client) -> anyhow::Result<String> {
+    let canonical = serde_json::to_string(&ExportRequestIdentity {
+        inputs: &request.inputs,
+        file_filter: request.file_filter,
+        version_filter: request.version_filter,
+    })?;
+    Ok(correlation::correlation_id(&Identity {
+        content: &Content::ExportRequest,
+        request: &canonical,
+        target: client.base_url().as_str(),
+    }))
+}
+
+/// The status of an export job that completed; a job that ended otherwise (or did not end) is an error.
+async fn completed(job: &ExportJob<'_>, run: JobRun) -> anyhow::Result<JobStatus> {
     let status = match run {
         JobRun::AlreadyDone { status, .. } => status,
         JobRun::Ran {
@@ -205,7 +226,7 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
             id,
             started,
             watched: Watched::TimedOut(_),
-        } => timed_out(&job, &id, started).await?,
+        } => timed_out(job, &id, started).await?,
         JobRun::Ran {
             watched: Watched::Cancelled(_),
             id,
@@ -225,17 +246,7 @@ pub async fn run(job: ExportJob<'_>, download_to: Option<&Path>) -> anyhow::Resu
             super::messages::suffix(&status.errors)
         );
     }
-    let index = ExportIndex::from_status(&status, client.base_url().as_str());
-    let pending = PendingDownload::of(&status)?;
-    let package = match download_to {
-        Some(destination) => Some(pending.download(&job, destination, &index).await?),
-        None => None,
-    };
-    Ok(Exported {
-        index,
-        pending: package.is_none().then_some(pending),
-        package,
-    })
+    Ok(status)
 }
 
 /// An export that did not end in time. One this run started is cancelled, so that it does not hold the

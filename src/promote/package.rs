@@ -1,5 +1,6 @@
 //! Package checks before any call: the file exists, is a complete ZIP, is not empty and is under the
-//! tenant's size limit. Its sha256 is computed in the same pass (streamed: memory stays flat).
+//! tenant's size limit. Its sha256 is computed in the same pass (streamed: memory stays flat), or, for a
+//! download that was hashed while it streamed in, taken from the download (the file is not read again).
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -23,13 +24,39 @@ pub struct Package {
 
 /// Checks a package file and computes its digest. Errors are `InvalidInput` (exit code 2).
 pub async fn inspect(path: &Path, display: &str, max_bytes: u64) -> Result<Package, InvalidInput> {
+    inspect_off_thread(path, display, max_bytes, None).await
+}
+
+/// Checks a downloaded package whose `sha256` was computed while it streamed in: the same checks (a
+/// truncated download is caught), without reading the whole file again.
+pub async fn inspect_downloaded(
+    path: &Path,
+    display: &str,
+    max_bytes: u64,
+    sha256: &str,
+) -> Result<Package, InvalidInput> {
+    inspect_off_thread(path, display, max_bytes, Some(sha256.to_string())).await
+}
+
+async fn inspect_off_thread(
+    path: &Path,
+    display: &str,
+    max_bytes: u64,
+    sha256: Option<String>,
+) -> Result<Package, InvalidInput> {
     let owned = (path.to_path_buf(), display.to_string());
-    tokio::task::spawn_blocking(move || inspect_blocking(&owned.0, &owned.1, max_bytes))
+    tokio::task::spawn_blocking(move || inspect_blocking(&owned.0, &owned.1, max_bytes, sha256))
         .await
         .map_err(|err| InvalidInput::msg(format!("failed to check package {display}: {err}")))?
 }
 
-fn inspect_blocking(path: &Path, display: &str, max_bytes: u64) -> Result<Package, InvalidInput> {
+/// The checks; then the known `sha256`, else the file's, read in a second pass.
+fn inspect_blocking(
+    path: &Path,
+    display: &str,
+    max_bytes: u64,
+    sha256: Option<String>,
+) -> Result<Package, InvalidInput> {
     let invalid = |why: String| InvalidInput::msg(format!("package {display}: {why}"));
     let mut file =
         std::fs::File::open(path).map_err(|err| invalid(format!("cannot open it: {err}")))?;
@@ -48,9 +75,14 @@ fn inspect_blocking(path: &Path, display: &str, max_bytes: u64) -> Result<Packag
         )));
     }
     check_zip_signatures(&mut file, size).map_err(invalid)?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|err| invalid(err.to_string()))?;
-    let sha256 = sha256_of(&mut file).map_err(|err| invalid(format!("cannot read it: {err}")))?;
+    let sha256 = match sha256 {
+        Some(sha256) => sha256,
+        None => {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|err| invalid(err.to_string()))?;
+            sha256_of(&mut file).map_err(|err| invalid(format!("cannot read it: {err}")))?
+        }
+    };
     Ok(Package {
         path: path.to_path_buf(),
         display: display.to_string(),
@@ -131,6 +163,24 @@ mod tests {
             .unwrap();
         assert_eq!(package.size, bytes.len() as u64);
         assert_eq!(package.sha256, hex::encode(Sha256::digest(&bytes)));
+    }
+
+    #[tokio::test]
+    async fn a_downloaded_package_keeps_the_sha256_it_streamed_and_is_still_checked() {
+        let bytes = zip_with_one_entry();
+        let file = write_temp(&bytes);
+        // A digest the file does not have: kept as given, so the file was not hashed again.
+        let streamed = "0".repeat(64);
+        let package = inspect_downloaded(file.path(), "p.zip", u64::MAX, &streamed)
+            .await
+            .unwrap();
+        assert_eq!(package.sha256, streamed);
+        assert_eq!(package.size, bytes.len() as u64);
+        let truncated = write_temp(&bytes[..bytes.len() - 22]);
+        let err = inspect_downloaded(truncated.path(), "p.zip", u64::MAX, &streamed)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! Download of an exported package from its pre-signed URL: streamed to a temporary file, then renamed.
 use std::path::Path;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::Method;
@@ -29,90 +30,160 @@ impl Client {
         dest: &Path,
         progress: Option<Progress<'_>>,
     ) -> Result<Download, Error> {
-        let shown = display_url(url, true);
-        let dir = match dest.parent() {
+        let target = Target {
+            url,
+            shown: display_url(url, true),
+            dest,
+            progress,
+        };
+        retry::run(&self.options().retry, || async {
+            match self.download_once(&target).await {
+                Ok(download) => Attempt::Done(download),
+                Err(stop) => stop.into(),
+            }
+        })
+        .await
+    }
+
+    /// One attempt: send, check the status, stream the body into a temporary file beside the destination,
+    /// then rename it onto the destination.
+    async fn download_once(&self, target: &Target<'_>) -> Result<Download, Stop> {
+        let response = self.send_download(target).await?;
+        let (temp, file) = temp_file(target.dir()).map_err(Stop::Fail)?;
+        let download = stream_to(response, file, temp.path(), target).await?;
+        persist(temp, target.dest).map_err(Stop::Fail)?;
+        Ok(download)
+    }
+
+    /// Sends the GET (no credentials) and checks its status.
+    async fn send_download(&self, target: &Target<'_>) -> Result<reqwest::Response, Stop> {
+        tracing::debug!(url = %target.shown, "downloading");
+        let response = self
+            .download_http()
+            .get(target.url.clone())
+            .timeout(self.options().transfer_timeout)
+            .send()
+            .await
+            .map_err(|e| target.interrupted(&e))?;
+        let status = response.status();
+        tracing::debug!(url = %target.shown, %status, "download response");
+        if status.is_success() {
+            Ok(response)
+        } else {
+            Err(refused(response, &target.shown).await)
+        }
+    }
+}
+
+/// What one download is about, the same for each of its attempts.
+struct Target<'a> {
+    url: &'a Url,
+    /// The URL as errors and logs show it (host and file name: the path carries the token).
+    shown: String,
+    dest: &'a Path,
+    progress: Option<Progress<'a>>,
+}
+
+impl Target<'_> {
+    /// The destination's folder, where the temporary file goes.
+    fn dir(&self) -> &Path {
+        match self.dest.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
-        };
-        let attempt = || async {
-            let transient = |e: &reqwest::Error| Attempt::Retry {
-                error: Error::transport(Operation::Download, &Method::GET, &shown, None, false, e),
-                after: None,
-            };
-            tracing::debug!(url = %shown, "downloading");
-            let sent = self
-                .download_http()
-                .get(url.clone())
-                .timeout(self.options().transfer_timeout)
-                .send()
-                .await;
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) => return transient(&e),
-            };
-            let status = response.status();
-            tracing::debug!(url = %shown, %status, "download response");
-            if !status.is_success() {
-                let after = retry::retry_after(response.headers());
-                let body = response.bytes().await.unwrap_or_default();
-                let error = Error::http(
-                    Operation::Download,
-                    &Method::GET,
-                    &shown,
-                    None,
-                    status,
-                    &body,
-                );
-                return if error.is_transient() {
-                    Attempt::Retry { error, after }
-                } else {
-                    Attempt::Fail(error)
-                };
-            }
-            let total = response.content_length().unwrap_or(0);
-            let (temp, mut file) = match temp_file(dir) {
-                Ok(pair) => pair,
-                Err(error) => return Attempt::Fail(error),
-            };
-            let write_error =
-                |e| Error::io(format!("failed to write {}", temp.path().display()), e);
-            let mut hasher = Sha256::new();
-            let mut bytes = 0u64;
-            let mut body = response.bytes_stream();
-            while let Some(chunk) = body.next().await {
-                let chunk = match chunk {
-                    Ok(chunk) => chunk,
-                    Err(e) => return transient(&e),
-                };
-                if let Err(e) = file.write_all(&chunk).await {
-                    return Attempt::Fail(write_error(e));
-                }
-                hasher.update(&chunk);
-                bytes += chunk.len() as u64;
-                if let Some(progress) = progress {
-                    progress(bytes, total);
-                }
-            }
-            if let Err(e) = async {
-                file.flush().await?;
-                file.sync_all().await
-            }
-            .await
-            {
-                return Attempt::Fail(write_error(e));
-            }
-            drop(file);
-            if let Err(e) = temp.persist(dest) {
-                let context = format!("failed to move the download into {}", dest.display());
-                return Attempt::Fail(Error::io(context, e.error));
-            }
-            Attempt::Done(Download {
-                bytes,
-                sha256: hex::encode(hasher.finalize()),
-            })
-        };
-        retry::run(&self.options().retry, attempt).await
+        }
     }
+
+    /// A request or a body that broke off: worth another attempt.
+    fn interrupted(&self, e: &reqwest::Error) -> Stop {
+        Stop::Retry {
+            error: Error::transport(
+                Operation::Download,
+                &Method::GET,
+                &self.shown,
+                None,
+                false,
+                e,
+            ),
+            after: None,
+        }
+    }
+}
+
+/// Why an attempt ended without a download: worth another attempt (after the server's wait, if it asked
+/// for one), or not.
+enum Stop {
+    Retry {
+        error: Error,
+        after: Option<Duration>,
+    },
+    Fail(Error),
+}
+
+impl From<Stop> for Attempt<Download> {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::Retry { error, after } => Attempt::Retry { error, after },
+            Stop::Fail(error) => Attempt::Fail(error),
+        }
+    }
+}
+
+/// A non-success answer: its error, retried when transient.
+async fn refused(response: reqwest::Response, shown: &str) -> Stop {
+    let status = response.status();
+    let after = retry::retry_after(response.headers());
+    let body = response.bytes().await.unwrap_or_default();
+    let error = Error::http(
+        Operation::Download,
+        &Method::GET,
+        shown,
+        None,
+        status,
+        &body,
+    );
+    if error.is_transient() {
+        Stop::Retry { error, after }
+    } else {
+        Stop::Fail(error)
+    }
+}
+
+/// Streams the body into `file` (the temporary file at `temp`), hashing and counting it as it comes: the
+/// one hash of a download.
+async fn stream_to(
+    response: reqwest::Response,
+    mut file: tokio::fs::File,
+    temp: &Path,
+    target: &Target<'_>,
+) -> Result<Download, Stop> {
+    let write_error = |e| Stop::Fail(Error::io(format!("failed to write {}", temp.display()), e));
+    let total = response.content_length().unwrap_or(0);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut body = response.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| target.interrupted(&e))?;
+        file.write_all(&chunk).await.map_err(write_error)?;
+        hasher.update(&chunk);
+        bytes += chunk.len() as u64;
+        if let Some(progress) = target.progress {
+            progress(bytes, total);
+        }
+    }
+    file.flush().await.map_err(write_error)?;
+    file.sync_all().await.map_err(write_error)?;
+    Ok(Download {
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Renames the complete temporary file onto the destination.
+fn persist(temp: NamedTempFile, dest: &Path) -> Result<(), Error> {
+    temp.persist(dest).map(drop).map_err(|e| {
+        let context = format!("failed to move the download into {}", dest.display());
+        Error::io(context, e.error)
+    })
 }
 
 /// A temporary file next to the destination (so the final rename stays on one file system); it is deleted

@@ -5,6 +5,7 @@ use reqwest::{Method, StatusCode};
 use url::Url;
 
 use super::retry;
+use crate::error_body::{self, ErrorBody, truncate};
 
 /// The most of a response body an error keeps.
 const BODY_LIMIT: usize = 4 * 1024;
@@ -216,7 +217,7 @@ impl Error {
         body: &[u8],
     ) -> Self {
         let text = String::from_utf8_lossy(body);
-        let ErrorBody { code, message } = ErrorBody::read(&text, status);
+        let (code, message) = read_body(&text, status);
         Self::Http {
             op,
             status,
@@ -255,113 +256,24 @@ fn is_definite(code: &str) -> bool {
     DEFINITE_CODES.contains(&code)
 }
 
-/// What an error reply says, from any of the shapes Spark uses: `{error, message}`, v4's
-/// `{type, code, message}`, the gateway's `{status, errorCode}` and OAuth's `{error, error_description}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ErrorBody {
-    /// `code`, `errorCode` or `error_code`; else `error` when a separate text comes with it.
-    pub code: Option<String>,
-    /// The text (see [`message_in`]); else the code; else the start of the body; else the status's reason.
-    pub message: String,
-}
-
-impl ErrorBody {
-    pub fn read(body: &str, status: StatusCode) -> Self {
-        let (code, from_json) = match serde_json::from_str::<serde_json::Value>(body) {
-            Ok(json) => code_and_message(&json),
-            Err(_) => (None, None),
-        };
-        let message = from_json.unwrap_or_else(|| {
-            let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
-            if flat.is_empty() {
-                status
-                    .canonical_reason()
-                    .unwrap_or("no body")
-                    .to_lowercase()
-            } else {
-                truncate(&flat, SNIPPET_LIMIT)
-            }
+/// The code and the text of an error reply (see [`ErrorBody`]); a body that says nothing gives its start,
+/// else the status's reason.
+fn read_body(body: &str, status: StatusCode) -> (Option<String>, String) {
+    let ErrorBody { code, message } = ErrorBody::parse(body).unwrap_or_default();
+    let message = message
+        .or_else(|| error_body::start(body, SNIPPET_LIMIT))
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no body")
+                .to_lowercase()
         });
-        Self { code, message }
-    }
-}
-
-/// The text of an error reply (see [`ErrorBody`]).
-pub(crate) fn extract_message(body: &str, status: StatusCode) -> String {
-    ErrorBody::read(body, status).message
-}
-
-/// The code and the text of an error value; the text falls back to the code (`{status, errorCode}`).
-pub(crate) fn code_and_message(value: &serde_json::Value) -> (Option<String>, Option<String>) {
-    let code = code_in(value);
-    let message = message_in(value)
-        .filter(|m| !m.is_empty())
-        .or_else(|| code.clone());
     (code, message)
 }
 
-/// The code of an error object: `code`, `errorCode` or `error_code` (a string or a number); else a string
-/// `error` that comes with a separate text (`message`, `error_description`).
-fn code_in(value: &serde_json::Value) -> Option<String> {
-    use serde_json::Value;
-    let map = value.as_object()?;
-    let text = |key: &str| match map.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    ["code", "errorCode", "error_code"]
-        .iter()
-        .find_map(|key| text(key))
-        .or_else(|| {
-            let described = ["message", "error_description"]
-                .iter()
-                .any(|key| text(key).is_some());
-            text("error").filter(|_| described)
-        })
-        .or_else(|| map.get("error").and_then(code_in))
-}
-
-/// Finds an error text in a JSON value, looking through the usual keys and nesting.
-pub(crate) fn message_in(value: &serde_json::Value) -> Option<String> {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => Some(s.trim().to_owned()),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().filter_map(message_in).collect();
-            (!parts.is_empty()).then(|| parts.join("; "))
-        }
-        Value::Object(map) => {
-            if let (Some(Value::String(code)), Some(Value::String(desc))) =
-                (map.get("error"), map.get("error_description"))
-            {
-                return Some(format!("{code}: {desc}"));
-            }
-            [
-                "message",
-                "error",
-                "errors",
-                "detail",
-                "title",
-                "description",
-            ]
-            .iter()
-            .filter_map(|key| map.get(*key))
-            .find_map(message_in)
-        }
-        _ => None,
-    }
-}
-
-fn truncate(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_owned();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+/// The text of an error reply (see [`read_body`]).
+pub(crate) fn extract_message(body: &str, status: StatusCode) -> String {
+    read_body(body, status).1
 }
 
 /// The error and its causes on one line; reqwest's own URL is stripped first (a download URL is signed).
@@ -493,54 +405,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_error_body_shape_gives_its_code_and_message() {
+    fn a_spark_error_body_gives_its_code_and_text_else_its_start_else_the_status_reason() {
         let cases: &[(&str, Option<&str>, &str)] = &[
-            // {error, message}: the sandbox's default and many gateways.
-            (
-                r#"{"status":409,"error":"Conflict","message":"busy"}"#,
-                Some("Conflict"),
-                "busy",
-            ),
-            // v4's {type, code, message}.
-            (
-                r#"{"type":"invalid_input","code":"EXCEEDED_FILE_SIZE","message":"too big"}"#,
-                Some("EXCEEDED_FILE_SIZE"),
-                "too big",
-            ),
             (
                 r#"{"code":"INVALID_JOB_ID","message":"Please Provide valid job id"}"#,
                 Some("INVALID_JOB_ID"),
                 "Please Provide valid job id",
             ),
-            // The gateway's 401: a code and no text.
-            (
-                r#"{"status":"Error","errorCode":"INVALID_TOKEN"}"#,
-                Some("INVALID_TOKEN"),
-                "INVALID_TOKEN",
-            ),
-            // OAuth's refusal.
-            (
-                r#"{"error":"invalid_client","error_description":"bad secret"}"#,
-                Some("invalid_client"),
-                "invalid_client: bad secret",
-            ),
-            (r#"{"error":"busy"}"#, None, "busy"),
-            (
-                r#"{"error":{"code":"X","message":"nested"}}"#,
-                Some("X"),
-                "nested",
-            ),
-            (r#"{"message":"plain"}"#, None, "plain"),
-            (r#"{"errors":["a",{"message":"b"}]}"#, None, "a; b"),
-            (r#"{"code":42,"message":"numeric"}"#, Some("42"), "numeric"),
             ("<html>\n  oops </html>", None, "<html> oops </html>"),
             ("{}", None, "{}"),
             ("", None, "conflict"),
         ];
         for (body, code, message) in cases {
-            let read = ErrorBody::read(body, StatusCode::CONFLICT);
-            assert_eq!(read.code.as_deref(), *code, "{body}");
-            assert_eq!(read.message, *message, "{body}");
+            let (read_code, read_message) = read_body(body, StatusCode::CONFLICT);
+            assert_eq!(read_code.as_deref(), *code, "{body}");
+            assert_eq!(read_message, *message, "{body}");
         }
     }
 
@@ -643,13 +522,5 @@ mod tests {
             display_url(&url, false),
             "http://127.0.0.1:81/acme/api/v4/import"
         );
-    }
-
-    #[test]
-    fn long_bodies_are_cut_on_a_char_boundary() {
-        let text = "é".repeat(BODY_LIMIT);
-        let cut = truncate(&text, BODY_LIMIT);
-        assert!(cut.len() <= BODY_LIMIT + "…".len());
-        assert!(cut.ends_with('…'));
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::error::code_and_message;
+use crate::error_body::code_and_message;
 
 /// A string enum that keeps values it does not know in `Other`, so a new server state never breaks decoding.
 macro_rules! open_enum {
