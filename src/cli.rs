@@ -243,7 +243,7 @@ impl Cli {
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<Outcome> {
         use crate::commands::{self, export, job, run, validate};
-        use crate::promote::result::Command as RunCommand;
+        use crate::promote::result::RunKind;
         match self.command {
             Command::Validate(args) => {
                 validate::validate(validate::ValidateRequest {
@@ -253,11 +253,11 @@ impl Cli {
                 })
                 .await
             }
-            Command::Plan(args) => run::run(args.into_request(RunCommand::Plan, None)).await,
+            Command::Plan(args) => run::run(args.into_request(RunKind::Plan, None)).await,
             Command::Apply(args) => {
                 run::run(
                     args.run
-                        .into_request(RunCommand::Apply, Some(args.wait_timeout)),
+                        .into_request(RunKind::Apply, Some(args.wait_timeout)),
                 )
                 .await
             }
@@ -310,8 +310,12 @@ impl Cli {
                 })
                 .await
             }
-            Command::Status(args) => job::job(args.into_request(job::JobAction::Status)).await,
-            Command::Cancel(args) => job::job(args.into_request(job::JobAction::Cancel)).await,
+            Command::Status(args) => {
+                job::status_or_cancel(args.into_request(job::JobAction::Status)).await
+            }
+            Command::Cancel(args) => {
+                job::status_or_cancel(args.into_request(job::JobAction::Cancel)).await
+            }
             Command::Sandbox(args) => {
                 // A seed file that cannot be read or parsed is the caller's to fix (exit 2).
                 let seed = match &args.seed {
@@ -347,7 +351,7 @@ impl Cli {
 impl RunArgs {
     fn into_request(
         self,
-        command: crate::promote::result::Command,
+        command: crate::promote::result::RunKind,
         wait_timeout: Option<Duration>,
     ) -> crate::commands::run::RunRequest {
         crate::commands::run::RunRequest {

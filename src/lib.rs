@@ -15,7 +15,7 @@ pub mod exit;
 pub mod github;
 pub mod logging;
 pub mod manifest;
-pub mod progress;
+pub mod progress_display;
 pub mod promote;
 pub mod report;
 pub mod retry;

@@ -12,7 +12,7 @@ use super::process_env;
 use crate::exit::{InvalidInput, Outcome};
 use crate::github::{ActionCommand, Annotation, Runner, neutralize};
 use crate::manifest::{self, Manifest, ManifestError, Promotion};
-use crate::promote::{self, RunOptions, cancel::Cancel, result::Command, result::RunResult};
+use crate::promote::{self, RunOptions, cancel::Cancel, result::RunKind, result::RunResult};
 use crate::report;
 
 /// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
@@ -57,9 +57,9 @@ pub async fn action() -> anyhow::Result<Outcome> {
     }
     let command = match runner.inputs.command {
         ActionCommand::Validate => return validate(&mut runner, &selected).await,
-        ActionCommand::Plan => Command::Plan,
-        ActionCommand::Apply => Command::Apply,
-        ActionCommand::Rollback => Command::Rollback,
+        ActionCommand::Plan => RunKind::Plan,
+        ActionCommand::Apply => RunKind::Apply,
+        ActionCommand::Rollback => RunKind::Rollback,
         ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
@@ -68,7 +68,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
         cancel: cancel.clone(),
-        progress: crate::progress::for_stderr(),
+        progress: crate::progress_display::for_stderr(),
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
         backup_dir: dir.join("backups"),
@@ -84,7 +84,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
             None
         }
     };
-    if command == Command::Rollback {
+    if command == RunKind::Rollback {
         let backup = runner.inputs.backup.clone().unwrap_or_default();
         let environment = runner.inputs.environment.clone();
         let promotion =
@@ -109,7 +109,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
             );
         }
         options.records = Arc::new(records);
-        if command == Command::Apply {
+        if command == RunKind::Apply {
             options.recorder = deployments.clone();
         }
         warn_all(&mut runner, deployments.take_warnings())?;
@@ -151,7 +151,7 @@ fn modes(promotions: &[&Promotion]) -> Vec<(String, String, String)> {
 /// annotation, a job summary and the `invalid` status (the token, if given, is masked first).
 fn refuse_inputs(err: anyhow::Error) -> anyhow::Error {
     let mut out = std::io::stdout();
-    let mut commands = crate::github::Commands::new(&mut out);
+    let mut commands = crate::github::WorkflowCommands::new(&mut out);
     if let Some(token) = process_env("INPUT_GITHUB-TOKEN") {
         let _ = commands.add_mask(&token);
     }
@@ -219,7 +219,7 @@ async fn drift(
     let lock = promote::lock::for_run(&manifest, selected, runner.inputs.locked).await?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
-        progress: crate::progress::for_stderr(),
+        progress: crate::progress_display::for_stderr(),
         lock: Arc::new(lock),
         ..RunOptions::default()
     };

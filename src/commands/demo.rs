@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::exit::Outcome;
 use crate::manifest::{self, HostPolicy};
-use crate::promote::{self, RunOptions, result::Command};
+use crate::promote::{self, RunOptions, result::RunKind};
 use crate::report::{self, RenderOptions};
 use crate::sandbox;
 
@@ -49,14 +49,14 @@ pub async fn demo() -> anyhow::Result<Outcome> {
     let mut stdout = std::io::stdout().lock();
     let mut outcome = Outcome::Success;
     for (step, command) in [
-        ("1. plan: what would change", Command::Plan),
+        ("1. plan: what would change", RunKind::Plan),
         (
             "2. apply: export from acme-uat, import into acme-prod",
-            Command::Apply,
+            RunKind::Apply,
         ),
         (
             "3. apply again: same content, same place, nothing imported",
-            Command::Apply,
+            RunKind::Apply,
         ),
     ] {
         tracing::info!("{step}");

@@ -34,7 +34,7 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<Outcome> {
     check_output_dir(&command.output)?;
     let client = default_client(&command.environment.resolve()?)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
-    let progress = crate::progress::for_stderr();
+    let progress = crate::progress_display::for_stderr();
     let request = export_of(
         &ExportSelection {
             services: &command.services,

@@ -46,7 +46,7 @@ pub struct JobRequest {
     pub action: JobAction,
 }
 
-pub async fn job(request: JobRequest) -> anyhow::Result<Outcome> {
+pub async fn status_or_cancel(request: JobRequest) -> anyhow::Result<Outcome> {
     let environment = request.environment.resolve()?;
     let status = job_by_id(&environment, request.kind, &request.job_id, request.action).await?;
     let json = serde_json::to_string_pretty(&status)?;

@@ -25,7 +25,7 @@ pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
     )?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
-        progress: crate::progress::for_stderr(),
+        progress: crate::progress_display::for_stderr(),
         ..RunOptions::default()
     };
     let mode = if request.update {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion, ServicesExisting, Source, UpdateVersionType};
-use crate::promote::{self, export::ExportIndex, result::Command};
+use crate::promote::{self, export::ExportIndex, result::RunKind};
 
 /// A `rollback` from the command line.
 pub struct RollbackRequest {
@@ -29,9 +29,9 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
     let options = super::run::options(request.wait_timeout)?;
     let cancel = options.cancel.clone();
     let command = if request.dry_run {
-        Command::Plan
+        RunKind::Plan
     } else {
-        Command::Rollback
+        RunKind::Rollback
     };
     let result = promote::run_promotions(command, manifest, vec![promotion], options).await?;
     super::run::print(&result, request.json)?;

@@ -7,13 +7,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::exit::Outcome;
-use crate::promote::result::{Command, RunResult};
+use crate::promote::result::{RunKind, RunResult};
 use crate::promote::{self, RunOptions, cancel::Cancel};
 use crate::report::{self, RenderOptions};
 
 /// A `plan` or `apply` from the command line.
 pub struct RunRequest {
-    pub command: Command,
+    pub command: RunKind,
     pub manifest: PathBuf,
     pub promotions: Vec<String>,
     pub allowed_hosts: Vec<String>,
@@ -47,7 +47,7 @@ pub(super) fn options(wait_timeout: Duration) -> anyhow::Result<RunOptions> {
     Ok(RunOptions {
         wait_timeout,
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
-        progress: crate::progress::for_stderr(),
+        progress: crate::progress_display::for_stderr(),
         ..RunOptions::default()
     })
 }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::api::{ApiError, Client, Retry};
 use super::context::{Context, Event};
 use super::inputs::CommentMode;
-use crate::promote::result::{Command, PromotionStatus, RunResult};
+use crate::promote::result::{PromotionStatus, RunKind, RunResult};
 use crate::report::{self, RenderOptions};
 
 /// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
@@ -145,10 +145,10 @@ pub struct RunFor {
 
 impl RunFor {
     /// One line: `Planned for commit 1111111 · pricing: services_existing: add_version, ...` (markdown).
-    fn line(&self, command: Command) -> String {
+    fn line(&self, command: RunKind) -> String {
         let verb = match command {
-            Command::Plan => "Planned for",
-            Command::Apply | Command::Rollback => "Run on",
+            RunKind::Plan => "Planned for",
+            RunKind::Apply | RunKind::Rollback => "Run on",
         };
         let mut parts = Vec::new();
         if let Some(commit) = &self.commit {
@@ -227,7 +227,7 @@ pub enum Update {
 pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now: &str) -> Update {
     let markdown = markdown(result, run_url.clone(), run_for);
     let key = content_key(result, run_for);
-    let all_skipped = result.command != Command::Plan
+    let all_skipped = result.command != RunKind::Plan
         && !result.promotions.is_empty()
         && result
             .promotions
@@ -596,10 +596,10 @@ fn same_text(stored: &str, body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::promote::result::Command;
+    use crate::promote::result::RunKind;
 
     /// One promotion with `status`, taking `duration_ms`.
-    fn one_promotion(command: Command, status: PromotionStatus, duration_ms: u64) -> RunResult {
+    fn one_promotion(command: RunKind, status: PromotionStatus, duration_ms: u64) -> RunResult {
         RunResult {
             command,
             manifest: "m.yaml".to_string(),
@@ -675,7 +675,7 @@ mod tests {
 
     #[test]
     fn auto_creates_only_when_the_run_has_news_and_never_never_comments() {
-        let run = |status| one_promotion(Command::Apply, status, 0);
+        let run = |status| one_promotion(RunKind::Apply, status, 0);
         let skipped = run(PromotionStatus::Skipped);
         let failed = run(PromotionStatus::Failed);
         let empty_plan = run(PromotionStatus::Planned);
@@ -694,7 +694,7 @@ mod tests {
 
     #[test]
     fn the_content_key_ignores_durations_but_not_what_was_done() {
-        let run = |duration_ms, status| one_promotion(Command::Plan, status, duration_ms);
+        let run = |duration_ms, status| one_promotion(RunKind::Plan, status, duration_ms);
         let none = RunFor::default();
         let planned = content_key(&run(350, PromotionStatus::Planned), &none);
         assert_eq!(

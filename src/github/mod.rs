@@ -7,7 +7,6 @@
 //! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`], and, when
 //! [`Runner::comment_client`] gives a client, [`Runner::comment`].
 pub mod api;
-pub mod commands;
 pub mod comment;
 pub mod context;
 pub mod deployments;
@@ -15,6 +14,7 @@ pub mod files;
 pub mod inputs;
 pub mod issue;
 pub mod pages;
+pub mod workflow_commands;
 
 use std::io::Write;
 use std::path::Path;
@@ -22,11 +22,11 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use api::{ApiError, Client, RetryPolicy};
-pub use commands::{Annotation, Commands, Neutralized, neutralize};
 pub use comment::{CommentOutcome, CommentTarget, IfMissing, Marker, PullRequest};
 pub use context::{Context, Event, Repository};
 pub use deployments::Deployments;
 pub use inputs::{ActionCommand, CommentMode, Inputs};
+pub use workflow_commands::{Annotation, Neutralized, WorkflowCommands, neutralize};
 
 use crate::promote::result::RunResult;
 use crate::report::{self, RenderOptions};
@@ -60,8 +60,8 @@ impl Runner {
     }
 
     /// Writes workflow commands (annotations, groups, masks) to the runner.
-    pub fn commands(&mut self) -> Commands<'_> {
-        Commands::new(&mut *self.out)
+    pub fn commands(&mut self) -> WorkflowCommands<'_> {
+        WorkflowCommands::new(&mut *self.out)
     }
 
     /// Prints plain log text where the workflow commands go (the caller neutralizes untrusted text).

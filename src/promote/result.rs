@@ -1,10 +1,10 @@
 //! The result of a run (plan or apply): what `report` renders and `--json` prints.
 use serde::Serialize;
 
-/// Which command produced a result.
+/// Which kind of run produced a result: a plan, an apply or a rollback (`command` in the JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Command {
+pub enum RunKind {
     Plan,
     Apply,
     /// `rollback`: a backup re-imported with `replace` (by the apply engine).
@@ -14,7 +14,7 @@ pub enum Command {
 /// Everything one run did, promotion by promotion.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
-    pub command: Command,
+    pub command: RunKind,
     /// The manifest path as given (relative to the workspace).
     pub manifest: String,
     pub promotions: Vec<PromotionResult>,

@@ -2,14 +2,14 @@
 use std::sync::Arc;
 
 use super::context::{Context, RunOptions};
-use super::result::{Command, PromotionResult, PromotionStatus, RunResult};
+use super::result::{PromotionResult, PromotionStatus, RunKind, RunResult};
 use super::{apply, plan, schedule};
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion};
 
 /// Runs `plan` or `apply` over the selected promotions (all when `selected` is empty).
 pub async fn run(
-    command: Command,
+    command: RunKind,
     manifest: Arc<Manifest>,
     selected: &[String],
     options: RunOptions,
@@ -25,7 +25,7 @@ pub async fn run(
 
 /// Runs the given promotions (of `manifest`'s environments): `rollback` passes one made from a backup.
 pub async fn run_promotions(
-    command: Command,
+    command: RunKind,
     manifest: Arc<Manifest>,
     promotions: Vec<Promotion>,
     options: RunOptions,
@@ -43,8 +43,8 @@ pub async fn run_promotions(
         },
         |promotion| async move {
             match command {
-                Command::Apply | Command::Rollback => apply::apply(ctx, &promotion).await,
-                Command::Plan => plan::plan(ctx, &promotion).await,
+                RunKind::Apply | RunKind::Rollback => apply::apply(ctx, &promotion).await,
+                RunKind::Plan => plan::plan(ctx, &promotion).await,
             }
         },
     )

@@ -6,7 +6,7 @@ use super::document::{Document, Rows, RowsKind};
 use super::escape::{code, text};
 use super::{emoji, overall_status, status_label};
 use crate::promote::result::{
-    Command, PromotionResult, PromotionStatus, RunResult, ServiceResult, ServiceStatus,
+    PromotionResult, PromotionStatus, RunKind, RunResult, ServiceResult, ServiceStatus,
     VersionResult, VersionStatus,
 };
 
@@ -48,11 +48,11 @@ pub(crate) fn document(result: &RunResult, run_url: Option<&str>) -> Document {
     doc
 }
 
-fn command_label(command: Command) -> &'static str {
+fn command_label(command: RunKind) -> &'static str {
     match command {
-        Command::Plan => "plan",
-        Command::Apply => "apply",
-        Command::Rollback => "rollback",
+        RunKind::Plan => "plan",
+        RunKind::Apply => "apply",
+        RunKind::Rollback => "rollback",
     }
 }
 
@@ -120,7 +120,7 @@ impl Totals {
 
     /// `3 services (1 added, 1 replaced, 1 updated), 24 versions (20 added, 4 replaced)`; a plan also
     /// counts the services that would fail.
-    pub fn describe(&self, command: Command) -> String {
+    pub fn describe(&self, command: RunKind) -> String {
         let services = self.services_added
             + self.services_replaced
             + self.services_updated
@@ -132,11 +132,11 @@ impl Totals {
             self.services_replaced,
             self.services_updated
         );
-        if command == Command::Plan || self.services_would_fail > 0 {
+        if command == RunKind::Plan || self.services_would_fail > 0 {
             let _ = write!(out, ", {} would fail", self.services_would_fail);
         }
         out.push(')');
-        if command == Command::Plan {
+        if command == RunKind::Plan {
             // A plan predicts services; the versions are known once the import has run.
             return out;
         }
@@ -157,7 +157,7 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// One promotion: heading, facts, services, versions, errors and warnings.
-fn section(doc: &mut Document, command: Command, promotion: &PromotionResult) {
+fn section(doc: &mut Document, command: RunKind, promotion: &PromotionResult) {
     let status = promotion.status;
     let label = match status {
         PromotionStatus::Skipped => "skipped, already applied",
@@ -217,13 +217,13 @@ fn section(doc: &mut Document, command: Command, promotion: &PromotionResult) {
     messages(doc, "Warnings", "warnings", &promotion.warnings);
 }
 
-fn services(doc: &mut Document, command: Command, services: &[ServiceResult]) {
+fn services(doc: &mut Document, command: RunKind, services: &[ServiceResult]) {
     doc.text("**Services**\n\n");
     if services.is_empty() {
         doc.text("No services.\n\n");
         return;
     }
-    let plan = command == Command::Plan;
+    let plan = command == RunKind::Plan;
     let mut header = vec!["Source", "Destination", "Status"];
     if plan {
         header.extend(["Now in destination", "Next version"]);

@@ -11,7 +11,7 @@ mod tests;
 
 pub use markdown::{FOLD_AFTER_ROWS, Totals};
 
-use crate::promote::result::{Command, PromotionStatus, RunResult};
+use crate::promote::result::{PromotionStatus, RunKind, RunResult};
 
 /// GitHub's limit for one step's job summary is 1 MiB; this leaves room for anything else the step appends.
 pub const SUMMARY_BUDGET: usize = 1024 * 1024 - 4 * 1024;
@@ -69,7 +69,7 @@ pub fn overall_status(result: &RunResult) -> PromotionStatus {
         PromotionStatus::Failed
     } else if any(PromotionStatus::Cancelled) {
         PromotionStatus::Cancelled
-    } else if result.command == Command::Plan {
+    } else if result.command == RunKind::Plan {
         PromotionStatus::Planned
     } else if any(PromotionStatus::Completed) {
         PromotionStatus::Completed

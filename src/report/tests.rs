@@ -48,7 +48,7 @@ fn version(service: &str, from: &str, to: &str, status: VersionStatus, n: usize)
     }
 }
 
-fn run(command: Command, promotions: Vec<PromotionResult>) -> RunResult {
+fn run(command: RunKind, promotions: Vec<PromotionResult>) -> RunResult {
     RunResult {
         command,
         manifest: "spark-promote.yaml".to_string(),
@@ -77,7 +77,7 @@ fn plan_with_would_fail() -> RunResult {
         },
     ];
     p.warnings = vec!["destination folder pricing will be created by the import".to_string()];
-    run(Command::Plan, vec![p])
+    run(RunKind::Plan, vec![p])
 }
 
 fn apply_completed() -> RunResult {
@@ -107,7 +107,7 @@ fn apply_completed() -> RunResult {
             ..version("pricing/rates", "2.0.0", "2.1.0", VersionStatus::Added, 3)
         },
     ];
-    run(Command::Apply, vec![p])
+    run(RunKind::Apply, vec![p])
 }
 
 fn skipped() -> RunResult {
@@ -125,7 +125,7 @@ fn skipped() -> RunResult {
         VersionStatus::Added,
         1,
     )];
-    run(Command::Apply, vec![p])
+    run(RunKind::Apply, vec![p])
 }
 
 fn failed_with_errors() -> RunResult {
@@ -135,13 +135,13 @@ fn failed_with_errors() -> RunResult {
         "folder 'pricing' does not exist in tenant acme".to_string(),
     ];
     p.warnings = vec!["the job took longer than usual".to_string()];
-    run(Command::Apply, vec![p])
+    run(RunKind::Apply, vec![p])
 }
 
 fn cancelled() -> RunResult {
     let mut p = promotion("pricing", PromotionStatus::Cancelled);
     p.errors = vec!["cancelled by SIGINT; the server confirmed the cancellation".to_string()];
-    run(Command::Apply, vec![p])
+    run(RunKind::Apply, vec![p])
 }
 
 fn several() -> RunResult {
@@ -153,7 +153,7 @@ fn several() -> RunResult {
     broken.name = "claims".to_string();
     broken.source = "packages/claims.zip".to_string();
     broken.job_id = None;
-    run(Command::Apply, vec![done, again, broken])
+    run(RunKind::Apply, vec![done, again, broken])
 }
 
 fn huge(services: usize, versions: usize) -> RunResult {
@@ -178,7 +178,7 @@ fn huge(services: usize, versions: usize) -> RunResult {
             )
         })
         .collect();
-    run(Command::Apply, vec![p])
+    run(RunKind::Apply, vec![p])
 }
 
 fn comment(result: &RunResult) -> String {

@@ -1,4 +1,4 @@
-//! Test controls under `/_sandbox` that change the world: removing a service (as someone deleting it in
+//! Test controls under `/_sandbox` that change the catalog: removing a service (as someone deleting it in
 //! Spark's UI would; the ImpEx API itself has no delete).
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,7 +16,7 @@ pub async fn remove_service(
 ) -> Result<Json<Value>, ApiError> {
     let mut inner = state.lock();
     let removed = inner
-        .world
+        .catalog
         .tenants
         .get_mut(&tenant)
         .and_then(|data| data.folders.get_mut(&folder))

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::auth::authenticate;
+use super::catalog::TenantData;
 use super::error::ApiError;
 use super::fields::{Fields, Text, parse_json};
 use super::jobs::{self, Job, Kind, Work};
 use super::package::{self, Content, ExportService};
 use super::semver::SemVer;
 use super::state::SandboxState;
-use super::world::TenantData;
 
 /// `file_filter`.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -207,7 +207,7 @@ pub async fn post(
     {
         let inner = state.lock();
         let data = inner
-            .world
+            .catalog
             .tenants
             .get(&tenant)
             .ok_or_else(|| ApiError::not_found(format!("tenant '{tenant}' does not exist")))?;
@@ -235,7 +235,7 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
         };
         let (tenant, origin, request) = (job.tenant.clone(), job.origin.clone(), request.clone());
         let data = inner
-            .world
+            .catalog
             .tenants
             .get(&tenant)
             .cloned()

@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::auth::authenticate;
+use super::catalog::check_name;
 use super::compat::{Compat, INVALID_IMPORT_ZIP};
 use super::error::ApiError;
 use super::fields::{Fields, parse_json};
@@ -17,7 +18,6 @@ use super::package;
 use super::rules::{self, ImportRequest, ServiceModify, split_uri};
 use super::semver::Bump;
 use super::state::SandboxState;
-use super::world::check_name;
 
 const MAX_ENTITY_BYTES: usize = 1 << 20;
 /// Room for the multipart framing and the request entity on top of the package size limit: the most a
@@ -279,7 +279,7 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
     let applied = {
         let mut inner = state.lock();
         let running = inner.job_mut(id).is_some_and(|j| j.is_running());
-        let plan = match inner.world.tenants.get(&tenant) {
+        let plan = match inner.catalog.tenants.get(&tenant) {
             Some(data) => rules::plan(&tenant, data, &services, &request),
             None => Err(vec![format!("tenant '{tenant}' does not exist")]),
         };
@@ -289,7 +289,7 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
                     json!({ "services": plan.services, "service_versions": plan.versions });
                 plan.apply(
                     inner
-                        .world
+                        .catalog
                         .tenants
                         .get_mut(&tenant)
                         .expect("planned against this tenant"),

@@ -16,6 +16,7 @@
 mod admin;
 mod archive;
 mod auth;
+mod catalog;
 mod clock;
 mod compat;
 mod error;
@@ -32,7 +33,6 @@ mod seed;
 mod semver;
 mod state;
 mod stats;
-mod world;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::archive;
+use super::catalog::check_name;
 use super::semver::SemVer;
-use super::world::check_name;
 
 /// The `format` value of a sandbox package's manifest.
 pub const FORMAT: &str = "spark-promote-sandbox-package/1";

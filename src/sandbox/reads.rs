@@ -17,7 +17,7 @@ pub async fn exists(
     authenticate(&state, &headers, &tenant)?;
     let inner = state.lock();
     let found = inner
-        .world
+        .catalog
         .tenants
         .get(&tenant)
         .and_then(|t| t.service(&folder, &service));
@@ -48,7 +48,7 @@ pub async fn is_product_exists(
     let caller = authenticate_v1(&state, &headers)?;
     let inner = state.lock();
     let exists = inner
-        .world
+        .catalog
         .tenants
         .get(&caller.tenant)
         .is_some_and(|t| t.folders.contains_key(&folder));
@@ -66,7 +66,7 @@ pub async fn get_versions(
     let caller = authenticate_v1(&state, &headers)?;
     let inner = state.lock();
     let found = inner
-        .world
+        .catalog
         .tenants
         .get(&caller.tenant)
         .and_then(|t| t.service(&folder, &service))

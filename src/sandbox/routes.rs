@@ -42,7 +42,7 @@ pub fn router(state: SandboxState) -> Router {
         .route("/_sandbox/faults", post(faults::arm).delete(faults::clear))
         .route("/_sandbox/jobs", get(jobs::all))
         .route("/_sandbox/stats", get(stats::report).delete(stats::reset))
-        .route("/_sandbox/state", get(world))
+        .route("/_sandbox/state", get(catalog))
         .route("/_sandbox/clock", post(clock::advance))
         .route(
             "/_sandbox/tenants/{tenant}/folders/{folder}/services/{service}",
@@ -61,8 +61,8 @@ fn upload_limit(state: &SandboxState) -> usize {
 }
 
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.
-async fn world(State(state): State<SandboxState>) -> Json<Value> {
-    Json(serde_json::to_value(&state.lock().world).unwrap_or_default())
+async fn catalog(State(state): State<SandboxState>) -> Json<Value> {
+    Json(serde_json::to_value(&state.lock().catalog).unwrap_or_default())
 }
 
 async fn request_id(request: Request, next: Next) -> Response {

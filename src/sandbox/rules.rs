@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::catalog::{Service, TenantData, Version};
 use super::package::PackageService;
 use super::semver::{Bump, SemVer};
-use super::world::{Service, TenantData, Version};
 
 /// What to do when the destination service exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

@@ -1,5 +1,5 @@
 //! The sandbox's shared state: settings, credentials (from the seed), on-disk storage and, behind one lock,
-//! the world, the jobs, issued tokens and injected faults.
+//! the catalog, the jobs, issued tokens and injected faults.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use super::catalog::Catalog;
 use super::clock::Clock;
 use super::compat::Compat;
 use super::faults::Faults;
 use super::jobs::Job;
 use super::seed::Seed;
 use super::stats::Stats;
-use super::world::World;
 
 /// Settings a running sandbox needs.
 #[derive(Debug, Clone)]
@@ -39,7 +39,7 @@ pub struct IssuedToken {
 /// Everything that changes, behind one lock.
 #[derive(Debug, Default)]
 pub struct Inner {
-    pub world: World,
+    pub catalog: Catalog,
     pub jobs: Vec<Job>,
     pub tokens: HashMap<String, IssuedToken>,
     pub faults: Faults,
@@ -80,27 +80,27 @@ impl SandboxState {
     /// A sandbox holding the seed's content. With `state_dir`, the content saved there by an earlier run is
     /// loaded (tenants missing from it are added from the seed) and every change is saved back.
     pub fn new(seed: Seed, settings: Settings, state_dir: Option<&Path>) -> anyhow::Result<Self> {
-        let (storage, world) = match state_dir {
+        let (storage, catalog) = match state_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("failed to create {}", dir.display()))?;
                 let file = dir.join(STATE_FILE);
-                let mut world = if file.exists() {
+                let mut catalog = if file.exists() {
                     let text = std::fs::read(&file)
                         .with_context(|| format!("failed to read {}", file.display()))?;
                     serde_json::from_slice(&text)
                         .with_context(|| format!("invalid sandbox state {}", file.display()))?
                 } else {
-                    World::default()
+                    Catalog::default()
                 };
-                world.add_missing_tenants(&seed);
+                catalog.add_missing_tenants(&seed);
                 (
                     Storage {
                         root: dir.to_owned(),
                         persistent: true,
                         _temp: None,
                     },
-                    world,
+                    catalog,
                 )
             }
             None => {
@@ -113,7 +113,7 @@ impl SandboxState {
                     persistent: false,
                     _temp: Some(temp),
                 };
-                (storage, World::from_seed(&seed))
+                (storage, Catalog::from_seed(&seed))
             }
         };
         for dir in ["uploads", "blobs", "exports"] {
@@ -127,7 +127,7 @@ impl SandboxState {
                 seed,
                 storage,
                 inner: Mutex::new(Inner {
-                    world,
+                    catalog,
                     ..Inner::default()
                 }),
             }),
@@ -169,7 +169,7 @@ impl SandboxState {
         self.shared.storage.root.join("exports")
     }
 
-    /// Saves the world to the state directory, if there is one (write then rename). Failures are logged.
+    /// Saves the catalog to the state directory, if there is one (write then rename). Failures are logged.
     pub fn save(&self, inner: &Inner) {
         let storage = &self.shared.storage;
         if !storage.persistent {
@@ -177,7 +177,7 @@ impl SandboxState {
         }
         let file = storage.root.join(STATE_FILE);
         let temp = storage.root.join(format!("{STATE_FILE}.tmp"));
-        let result = serde_json::to_vec_pretty(&inner.world)
+        let result = serde_json::to_vec_pretty(&inner.catalog)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(std::fs::write(&temp, bytes)?))
             .and_then(|()| Ok(std::fs::rename(&temp, &file)?));

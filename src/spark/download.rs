@@ -11,7 +11,7 @@ use url::Url;
 
 use super::error::display_url;
 use super::retry::{self, Attempt};
-use super::{Client, Error, Operation, Progress};
+use super::{Client, Error, OnBytes, Operation};
 
 /// A finished download.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ impl Client {
         &self,
         url: &Url,
         dest: &Path,
-        progress: Option<Progress<'_>>,
+        progress: Option<OnBytes<'_>>,
     ) -> Result<Download, Error> {
         let target = Target {
             url,
@@ -81,7 +81,7 @@ struct Target<'a> {
     /// The URL as errors and logs show it (host and file name: the path carries the token).
     shown: String,
     dest: &'a Path,
-    progress: Option<Progress<'a>>,
+    progress: Option<OnBytes<'a>>,
 }
 
 impl Target<'_> {

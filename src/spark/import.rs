@@ -10,7 +10,7 @@ use tokio_util::io::ReaderStream;
 
 use super::client::{Call, CallBody};
 use super::jobs::{Job, JobKind, JobStatus, TenantJobs};
-use super::{Client, Error, Operation, Progress};
+use super::{Client, Error, OnBytes, Operation};
 
 /// What an import does when a destination service exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ pub struct ImportRequestEntity {
 pub(crate) struct PackageUpload<'a> {
     path: &'a Path,
     entity: String,
-    progress: Option<Progress<'a>>,
+    progress: Option<OnBytes<'a>>,
 }
 
 impl PackageUpload<'_> {
@@ -134,7 +134,7 @@ impl Client {
         &self,
         package: &Path,
         entity: &ImportRequestEntity,
-        progress: Option<Progress<'_>>,
+        progress: Option<OnBytes<'_>>,
     ) -> Result<Job, Error> {
         let entity = serde_json::to_string(entity)
             .map_err(|e| Error::Invalid(format!("could not encode the import request: {e}")))?;

@@ -36,7 +36,7 @@ pub use retry::RetryPolicy;
 pub use wire::JobMessage;
 
 /// A progress callback: `(bytes done, bytes in total)`; the total is 0 when the server did not say.
-pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+pub type OnBytes<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
 /// The header carrying a fresh uuid per attempt, for tracing a call on the server.
 const REQUEST_ID: &str = "x-request-id";

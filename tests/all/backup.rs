@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{World, each_compat};
+use crate::support::cli::{Lab, each_compat};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -19,8 +19,8 @@ fn quote_to_prod(existing: &str, extra: &str) -> String {
 }
 
 /// Applies, expecting success, and returns the backup's path (relative to the work directory).
-async fn apply_with_backup(world: &World) -> String {
-    let output = world.cli(&["apply", "--json"]).await;
+async fn apply_with_backup(lab: &Lab) -> String {
+    let output = lab.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     let result = output.json();
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
@@ -32,15 +32,15 @@ async fn apply_with_backup(world: &World) -> String {
         backup.starts_with(".spark-promote/backups/pricing-") && backup.ends_with("Z.zip"),
         "{backup}"
     );
-    assert!(world.path(&backup).is_file(), "{backup} was not written");
-    assert!(world.path(&format!("{backup}.json")).is_file());
+    assert!(lab.path(&backup).is_file(), "{backup} was not written");
+    assert!(lab.path(&format!("{backup}.json")).is_file());
     backup
 }
 
-async fn rollback(world: &World, backup: &str, extra: &[&str]) -> Value {
+async fn rollback(lab: &Lab, backup: &str, extra: &[&str]) -> Value {
     let mut args = vec!["rollback", "--env", "prod", "--backup", backup, "--json"];
     args.extend_from_slice(extra);
-    let output = world.cli(&args).await;
+    let output = lab.cli(&args).await;
     assert_eq!(output.code, 0, "{output:?}");
     output.assert_no_secret();
     output.json()
@@ -49,12 +49,12 @@ async fn rollback(world: &World, backup: &str, extra: &[&str]) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        let before = world.versions_of("acme-prod", "pricing/quote").await;
-        world.manifest(&quote_to_prod("replace", ""));
-        let backup = apply_with_backup(&world).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
+        let before = lab.versions_of("acme-prod", "pricing/quote").await;
+        lab.manifest(&quote_to_prod("replace", ""));
+        let backup = apply_with_backup(&lab).await;
         // The backup is an export of the destination, with every version.
-        let exports = world.jobs_of("export").await;
+        let exports = lab.jobs_of("export").await;
         assert_eq!(
             exports
                 .iter()
@@ -63,7 +63,7 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
             [json!("acme-uat"), json!("acme-prod")]
         );
         let index: Value =
-            serde_json::from_slice(&std::fs::read(world.path(&format!("{backup}.json"))).unwrap())
+            serde_json::from_slice(&std::fs::read(lab.path(&format!("{backup}.json"))).unwrap())
                 .unwrap();
         let ids: Vec<String> = index["service_versions"]
             .as_array()
@@ -78,43 +78,40 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
             })
             .collect();
         assert_eq!(ids, before);
-        let replaced = world.versions_of("acme-prod", "pricing/quote").await;
+        let replaced = lab.versions_of("acme-prod", "pricing/quote").await;
         assert_ne!(replaced, before);
         // A re-run imports nothing, so it takes no second backup (only the source's export runs again).
-        let rerun = world.cli(&["apply", "--json"]).await;
+        let rerun = lab.cli(&["apply", "--json"]).await;
         assert_eq!(promotion(&rerun.json())["status"], "skipped", "{rerun:?}");
         assert_eq!(promotion(&rerun.json())["backup"], Value::Null);
-        assert_eq!(world.jobs_of("export").await.len(), 3);
+        assert_eq!(lab.jobs_of("export").await.len(), 3);
         assert_eq!(
-            std::fs::read_dir(world.path(".spark-promote/backups"))
+            std::fs::read_dir(lab.path(".spark-promote/backups"))
                 .unwrap()
                 .count(),
             2,
             "one backup and its index"
         );
 
-        let dry = rollback(&world, &backup, &["--dry-run"]).await;
+        let dry = rollback(&lab, &backup, &["--dry-run"]).await;
         assert_eq!(dry["command"], "plan");
         assert_eq!(promotion(&dry)["status"], "planned", "{dry:#}");
         assert_eq!(promotion(&dry)["services"][0]["status"], "replaced");
-        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
         assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await,
+            lab.versions_of("acme-prod", "pricing/quote").await,
             replaced
         );
 
-        let restored = rollback(&world, &backup, &[]).await;
+        let restored = rollback(&lab, &backup, &[]).await;
         assert_eq!(restored["command"], "rollback");
         assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
         assert_eq!(promotion(&restored)["backup"], Value::Null);
-        assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await,
-            before
-        );
+        assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 
-        let again = rollback(&world, &backup, &[]).await;
+        let again = rollback(&lab, &backup, &[]).await;
         assert_eq!(promotion(&again)["status"], "skipped", "{again:#}");
-        assert_eq!(world.jobs_of("import").await.len(), 2);
+        assert_eq!(lab.jobs_of("import").await.len(), 2);
     })
     .await;
 }
@@ -122,24 +119,21 @@ async fn rollback_after_a_replace_restores_the_versions_and_their_ids() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_promotion_undone_by_a_rollback_is_imported_again_once_and_so_is_the_rollback() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        let before = world.versions_of("acme-prod", "pricing/quote").await;
-        world.manifest(&quote_to_prod("replace", ""));
-        let first = world.cli(&["apply", "--json"]).await.json();
+        let lab = Lab::start_compat(QUICK, compat).await;
+        let before = lab.versions_of("acme-prod", "pricing/quote").await;
+        lab.manifest(&quote_to_prod("replace", ""));
+        let first = lab.cli(&["apply", "--json"]).await.json();
         let backup = promotion(&first)["backup"].as_str().unwrap().to_string();
-        let replaced = world.versions_of("acme-prod", "pricing/quote").await;
+        let replaced = lab.versions_of("acme-prod", "pricing/quote").await;
         assert_eq!(
-            promotion(&rollback(&world, &backup, &[]).await)["status"],
+            promotion(&rollback(&lab, &backup, &[]).await)["status"],
             "completed"
         );
-        assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await,
-            before
-        );
+        assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 
         // Within the hour, the first import job is still listed, but what it imported is gone: plan and
         // apply both say it is to be imported, under a new correlation id.
-        let plan = world.cli(&["plan", "--json"]).await;
+        let plan = lab.cli(&["plan", "--json"]).await;
         assert_eq!(plan.code, 0, "{plan:?}");
         let planned = promotion(&plan.json()).clone();
         assert_eq!(planned["status"], "planned", "{planned:#}");
@@ -148,44 +142,41 @@ async fn a_promotion_undone_by_a_rollback_is_imported_again_once_and_so_is_the_r
             planned["correlation_id"],
             promotion(&first)["correlation_id"]
         );
-        let again = world.cli(&["apply", "--json"]).await;
+        let again = lab.cli(&["apply", "--json"]).await;
         assert_eq!(again.code, 0, "{again:?}");
         let again = promotion(&again.json()).clone();
         assert_eq!(again["status"], "completed", "{again:#}");
         assert_eq!(again["correlation_id"], planned["correlation_id"]);
         assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await,
+            lab.versions_of("acme-prod", "pricing/quote").await,
             replaced
         );
-        assert_eq!(world.jobs_of("import").await.len(), 3);
+        assert_eq!(lab.jobs_of("import").await.len(), 3);
 
         // Once imported again, it is applied: a re-run imports nothing.
-        let rerun = world.cli(&["apply", "--json"]).await.json();
+        let rerun = lab.cli(&["apply", "--json"]).await.json();
         assert_eq!(promotion(&rerun)["status"], "skipped", "{rerun:#}");
-        assert_eq!(world.jobs_of("import").await.len(), 3);
+        assert_eq!(lab.jobs_of("import").await.len(), 3);
 
         // The rollback was undone by that import: it runs again too, once.
-        let second = rollback(&world, &backup, &[]).await;
+        let second = rollback(&lab, &backup, &[]).await;
         assert_eq!(promotion(&second)["status"], "completed", "{second:#}");
-        assert_eq!(
-            world.versions_of("acme-prod", "pricing/quote").await,
-            before
-        );
-        let repeat = rollback(&world, &backup, &[]).await;
+        assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
+        let repeat = rollback(&lab, &backup, &[]).await;
         assert_eq!(promotion(&repeat)["status"], "skipped", "{repeat:#}");
-        assert_eq!(world.jobs_of("import").await.len(), 4);
+        assert_eq!(lab.jobs_of("import").await.len(), 4);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
-    let world = World::start(QUICK).await;
-    let before = world.versions_of("acme-prod", "pricing/quote").await;
-    world.manifest(&quote_to_prod("add_version", "    backup: true\n"));
-    let output = world.cli(&["apply"]).await;
+    let lab = Lab::start(QUICK).await;
+    let before = lab.versions_of("acme-prod", "pricing/quote").await;
+    lab.manifest(&quote_to_prod("add_version", "    backup: true\n"));
+    let output = lab.cli(&["apply"]).await;
     assert_eq!(output.code, 0, "{output:?}");
-    let backups: Vec<_> = std::fs::read_dir(world.path(".spark-promote/backups"))
+    let backups: Vec<_> = std::fs::read_dir(lab.path(".spark-promote/backups"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .filter(|name| name.ends_with(".zip"))
@@ -203,36 +194,33 @@ async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
         "{}",
         output.stdout
     );
-    let updated = world.versions_of("acme-prod", "pricing/quote").await;
+    let updated = lab.versions_of("acme-prod", "pricing/quote").await;
     assert_eq!(updated.len(), before.len() + 2, "{updated:?}");
 
-    let restored = rollback(&world, &backup, &[]).await;
+    let restored = rollback(&lab, &backup, &[]).await;
     assert_eq!(promotion(&restored)["status"], "completed", "{restored:#}");
-    assert_eq!(
-        world.versions_of("acme-prod", "pricing/quote").await,
-        before
-    );
+    assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_version_by_default_and_replace_with_backup_false_take_none() {
     for (existing, extra) in [("add_version", ""), ("replace", "    backup: false\n")] {
-        let world = World::start(QUICK).await;
-        world.manifest(&quote_to_prod(existing, extra));
-        let output = world.cli(&["apply", "--json"]).await;
+        let lab = Lab::start(QUICK).await;
+        lab.manifest(&quote_to_prod(existing, extra));
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 0, "{existing}: {output:?}");
         assert_eq!(promotion(&output.json())["status"], "completed");
         assert_eq!(promotion(&output.json())["backup"], Value::Null);
-        let exports = world.jobs_of("export").await;
+        let exports = lab.jobs_of("export").await;
         assert_eq!(exports.len(), 1, "{existing}: only the source's export");
         assert_eq!(exports[0]["tenant"], "acme-uat");
-        assert!(!world.path(".spark-promote/backups").exists());
+        assert!(!lab.path(".spark-promote/backups").exists());
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_says_which_existing_services_apply_will_back_up_first() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     for (existing, extra, detail) in [
         ("replace", "", json!("backed up first")),
         ("replace", "    backup: false\n", Value::Null),
@@ -243,8 +231,8 @@ async fn plan_says_which_existing_services_apply_will_back_up_first() {
             json!("backed up first"),
         ),
     ] {
-        world.manifest(&quote_to_prod(existing, extra));
-        let output = world.cli(&["plan", "--json"]).await;
+        lab.manifest(&quote_to_prod(existing, extra));
+        let output = lab.cli(&["plan", "--json"]).await;
         assert_eq!(output.code, 0, "{existing}: {output:?}");
         let result = output.json();
         let service = &promotion(&result)["services"][0];
@@ -252,34 +240,33 @@ async fn plan_says_which_existing_services_apply_will_back_up_first() {
         assert_eq!(service["detail"], detail, "{existing} {extra}: {service:#}");
     }
     // The summary says it in the service's row.
-    world.manifest(&quote_to_prod("replace", ""));
-    let output = world.cli(&["plan"]).await;
+    lab.manifest(&quote_to_prod("replace", ""));
+    let output = lab.cli(&["plan"]).await;
     assert!(
         output.stdout.contains("replaced: backed up first"),
         "{}",
         output.stdout
     );
     assert!(
-        world.jobs_of("import").await.is_empty(),
+        lab.jobs_of("import").await.is_empty(),
         "a plan imports nothing"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_backup_export_stops_the_promotion_before_its_import() {
-    let world = World::start(QUICK).await;
-    let package = world
+    let lab = Lab::start(QUICK).await;
+    let package = lab
         .export_package("quote.zip", &["--service", "pricing/quote"])
         .await;
     assert!(package.is_file());
-    world.manifest(
+    lab.manifest(
         "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    services_existing: replace\n",
     );
-    world
-        .fault(json!({ "fail_next_job": "the docstore is unavailable" }))
+    lab.fault(json!({ "fail_next_job": "the docstore is unavailable" }))
         .await;
-    let before = world.versions_of("acme-prod", "pricing/quote").await;
-    let output = world.cli(&["apply", "--json"]).await;
+    let before = lab.versions_of("acme-prod", "pricing/quote").await;
+    let output = lab.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 1, "{output:?}");
     let result = output.json();
     assert_eq!(promotion(&result)["status"], "failed");
@@ -289,21 +276,18 @@ async fn a_failed_backup_export_stops_the_promotion_before_its_import() {
             && errors.contains("the docstore is unavailable"),
         "{errors}"
     );
-    assert!(world.jobs_of("import").await.is_empty());
-    assert_eq!(
-        world.versions_of("acme-prod", "pricing/quote").await,
-        before
-    );
+    assert!(lab.jobs_of("import").await.is_empty());
+    assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_destination_service_has_nothing_to_back_up_and_says_so() {
-    let world = World::start(QUICK).await;
-    world.manifest(&quote_to_prod(
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(&quote_to_prod(
         "replace",
         "    services:\n      - { source: pricing/quote, destination: pricing/quote-new }\n",
     ));
-    let output = world.cli(&["apply", "--json"]).await;
+    let output = lab.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     let result = output.json();
     assert_eq!(promotion(&result)["backup"], Value::Null);
@@ -314,19 +298,19 @@ async fn a_new_destination_service_has_nothing_to_back_up_and_says_so() {
         ),
         "{warnings}"
     );
-    assert_eq!(world.jobs_of("export").await.len(), 1);
+    assert_eq!(lab.jobs_of("export").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_refuses_a_backup_without_its_index() {
-    let world = World::start(QUICK).await;
-    world.manifest("promotions: []\n");
-    let package = world
+    let lab = Lab::start(QUICK).await;
+    lab.manifest("promotions: []\n");
+    let package = lab
         .export_package("quote.zip", &["--service", "pricing/quote"])
         .await;
-    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
+    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
     assert!(package.is_file());
-    let output = world
+    let output = lab
         .cli(&["rollback", "--env", "prod", "--backup", "quote.zip"])
         .await;
     assert_eq!(output.code, 2, "{output:?}");
@@ -355,29 +339,26 @@ fn output(outputs: &str, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
-    let world = World::start(QUICK).await;
-    let before = world.versions_of("acme-prod", "pricing/quote").await;
-    world.manifest(&quote_to_prod("replace", ""));
-    let applied = world.action(&[("INPUT_COMMAND", "apply")]).await;
+    let lab = Lab::start(QUICK).await;
+    let before = lab.versions_of("acme-prod", "pricing/quote").await;
+    lab.manifest(&quote_to_prod("replace", ""));
+    let applied = lab.action(&[("INPUT_COMMAND", "apply")]).await;
     assert_eq!(applied.output.code, 0, "{applied:?}");
     let backup = output(&applied.outputs, "backup");
     assert!(
         backup.starts_with(".spark-promote/backups/pricing-") && backup.ends_with("Z.zip"),
         "the backup is relative to the workspace: {backup}"
     );
-    assert!(world.path(&backup).is_file());
+    assert!(lab.path(&backup).is_file());
     assert!(
         applied
             .result
             .contains(&format!("\"backup\": \"{backup}\""))
     );
-    assert_ne!(
-        world.versions_of("acme-prod", "pricing/quote").await,
-        before
-    );
+    assert_ne!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 
     // No environment input: the backup's own (acme-prod is prod's and prodkey's URL, so it is named).
-    let ambiguous = world
+    let ambiguous = lab
         .action(&[("INPUT_COMMAND", "rollback"), ("INPUT_BACKUP", &backup)])
         .await;
     assert_eq!(ambiguous.output.code, 2, "{ambiguous:?}");
@@ -388,7 +369,7 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
         "{}",
         ambiguous.output.stderr
     );
-    let restored = world
+    let restored = lab
         .action(&[
             ("INPUT_COMMAND", "rollback"),
             ("INPUT_BACKUP", &backup),
@@ -403,28 +384,24 @@ async fn the_action_outputs_the_backup_and_its_rollback_command_restores_it() {
         "{}",
         restored.summary
     );
-    assert_eq!(
-        world.versions_of("acme-prod", "pricing/quote").await,
-        before
-    );
+    assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_asked_for_backup_of_a_package_whose_services_are_unknown_stops_the_import() {
-    let world = World::start(QUICK).await;
-    world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
+    let lab = Lab::start(QUICK).await;
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
         .await;
-    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
-    world.manifest(
+    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
+    lab.manifest(
         "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    services_existing: replace\n    backup: true\n",
     );
-    let output = world.cli(&["apply", "--json"]).await;
+    let output = lab.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 1, "{output:?}");
     let errors = promotion(&output.json())["errors"].to_string();
     assert!(
         errors.contains("cannot back up prod: the services of this package are unknown"),
         "{errors}"
     );
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::support::bin::Bin;
-use crate::support::cli::{ENVIRONMENTS, SECRETS as CLI_SECRETS, World};
+use crate::support::cli::{ENVIRONMENTS, Lab, SECRETS as CLI_SECRETS};
 use crate::support::tools::required_tool;
 
 /// The environment variable naming the image under test.
@@ -278,11 +278,11 @@ const SECRETS: [(&str, &str); 2] = [
 #[tokio::test(flavor = "multi_thread")]
 async fn container_plan_against_a_sandbox_on_the_host_matches_the_bare_binary() {
     let image = image();
-    let world = World::start(Duration::from_millis(200)).await;
+    let lab = Lab::start(Duration::from_millis(200)).await;
     let manifest = format!(
         "{}promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote] }}\n    \
          to: prod\n    services_existing: add_version\n",
-        ENVIRONMENTS.replace("{{URL}}", &world.url())
+        ENVIRONMENTS.replace("{{URL}}", &lab.url())
     );
     let step = Step {
         manifest,
@@ -303,12 +303,12 @@ async fn container_plan_against_a_sandbox_on_the_host_matches_the_bare_binary() 
     // The container has no /tmp: its work directory was in .spark-promote, and is gone.
     assert_eq!(contained.left_in_workspace, ["result.json", "summary.md"]);
     assert_eq!(
-        world.jobs_of("import").await.len(),
+        lab.jobs_of("import").await.len(),
         0,
         "plan imported something"
     );
     // One listing export from each run.
-    assert_eq!(world.jobs_of("export").await.len(), 2);
+    assert_eq!(lab.jobs_of("export").await.len(), 2);
 }
 
 /// One step of a workflow: the manifest, the `command` input, the step's `env:` secrets, and how the

@@ -4,7 +4,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::lock::{LATEST_QUOTE, publish_newer_quote_in_uat};
-use crate::support::cli::{ENVIRONMENTS, World, each_compat};
+use crate::support::cli::{ENVIRONMENTS, Lab, each_compat};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -23,40 +23,40 @@ fn listed(report: &Value, kind: &str) -> Vec<String> {
 }
 
 /// A version of pricing/quote imported into prod by hand, not from uat.
-pub(crate) async fn import_by_hand_into_prod(world: &World) {
-    crate::support::package::write(&world.path("hand.zip"), &["pricing/quote"], 16);
-    world.write(
+pub(crate) async fn import_by_hand_into_prod(lab: &Lab) {
+    crate::support::package::write(&lab.path("hand.zip"), &["pricing/quote"], 16);
+    lab.write(
         "hand.yaml",
         &format!(
             "{ENVIRONMENTS}promotions:\n  - name: hand\n    from: {{ package: hand.zip }}\n    to: prod\n    services_existing: add_version\n"
         ),
     );
-    let hand = world.cli(&["apply", "-m", "hand.yaml"]).await;
+    let hand = lab.cli(&["apply", "-m", "hand.yaml"]).await;
     assert_eq!(hand.code, 0, "{hand:?}");
 }
 
-async fn applied(world: &World) {
-    world.manifest(LATEST_QUOTE);
-    let apply = world.cli(&["apply"]).await;
+async fn applied(lab: &Lab) {
+    lab.manifest(LATEST_QUOTE);
+    let apply = lab.cli(&["apply"]).await;
     assert_eq!(apply.code, 0, "{apply:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_is_in_sync_after_an_apply_then_exit_3_when_the_source_has_a_newer_version() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        applied(&world).await;
-        let in_sync = world.cli(&["drift", "--json"]).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
+        applied(&lab).await;
+        let in_sync = lab.cli(&["drift", "--json"]).await;
         assert_eq!(in_sync.code, 0, "{in_sync:?}");
         in_sync.assert_no_secret();
         let report = in_sync.json();
         assert_eq!(promotion(&report)["state"], "in_sync", "{report:#}");
         assert_eq!(promotion(&report)["services"], Value::Array(Vec::new()));
-        let text = world.cli(&["drift"]).await;
+        let text = lab.cli(&["drift"]).await;
         assert_eq!(text.stdout, "pricing (uat -> prod): in sync\n", "{text:?}");
 
-        publish_newer_quote_in_uat(&world).await;
-        let newer = world.cli(&["drift", "--json"]).await;
+        publish_newer_quote_in_uat(&lab).await;
+        let newer = lab.cli(&["drift", "--json"]).await;
         assert_eq!(newer.code, 3, "{newer:?}");
         let report = newer.json();
         assert_eq!(promotion(&report)["state"], "source_newer", "{report:#}");
@@ -65,7 +65,7 @@ async fn drift_is_in_sync_after_an_apply_then_exit_3_when_the_source_has_a_newer
             .as_str()
             .unwrap()
             .to_string();
-        let text = world.cli(&["drift"]).await;
+        let text = lab.cli(&["drift"]).await;
         assert_eq!(text.code, 3);
         assert_eq!(
             text.stdout,
@@ -75,24 +75,24 @@ async fn drift_is_in_sync_after_an_apply_then_exit_3_when_the_source_has_a_newer
             "{text:?}"
         );
         assert!(
-            world.jobs_of("import").await.len() == 2,
+            lab.jobs_of("import").await.len() == 2,
             "drift imports nothing (the apply and the publish only)"
         );
 
         // Applying again brings it back in sync.
-        assert_eq!(world.cli(&["apply"]).await.code, 0);
-        assert_eq!(world.cli(&["drift"]).await.code, 0);
+        assert_eq!(lab.cli(&["apply"]).await.code, 0);
+        assert_eq!(lab.cli(&["drift"]).await.code, 0);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_with_a_lock_compares_the_locked_versions_and_warns_of_newer_ones() {
-    let world = World::start(QUICK).await;
-    applied(&world).await;
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
-    publish_newer_quote_in_uat(&world).await;
-    let output = world.cli(&["drift", "--json"]).await;
+    let lab = Lab::start(QUICK).await;
+    applied(&lab).await;
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
+    publish_newer_quote_in_uat(&lab).await;
+    let output = lab.cli(&["drift", "--json"]).await;
     assert_eq!(output.code, 0, "the lock is what ships: {output:?}");
     let report = output.json();
     assert_eq!(promotion(&report)["state"], "in_sync", "{report:#}");
@@ -107,10 +107,10 @@ async fn drift_with_a_lock_compares_the_locked_versions_and_warns_of_newer_ones(
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_the_service_deleted()
 {
-    let world = World::start(QUICK).await;
-    applied(&world).await;
-    import_by_hand_into_prod(&world).await;
-    let added = world.cli(&["drift", "--json"]).await;
+    let lab = Lab::start(QUICK).await;
+    applied(&lab).await;
+    import_by_hand_into_prod(&lab).await;
+    let added = lab.cli(&["drift", "--json"]).await;
     assert_eq!(added.code, 3, "{added:?}");
     let report = added.json();
     assert_eq!(
@@ -121,8 +121,8 @@ async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_th
     assert_eq!(listed(&report, "added"), vec!["1.2.0"]);
     assert!(listed(&report, "missing").is_empty());
 
-    world.remove_service("acme-prod", "pricing/quote").await;
-    let deleted = world.cli(&["drift", "--json"]).await;
+    lab.remove_service("acme-prod", "pricing/quote").await;
+    let deleted = lab.cli(&["drift", "--json"]).await;
     assert_eq!(deleted.code, 3, "{deleted:?}");
     let report = deleted.json();
     assert_eq!(
@@ -136,13 +136,13 @@ async fn drift_says_the_destination_differs_when_a_version_was_added_there_or_th
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_exits_2_on_an_unknown_promotion_and_1_when_the_source_cannot_be_read() {
-    let world = World::start(QUICK).await;
-    world.manifest(LATEST_QUOTE);
-    let unknown = world.cli(&["drift", "-p", "nope"]).await;
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(LATEST_QUOTE);
+    let unknown = lab.cli(&["drift", "-p", "nope"]).await;
     assert_eq!(unknown.code, 2, "{unknown:?}");
     // The source service is gone: the comparison cannot be made.
-    world.remove_service("acme-uat", "pricing/quote").await;
-    let failed = world.cli(&["drift", "--json"]).await;
+    lab.remove_service("acme-uat", "pricing/quote").await;
+    let failed = lab.cli(&["drift", "--json"]).await;
     assert_eq!(failed.code, 1, "{failed:?}");
     assert_eq!(promotion(&failed.json())["state"], "failed");
 }

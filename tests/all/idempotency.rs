@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{COMPATS, World};
+use crate::support::cli::{COMPATS, Lab};
 
 const QUICK: Duration = Duration::from_millis(300);
 const TWO_HOURS: u64 = 2 * 3600;
@@ -44,14 +44,13 @@ const CASES: &[Case] = &[
 ];
 
 /// Applies a case once (exporting its package first when it is a committed one) and checks it imported.
-async fn first_apply(world: &World, case: &Case) {
+async fn first_apply(lab: &Lab, case: &Case) {
     if case.promotions.contains("quote.zip") {
-        world
-            .export_package("quote.zip", &["--service", "pricing/quote"])
+        lab.export_package("quote.zip", &["--service", "pricing/quote"])
             .await;
     }
-    world.manifest(case.promotions);
-    let first = world.cli(&["apply", "--json"]).await;
+    lab.manifest(case.promotions);
+    let first = lab.cli(&["apply", "--json"]).await;
     assert_eq!(first.code, 0, "{}: {first:?}", case.name);
     assert_eq!(
         promotion(&first.json())["status"],
@@ -68,13 +67,13 @@ async fn a_rerun_after_the_job_listing_forgot_the_import_is_skipped_from_the_des
         .iter()
         .flat_map(|case| COMPATS.map(|compat| (case, compat)))
     {
-        let world = World::start_compat(QUICK, compat).await;
-        first_apply(&world, case).await;
-        let imported = world.versions_of("acme-prod", case.destination).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
+        first_apply(&lab, case).await;
+        let imported = lab.versions_of("acme-prod", case.destination).await;
         assert!(!imported.is_empty(), "{}", case.name);
 
-        world.advance_clock(TWO_HOURS).await;
-        let again = world.cli(&["apply", "--json"]).await;
+        lab.advance_clock(TWO_HOURS).await;
+        let again = lab.cli(&["apply", "--json"]).await;
         assert_eq!(again.code, 0, "{}: {again:?}", case.name);
         let again = again.json();
         assert_eq!(
@@ -88,9 +87,9 @@ async fn a_rerun_after_the_job_listing_forgot_the_import_is_skipped_from_the_des
             "{}: the reason names the check: {again:#}",
             case.name
         );
-        assert_eq!(world.jobs_of("import").await.len(), 1, "{}", case.name);
+        assert_eq!(lab.jobs_of("import").await.len(), 1, "{}", case.name);
         assert_eq!(
-            world.versions_of("acme-prod", case.destination).await,
+            lab.versions_of("acme-prod", case.destination).await,
             imported,
             "{}: the destination is unchanged",
             case.name
@@ -104,13 +103,13 @@ async fn plan_after_an_apply_predicts_skipped_within_the_hour_and_two_hours_late
         .iter()
         .flat_map(|case| COMPATS.map(|compat| (case, compat)))
     {
-        let world = World::start_compat(QUICK, compat).await;
-        first_apply(&world, case).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
+        first_apply(&lab, case).await;
         for (when, reason) in [
             ("within the hour", "already applied by import job"),
             ("two hours later", "the destination already holds all"),
         ] {
-            let plan = world.cli(&["plan", "--json"]).await;
+            let plan = lab.cli(&["plan", "--json"]).await;
             assert_eq!(plan.code, 0, "{} {when}: {plan:?}", case.name);
             let plan = plan.json();
             assert_eq!(
@@ -124,81 +123,75 @@ async fn plan_after_an_apply_predicts_skipped_within_the_hour_and_two_hours_late
                 "{} {when}: {plan:#}",
                 case.name
             );
-            world.advance_clock(TWO_HOURS).await;
+            lab.advance_clock(TWO_HOURS).await;
         }
-        assert_eq!(
-            world.jobs_of("import").await.len(),
-            1,
-            "plans import nothing"
-        );
+        assert_eq!(lab.jobs_of("import").await.len(), 1, "plans import nothing");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_abort_promotion_already_applied_is_skipped_not_predicted_to_fail() {
-    let world = World::start(QUICK).await;
-    world.manifest(
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(
         "promotions:\n  - name: rating\n    from: { environment: uat, services: [pricing/rating] }\n    to: prod\n",
     );
-    let first = world.cli(&["apply", "--json"]).await;
+    let first = lab.cli(&["apply", "--json"]).await;
     assert_eq!(promotion(&first.json())["status"], "completed");
-    world.advance_clock(TWO_HOURS).await;
+    lab.advance_clock(TWO_HOURS).await;
     for command in ["plan", "apply"] {
-        let output = world.cli(&[command, "--json"]).await;
+        let output = lab.cli(&[command, "--json"]).await;
         assert_eq!(output.code, 0, "{command}: {output:?}");
         assert_eq!(promotion(&output.json())["status"], "skipped", "{command}");
     }
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_destination_service_deleted_since_is_imported_again_once() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     let case = &CASES[1];
-    first_apply(&world, case).await;
-    world.advance_clock(TWO_HOURS).await;
-    world.remove_service("acme-prod", case.destination).await;
+    first_apply(&lab, case).await;
+    lab.advance_clock(TWO_HOURS).await;
+    lab.remove_service("acme-prod", case.destination).await;
     assert!(
-        world
-            .versions_of("acme-prod", case.destination)
+        lab.versions_of("acme-prod", case.destination)
             .await
             .is_empty()
     );
 
-    let plan = world.cli(&["plan", "--json"]).await.json();
+    let plan = lab.cli(&["plan", "--json"]).await.json();
     assert_eq!(promotion(&plan)["status"], "planned", "{plan:#}");
     assert_eq!(
         promotion(&plan)["services"][0]["status"],
         "added",
         "{plan:#}"
     );
-    let again = world.cli(&["apply", "--json"]).await.json();
+    let again = lab.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&again)["status"], "completed", "{again:#}");
-    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 2);
     assert!(
-        !world
-            .versions_of("acme-prod", case.destination)
+        !lab.versions_of("acme-prod", case.destination)
             .await
             .is_empty()
     );
 
-    world.advance_clock(TWO_HOURS).await;
-    let third = world.cli(&["apply", "--json"]).await.json();
+    lab.advance_clock(TWO_HOURS).await;
+    let third = lab.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&third)["status"], "skipped", "{third:#}");
-    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_source_version_is_imported_although_the_older_ones_are_there() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     let case = &CASES[0];
-    first_apply(&world, case).await;
-    world.advance_clock(TWO_HOURS).await;
+    first_apply(&lab, case).await;
+    lab.advance_clock(TWO_HOURS).await;
     // The same promotion with a wider selection: rating's version is not in prod yet.
-    world.manifest(
+    lab.manifest(
         "promotions:\n  - name: pricing\n    from: { environment: uat, folders: [pricing], version_filter: all }\n    to: prod\n    services_existing: add_version\n",
     );
-    let again = world.cli(&["apply", "--json"]).await.json();
+    let again = lab.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&again)["status"], "completed", "{again:#}");
-    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 2);
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{World, each_compat, read};
+use crate::support::cli::{Lab, each_compat, read};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -29,9 +29,8 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 /// The version id of `version` of a service in the sandbox.
-async fn version_id(world: &World, tenant: &str, uri: &str, version: &str) -> String {
-    world
-        .versions_of(tenant, uri)
+async fn version_id(lab: &Lab, tenant: &str, uri: &str, version: &str) -> String {
+    lab.versions_of(tenant, uri)
         .await
         .iter()
         .find_map(|held| {
@@ -43,35 +42,35 @@ async fn version_id(world: &World, tenant: &str, uri: &str, version: &str) -> St
 
 /// Adds pricing/quote 1.2.0 to acme-uat, as a team publishing a new version would (an import of a new
 /// package into uat, driven by a second manifest).
-pub(crate) async fn publish_newer_quote_in_uat(world: &World) {
-    crate::support::package::write(&world.path("new-quote.zip"), &["pricing/quote"], 16);
-    world.write(
+pub(crate) async fn publish_newer_quote_in_uat(lab: &Lab) {
+    crate::support::package::write(&lab.path("new-quote.zip"), &["pricing/quote"], 16);
+    lab.write(
         "publish.yaml",
         &format!(
             "{}promotions:\n  - name: publish\n    from: {{ package: new-quote.zip }}\n    to: uat\n    services_existing: add_version\n",
             crate::support::cli::ENVIRONMENTS
         ),
     );
-    let output = world.cli(&["apply", "-m", "publish.yaml"]).await;
+    let output = lab.cli(&["apply", "-m", "publish.yaml"]).await;
     assert_eq!(output.code, 0, "{output:?}");
-    let versions = world.versions_of("acme-uat", "pricing/quote").await;
+    let versions = lab.versions_of("acme-uat", "pricing/quote").await;
     assert!(versions[2].starts_with("1.2.0="), "{versions:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_ships_the_locked_versions_after_the_source_moved_on_and_plan_says_so() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        world.manifest(LATEST_QUOTE);
-        let locked = world.cli(&["lock"]).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.manifest(LATEST_QUOTE);
+        let locked = lab.cli(&["lock"]).await;
         assert_eq!(locked.code, 0, "{locked:?}");
         locked.assert_no_secret();
-        let locked_id = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
-        assert!(read(&world.path("spark-promote.lock")).contains(&locked_id));
+        let locked_id = version_id(&lab, "acme-uat", "pricing/quote", "1.1.0").await;
+        assert!(read(&lab.path("spark-promote.lock")).contains(&locked_id));
 
-        publish_newer_quote_in_uat(&world).await;
+        publish_newer_quote_in_uat(&lab).await;
 
-        let plan = world.cli(&["plan", "--json", "--locked"]).await;
+        let plan = lab.cli(&["plan", "--json", "--locked"]).await;
         assert_eq!(plan.code, 0, "{plan:?}");
         let plan = plan.json();
         assert!(
@@ -83,7 +82,7 @@ async fn apply_ships_the_locked_versions_after_the_source_moved_on_and_plan_says
         );
         assert_eq!(promotion(&plan)["services"][0]["next_version"], "1.1.0");
 
-        let apply = world.cli(&["apply", "--json", "--locked"]).await;
+        let apply = lab.cli(&["apply", "--json", "--locked"]).await;
         assert_eq!(apply.code, 0, "{apply:?}");
         let apply = apply.json();
         assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
@@ -105,14 +104,14 @@ async fn apply_ships_the_locked_versions_after_the_source_moved_on_and_plan_says
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_locked_version_gone_from_the_source_fails_before_any_import() {
-    let world = World::start(QUICK).await;
-    world.manifest(LATEST_QUOTE);
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
-    let locked_id = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
-    world.remove_service("acme-uat", "pricing/quote").await;
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(LATEST_QUOTE);
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
+    let locked_id = version_id(&lab, "acme-uat", "pricing/quote", "1.1.0").await;
+    lab.remove_service("acme-uat", "pricing/quote").await;
 
     for command in ["plan", "apply"] {
-        let output = world.cli(&[command, "--json"]).await;
+        let output = lab.cli(&[command, "--json"]).await;
         assert_eq!(output.code, 1, "{command}: {output:?}");
         let result = output.json();
         assert_eq!(promotion(&result)["status"], "failed", "{result:#}");
@@ -125,19 +124,19 @@ async fn a_locked_version_gone_from_the_source_fails_before_any_import() {
             "{command}"
         );
     }
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
     assert!(
-        world.jobs_of("export").await.len() == 1,
+        lab.jobs_of("export").await.len() == 1,
         "only the lock's export ran"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     let lock = "spark-promote.lock";
-    world.manifest(LATEST_QUOTE);
-    let missing = world.cli(&["apply", "--locked"]).await;
+    lab.manifest(LATEST_QUOTE);
+    let missing = lab.cli(&["apply", "--locked"]).await;
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(
         missing.stderr.contains(&format!(
@@ -146,9 +145,9 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         "{missing:?}"
     );
 
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
-    world.manifest(&LATEST_QUOTE.replace("add_version", "replace"));
-    let without = world.cli(&["plan", "--json"]).await;
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
+    lab.manifest(&LATEST_QUOTE.replace("add_version", "replace"));
+    let without = lab.cli(&["plan", "--json"]).await;
     assert_eq!(
         without.code, 0,
         "without --locked a stale entry is a warning: {without:?}"
@@ -160,7 +159,7 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         )),
         "{without:?}"
     );
-    let stale = world.cli(&["plan", "--locked"]).await;
+    let stale = lab.cli(&["plan", "--locked"]).await;
     assert_eq!(stale.code, 2, "{stale:?}");
     assert!(
         stale.stderr.contains(&format!(
@@ -170,12 +169,12 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         "{stale:?}"
     );
 
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
-    world.manifest(&format!(
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
+    lab.manifest(&format!(
         "{}  - name: rating\n    from: {{ environment: uat, services: [pricing/rating] }}\n    to: prod\n",
         LATEST_QUOTE.replace("add_version", "replace")
     ));
-    let partial = world.cli(&["apply", "--locked"]).await;
+    let partial = lab.cli(&["apply", "--locked"]).await;
     assert_eq!(partial.code, 2, "{partial:?}");
     assert!(
         partial.stderr.contains(&format!(
@@ -184,10 +183,10 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         "{partial:?}"
     );
     // Selecting only what the lock covers runs.
-    let covered = world.cli(&["plan", "--locked", "-p", "pricing"]).await;
+    let covered = lab.cli(&["plan", "--locked", "-p", "pricing"]).await;
     assert_eq!(covered.code, 0, "{covered:?}");
 
-    let action = world
+    let action = lab
         .action(&[("INPUT_COMMAND", "apply"), ("INPUT_LOCKED", "true")])
         .await;
     assert_eq!(action.output.code, 2, "{:?}", action.output);
@@ -197,27 +196,27 @@ async fn locked_refuses_a_missing_stale_or_partial_lock_with_exit_2() {
         "{}",
         action.output.stdout
     );
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
 
     // Locking the other one keeps the first's entry as it was.
-    let before = read(&world.path(lock));
-    assert_eq!(world.cli(&["lock", "-p", "rating"]).await.code, 0);
-    let after = read(&world.path(lock));
+    let before = read(&lab.path(lock));
+    assert_eq!(lab.cli(&["lock", "-p", "rating"]).await.code, 0);
+    let after = read(&lab.path(lock));
     assert!(after.starts_with(&before[..before.find("  pricing:").unwrap()]));
     assert!(
         after.contains(&before[before.find("  pricing:").unwrap()..]),
         "{after}"
     );
     assert!(after.contains("  rating:"), "{after}");
-    assert_eq!(world.cli(&["plan", "--locked"]).await.code, 0);
+    assert_eq!(lab.cli(&["plan", "--locked"]).await.code, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entry_stale() {
-    let world = World::start(QUICK).await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
-    crate::support::package::write(&world.path("packages/quote.zip"), &["pricing/quote"], 16);
-    world.manifest(
+    let lab = Lab::start(QUICK).await;
+    std::fs::create_dir_all(lab.path("packages")).unwrap();
+    crate::support::package::write(&lab.path("packages/quote.zip"), &["pricing/quote"], 16);
+    lab.manifest(
         r#"promotions:
   - name: pricing
     from: { environment: uat, folders: [pricing], version_filter: all }
@@ -229,9 +228,9 @@ async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entr
     services_existing: replace
 "#,
     );
-    let output = world.cli(&["lock"]).await;
+    let output = lab.cli(&["lock"]).await;
     assert_eq!(output.code, 0, "{output:?}");
-    let written = read(&world.path("spark-promote.lock"));
+    let written = read(&lab.path("spark-promote.lock"));
     let mut text = written
         .lines()
         .map(|line| match line.split_once("package_sha256: ") {
@@ -245,17 +244,17 @@ async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entr
         ("pricing/quote", "1.1.0"),
         ("pricing/rating", "2.0.0"),
     ] {
-        let id = version_id(&world, "acme-uat", uri, version).await;
+        let id = version_id(&lab, "acme-uat", uri, version).await;
         text = text.replace(&id, &format!("<id of {uri} {version}>"));
     }
     insta::assert_snapshot!(text);
     // Locking again with nothing changed writes the same bytes: a lock's diff is only real change.
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
-    assert_eq!(read(&world.path("spark-promote.lock")), written);
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
+    assert_eq!(read(&lab.path("spark-promote.lock")), written);
 
     // A committed package that changed since it was locked makes its entry stale.
-    crate::support::package::write(&world.path("packages/quote.zip"), &["pricing/quote"], 16);
-    let changed = world.cli(&["plan", "--locked", "-p", "committed"]).await;
+    crate::support::package::write(&lab.path("packages/quote.zip"), &["pricing/quote"], 16);
+    let changed = lab.cli(&["plan", "--locked", "-p", "committed"]).await;
     assert_eq!(changed.code, 2, "{changed:?}");
     assert!(
         changed.stderr.contains(
@@ -268,12 +267,12 @@ async fn lock_writes_a_reviewed_stable_file_and_a_changed_package_makes_its_entr
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lock_update_rewrites_only_the_entries_that_moved_and_prints_them() {
-    let world = World::start(QUICK).await;
-    let lock = world.path("spark-promote.lock");
-    world.manifest(&format!(
+    let lab = Lab::start(QUICK).await;
+    let lock = lab.path("spark-promote.lock");
+    lab.manifest(&format!(
         "{LATEST_QUOTE}  - name: rating\n    from: {{ environment: uat, services: [pricing/rating] }}\n    to: prod\n"
     ));
-    let missing = world.cli(&["lock", "--update"]).await;
+    let missing = lab.cli(&["lock", "--update"]).await;
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(
         missing
@@ -281,11 +280,11 @@ async fn lock_update_rewrites_only_the_entries_that_moved_and_prints_them() {
             .contains("--update: spark-promote.lock is missing; run `spark-promote lock` first"),
         "{missing:?}"
     );
-    assert_eq!(world.cli(&["lock"]).await.code, 0);
+    assert_eq!(lab.cli(&["lock"]).await.code, 0);
     let before = read(&lock);
     let modified = std::fs::metadata(&lock).unwrap().modified().unwrap();
 
-    let nothing = world.cli(&["lock", "--update"]).await;
+    let nothing = lab.cli(&["lock", "--update"]).await;
     assert_eq!(nothing.code, 0, "{nothing:?}");
     assert_eq!(nothing.stdout, "no entry moved\n");
     assert_eq!(
@@ -294,15 +293,15 @@ async fn lock_update_rewrites_only_the_entries_that_moved_and_prints_them() {
         "a lock with nothing moved is not rewritten"
     );
 
-    publish_newer_quote_in_uat(&world).await;
-    let moved = world.cli(&["lock", "--update"]).await;
+    publish_newer_quote_in_uat(&lab).await;
+    let moved = lab.cli(&["lock", "--update"]).await;
     assert_eq!(moved.code, 0, "{moved:?}");
     assert_eq!(moved.stdout, "pricing: pricing/quote 1.1.0 -> 1.2.0\n");
     let after = read(&lock);
     let rating = |text: &str| text[text.find("  rating:").unwrap()..].to_string();
     assert_eq!(rating(&after), rating(&before), "rating did not move");
-    let newest = version_id(&world, "acme-uat", "pricing/quote", "1.2.0").await;
-    let locked = version_id(&world, "acme-uat", "pricing/quote", "1.1.0").await;
+    let newest = version_id(&lab, "acme-uat", "pricing/quote", "1.2.0").await;
+    let locked = version_id(&lab, "acme-uat", "pricing/quote", "1.1.0").await;
     assert!(
         after.contains(&newest) && !after.contains(&locked),
         "{after}"

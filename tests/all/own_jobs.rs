@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use spark_promote::sandbox;
 
-use crate::support::cli::{ENVIRONMENTS, World};
+use crate::support::cli::{ENVIRONMENTS, Lab};
 
 const UAT_TO_PROD: &str = r#"promotions:
   - name: pricing
@@ -36,22 +36,20 @@ fn route_count(stats: &Value, route: &str, tenant: &str) -> u64 {
         .sum()
 }
 
-async fn stats(world: &World) -> Value {
-    world.get(&format!("{}/_sandbox/stats", world.url())).await
+async fn stats(lab: &Lab) -> Value {
+    lab.get(&format!("{}/_sandbox/stats", lab.url())).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_this_run_started_is_cancelled_when_the_wait_timeout_expires() {
-    let world = World::start(Duration::from_secs(60)).await;
-    world.manifest(UAT_TO_PROD);
-    let output = world
-        .cli(&["apply", "--json", "--wait-timeout", "1s"])
-        .await;
+    let lab = Lab::start(Duration::from_secs(60)).await;
+    lab.manifest(UAT_TO_PROD);
+    let output = lab.cli(&["apply", "--json", "--wait-timeout", "1s"]).await;
     assert_eq!(output.code, 1, "{output:?}");
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0]["status"], "cancelled", "{exports:?}");
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
     let id = exports[0]["id"].as_str().unwrap();
     let error = output.json()["promotions"][0]["errors"][0]
         .as_str()
@@ -71,26 +69,21 @@ async fn an_export_this_run_started_is_cancelled_when_the_wait_timeout_expires()
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_that_cannot_be_cancelled_or_was_started_earlier_is_said_to_run_on_with_how_to_cancel_it()
  {
-    let world = World::start(Duration::from_secs(60)).await;
-    world.manifest(UAT_TO_PROD);
-    world
-        .fault(json!({"route": "export_cancel", "status": 403}))
+    let lab = Lab::start(Duration::from_secs(60)).await;
+    lab.manifest(UAT_TO_PROD);
+    lab.fault(json!({"route": "export_cancel", "status": 403}))
         .await;
-    let refused = world
-        .cli(&["apply", "--json", "--wait-timeout", "1s"])
-        .await;
+    let refused = lab.cli(&["apply", "--json", "--wait-timeout", "1s"]).await;
     assert_eq!(refused.code, 1, "{refused:?}");
     // A second run attaches to the export that is still running; not its own, it leaves it alone.
-    let attached = world
-        .cli(&["apply", "--json", "--wait-timeout", "1s"])
-        .await;
+    let attached = lab.cli(&["apply", "--json", "--wait-timeout", "1s"]).await;
     assert_eq!(attached.code, 1, "{attached:?}");
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(exports.len(), 1, "{exports:?}");
     let state = exports[0]["status"].as_str().unwrap();
     assert!(matches!(state, "created" | "in_progress"), "{state}");
     assert_eq!(
-        route_count(&stats(&world).await, "export_cancel", "acme-uat"),
+        route_count(&stats(&lab).await, "export_cancel", "acme-uat"),
         1,
         "only the run that started the export asks to cancel it"
     );
@@ -138,13 +131,13 @@ const THREE_TENANTS: &str = r#"tenants:
 async fn two_promotions_exporting_from_one_tenant_take_turns_and_both_complete() {
     let seed = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(seed.path(), THREE_TENANTS).unwrap();
-    let world = World::start_config(sandbox::Config {
+    let lab = Lab::start_config(sandbox::Config {
         seed: Some(seed.path().to_path_buf()),
         job_duration: Duration::from_millis(300),
         ..sandbox::Config::default()
     })
     .await;
-    world.write(
+    lab.write(
         "spark-promote.yaml",
         &format!(
             r#"{ENVIRONMENTS}  dr:
@@ -161,10 +154,9 @@ promotions:
         ),
     );
     // Both exports' POSTs are held a while: without turns, both would be sent to the free tenant at once.
-    world
-        .fault(json!({"route": "export", "stall_ms": 500, "count": 2}))
+    lab.fault(json!({"route": "export", "stall_ms": 500, "count": 2}))
         .await;
-    let output = world
+    let output = lab
         .cli_with(&["apply", "--json"], &[("SPARK_DR_TOKEN", "tok-acme-dr")])
         .await;
     assert_eq!(output.code, 0, "{output:?}");
@@ -172,12 +164,12 @@ promotions:
     for promotion in result["promotions"].as_array().unwrap() {
         assert_eq!(promotion["status"], "completed", "{promotion:#}");
     }
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(exports.len(), 2);
     assert!(exports.iter().all(|job| job["status"] == "completed"));
-    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 2);
     // Two export POSTs in all: none was refused with 409 and sent again.
-    assert_eq!(route_count(&stats(&world).await, "export", "acme-uat"), 2);
+    assert_eq!(route_count(&stats(&lab).await, "export", "acme-uat"), 2);
     assert!(
         output.stderr.contains("runs another job of this run"),
         "{}",
@@ -187,9 +179,9 @@ promotions:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_of_an_export_hides_its_pre_signed_download_url() {
-    let world = World::start(Duration::from_millis(300)).await;
-    let id = world.occupy_prod().await;
-    let status_url = format!("{}/acme-prod/api/v4/export/{id}/status", world.url());
+    let lab = Lab::start(Duration::from_millis(300)).await;
+    let id = lab.occupy_prod().await;
+    let status_url = format!("{}/acme-prod/api/v4/export/{id}/status", lab.url());
     let file = loop {
         let status: Value = reqwest::Client::new()
             .get(&status_url)
@@ -215,30 +207,29 @@ async fn status_of_an_export_hides_its_pre_signed_download_url() {
         .split('/')
         .next()
         .unwrap();
-    let base = format!("{}/acme-prod", world.url());
+    let base = format!("{}/acme-prod", lab.url());
     let env = [
         ("CSPARK_BASE_URL", base.as_str()),
         ("CSPARK_BEARER_TOKEN", "tok-acme-prod"),
     ];
-    let output = world
+    let output = lab
         .cli_with(&["status", "--kind", "export", &id], &env)
         .await;
     assert_eq!(output.code, 0, "{output:?}");
     assert!(!output.stdout.contains(token), "{}", output.stdout);
     assert_eq!(
         output.json()["outputs"]["files"][0]["file"],
-        format!("http://{}/…/package.zip", world.sandbox.addr())
+        format!("http://{}/…/package.zip", lab.sandbox.addr())
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_apply_says_each_failure_on_stderr_in_the_words_of_the_summary() {
-    let world = World::start(Duration::from_millis(300)).await;
-    world.manifest(UAT_TO_PROD);
-    world
-        .fault(json!({"fail_next_job": "the source service is locked"}))
+    let lab = Lab::start(Duration::from_millis(300)).await;
+    lab.manifest(UAT_TO_PROD);
+    lab.fault(json!({"fail_next_job": "the source service is locked"}))
         .await;
-    let output = world.cli(&["apply"]).await;
+    let output = lab.cli(&["apply"]).await;
     assert_eq!(output.code, 1, "{output:?}");
     let lines = failure_lines(&output.stderr);
     assert_eq!(lines.len(), 1, "{}", output.stderr);

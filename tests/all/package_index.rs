@@ -12,14 +12,14 @@ use spark_promote::promote::progress::{SharedProgress, Silent};
 use spark_promote::promote::request::{ExportSelection, export_of};
 use spark_promote::spark::{Auth, Client, ClientOptions};
 
-use crate::support::cli::World;
+use crate::support::cli::Lab;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_writes_name_zip_json_and_a_plan_without_it_names_that_file() {
-    let world = World::start(Duration::from_millis(300)).await;
-    std::fs::create_dir(world.path("packages")).unwrap();
-    world.manifest("promotions: []\n");
-    let output = world
+    let lab = Lab::start(Duration::from_millis(300)).await;
+    std::fs::create_dir(lab.path("packages")).unwrap();
+    lab.manifest("promotions: []\n");
+    let output = lab
         .cli(&[
             "export",
             "--env",
@@ -32,13 +32,13 @@ async fn export_writes_name_zip_json_and_a_plan_without_it_names_that_file() {
         .await;
     assert_eq!(output.code, 0, "{output:?}");
     assert_eq!(output.json()["index"], "packages/quote.zip.json");
-    std::fs::remove_file(world.path("packages/quote.zip.json")).unwrap();
+    std::fs::remove_file(lab.path("packages/quote.zip.json")).unwrap();
 
-    world.manifest(
+    lab.manifest(
         "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    \
          services_existing: add_version\n    update_version_type: major\n",
     );
-    let plan = world.cli(&["plan", "--json"]).await;
+    let plan = lab.cli(&["plan", "--json"]).await;
     assert_eq!(plan.code, 0, "{plan:?}");
     let warnings = plan.json()["promotions"][0]["warnings"].clone();
     insta::assert_json_snapshot!("plan_of_a_package_without_its_index", warnings);
@@ -46,9 +46,9 @@ async fn export_writes_name_zip_json_and_a_plan_without_it_names_that_file() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exported_package_records_the_sha256_and_size_of_the_file_it_downloaded() {
-    let world = World::start(Duration::from_millis(100)).await;
+    let lab = Lab::start(Duration::from_millis(100)).await;
     let client = Client::new(
-        world.sandbox.base_url("acme-prod").parse().unwrap(),
+        lab.sandbox.base_url("acme-prod").parse().unwrap(),
         Auth::Bearer(SecretString::from("tok-acme-prod")),
         ClientOptions::default(),
     )
@@ -62,7 +62,7 @@ async fn an_exported_package_records_the_sha256_and_size_of_the_file_it_download
         },
         "spark-promote-test".to_string(),
     );
-    let destination = world.path("quote.zip");
+    let destination = lab.path("quote.zip");
     let progress: SharedProgress = Arc::new(Silent);
     let exported = export::run(
         ExportJob {

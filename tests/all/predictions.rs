@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{Output, World, each_compat};
+use crate::support::cli::{Lab, Output, each_compat};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -74,14 +74,14 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
         let cases = cases.clone();
         async move {
             for (case, promotion, code, words) in cases {
-                let world = World::start_compat(QUICK, compat).await;
-                let big = std::fs::File::create(world.path("big.zip")).unwrap();
+                let lab = Lab::start_compat(QUICK, compat).await;
+                let big = std::fs::File::create(lab.path("big.zip")).unwrap();
                 big.set_len(201 * 1024 * 1024).unwrap();
-                world.manifest(&format!(
+                lab.manifest(&format!(
                     "promotions:\n  - name: pricing\n    {promotion}\n"
                 ));
-                let plan = world.cli(&["plan", "--json"]).await;
-                let apply = world.cli(&["apply", "--json"]).await;
+                let plan = lab.cli(&["plan", "--json"]).await;
+                let apply = lab.cli(&["apply", "--json"]).await;
                 let (plan, apply) = (verdict(&plan), verdict(&apply));
                 assert_eq!(plan, apply, "{case}: plan and apply differ");
                 assert_eq!(plan.0, code, "{case}: {plan:?}");
@@ -91,11 +91,11 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
                     plan.1
                 );
                 assert!(
-                    world.jobs_of("import").await.is_empty(),
+                    lab.jobs_of("import").await.is_empty(),
                     "{case}: apply imported"
                 );
                 assert_eq!(
-                    world.versions_of("acme-prod", "pricing/quote").await.len(),
+                    lab.versions_of("acme-prod", "pricing/quote").await.len(),
                     1,
                     "{case}: prod changed"
                 );

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{World, each_compat, read};
+use crate::support::cli::{Lab, each_compat, read};
 use crate::support::sandbox::calls;
 
 const QUICK: Duration = Duration::from_millis(300);
@@ -38,12 +38,12 @@ const UAT_TO_PROD: &str = r#"promotions:
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_exports_from_uat_and_imports_into_prod_with_each_auth_kind() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
+        let lab = Lab::start_compat(QUICK, compat).await;
         for (target, existing) in [("prod", "add_version"), ("prodkey", "replace")] {
-            world.manifest(&format!(
+            lab.manifest(&format!(
                 "promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: {target}\n    services_existing: {existing}\n"
             ));
-            let output = world.cli(&["apply", "--json"]).await;
+            let output = lab.cli(&["apply", "--json"]).await;
             assert_eq!(output.code, 0, "{output:?}");
             output.assert_no_secret();
             let result = output.json();
@@ -51,7 +51,7 @@ async fn apply_exports_from_uat_and_imports_into_prod_with_each_auth_kind() {
             assert!(promotion(&result)["export_job_id"].is_string());
         }
         // uat's token came from the client-credentials endpoint; the two imports reached acme-prod.
-        let imports = world.jobs_of("import").await;
+        let imports = lab.jobs_of("import").await;
         assert_eq!(imports.len(), 2);
         assert!(imports.iter().all(|job| job["tenant"] == "acme-prod"));
     })
@@ -60,9 +60,9 @@ async fn apply_exports_from_uat_and_imports_into_prod_with_each_auth_kind() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn add_version_bumps_minor_from_the_destination_latest() {
-    let world = World::start(QUICK).await;
-    world.manifest(UAT_TO_PROD);
-    let result = world.cli(&["apply", "--json"]).await.json();
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(UAT_TO_PROD);
+    let result = lab.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
     assert_eq!(promotion(&result)["services"][0]["status"], "updated");
     // prod had pricing/quote 1.0.0; uat's 1.0.0 and 1.1.0 become 1.1.0 and 1.2.0.
@@ -97,11 +97,11 @@ async fn each_services_existing_and_update_version_type_does_what_spark_document
         ("add_version", "copy", "failed", vec![]),
     ];
     for (existing, update, expected, versions) in cases {
-        let world = World::start(QUICK).await;
-        world.manifest(&format!(
+        let lab = Lab::start(QUICK).await;
+        lab.manifest(&format!(
             "promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: prod\n    services_existing: {existing}\n    update_version_type: {update}\n"
         ));
-        let output = world.cli(&["apply", "--json"]).await;
+        let output = lab.cli(&["apply", "--json"]).await;
         let result = output.json();
         let case = format!("{existing}/{update}: {result:#}");
         assert_eq!(promotion(&result)["status"], expected, "{case}");
@@ -123,8 +123,8 @@ async fn each_services_existing_and_update_version_type_does_what_spark_document
 
 #[tokio::test(flavor = "multi_thread")]
 async fn services_mapping_remaps_the_destination_with_its_own_version_type() {
-    let world = World::start(QUICK).await;
-    world.manifest(
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(
         r#"promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/rating] }
@@ -133,7 +133,7 @@ async fn services_mapping_remaps_the_destination_with_its_own_version_type() {
       - { source: pricing/rating, destination: pricing/rating-v2, update_version_type: major }
 "#,
     );
-    let result = world.cli(&["apply", "--json"]).await.json();
+    let result = lab.cli(&["apply", "--json"]).await.json();
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
     assert_eq!(
         promotion(&result)["services"][0]["destination"],
@@ -145,11 +145,11 @@ async fn services_mapping_remaps_the_destination_with_its_own_version_type() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_identical_apply_is_skipped_without_a_new_job() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        world.manifest(UAT_TO_PROD);
-        let first = world.cli(&["apply", "--json"]).await.json();
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.manifest(UAT_TO_PROD);
+        let first = lab.cli(&["apply", "--json"]).await.json();
         assert_eq!(promotion(&first)["status"], "completed", "{first:#}");
-        let second = world.cli(&["apply", "--json"]).await;
+        let second = lab.cli(&["apply", "--json"]).await;
         assert_eq!(second.code, 0, "{second:?}");
         let second = second.json();
         assert_eq!(promotion(&second)["status"], "skipped", "{second:#}");
@@ -159,7 +159,7 @@ async fn a_second_identical_apply_is_skipped_without_a_new_job() {
             promotion(&first)["correlation_id"]
         );
         assert_eq!(destination_versions(&second), destination_versions(&first));
-        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
     })
     .await;
 }
@@ -167,22 +167,22 @@ async fn a_second_identical_apply_is_skipped_without_a_new_job() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_bytes() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        let package = world
+        let lab = Lab::start_compat(QUICK, compat).await;
+        let package = lab
             .export_package("quote.zip", &["--service", "pricing/quote"])
             .await;
-        assert!(read(&world.path("quote.zip.json")).contains("pricing/quote"));
-        std::fs::create_dir_all(world.path("packages")).unwrap();
-        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
+        assert!(read(&lab.path("quote.zip.json")).contains("pricing/quote"));
+        std::fs::create_dir_all(lab.path("packages")).unwrap();
+        std::fs::copy(&package, lab.path("packages/quote.zip")).unwrap();
         std::fs::copy(
-            world.path("quote.zip.json"),
-            world.path("packages/quote.zip.json"),
+            lab.path("quote.zip.json"),
+            lab.path("packages/quote.zip.json"),
         )
         .unwrap();
-        world.manifest(
+        lab.manifest(
             "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
         );
-        let plan = world.cli(&["plan", "--json"]).await;
+        let plan = lab.cli(&["plan", "--json"]).await;
         assert_eq!(plan.code, 0, "{plan:?}");
         let plan = plan.json();
         assert_eq!(promotion(&plan)["status"], "planned");
@@ -191,14 +191,14 @@ async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_byte
             "replaced",
             "{plan:#}"
         );
-        let apply = world.cli(&["apply", "--json"]).await.json();
+        let apply = lab.cli(&["apply", "--json"]).await.json();
         assert_eq!(promotion(&apply)["status"], "completed", "{apply:#}");
         assert_eq!(
             promotion(&apply)["correlation_id"],
             promotion(&plan)["correlation_id"]
         );
         assert_eq!(
-            world.jobs_of("import").await.len(),
+            lab.jobs_of("import").await.len(),
             1,
             "plan made no import"
         );
@@ -208,8 +208,8 @@ async fn a_committed_package_is_imported_and_its_correlation_id_follows_its_byte
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_predicts_added_updated_and_would_fail_without_importing() {
-    let world = World::start(QUICK).await;
-    world.manifest(
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(
         r#"promotions:
   - name: pricing
     from: { environment: uat, folders: [pricing], version_filter: all }
@@ -222,7 +222,7 @@ async fn plan_predicts_added_updated_and_would_fail_without_importing() {
       - { source: pricing/quote, destination: missing/quote }
 "#,
     );
-    let output = world.cli(&["plan", "--json"]).await;
+    let output = lab.cli(&["plan", "--json"]).await;
     assert_eq!(
         output.code, 1,
         "a predicted failure fails the plan: {output:?}"
@@ -248,18 +248,15 @@ async fn plan_predicts_added_updated_and_would_fail_without_importing() {
             .contains("folder missing"),
         "{strict}"
     );
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_concurrent_identical_applies_create_one_job() {
     each_compat(|compat| async move {
-        let world = World::start_compat(Duration::from_millis(1500), compat).await;
-        world.manifest(UAT_TO_PROD);
-        let (a, b) = tokio::join!(
-            world.cli(&["apply", "--json"]),
-            world.cli(&["apply", "--json"])
-        );
+        let lab = Lab::start_compat(Duration::from_millis(1500), compat).await;
+        lab.manifest(UAT_TO_PROD);
+        let (a, b) = tokio::join!(lab.cli(&["apply", "--json"]), lab.cli(&["apply", "--json"]));
         for output in [&a, &b] {
             assert_eq!(output.code, 0, "{output:?}");
             let status = promotion(&output.json())["status"].clone();
@@ -269,7 +266,7 @@ async fn two_concurrent_identical_applies_create_one_job() {
             promotion(&a.json())["job_id"],
             promotion(&b.json())["job_id"]
         );
-        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
     })
     .await;
 }
@@ -277,18 +274,18 @@ async fn two_concurrent_identical_applies_create_one_job() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
     each_compat(|compat| async move {
-        let world = World::start_compat(Duration::from_millis(1500), compat).await;
-        let package = world
+        let lab = Lab::start_compat(Duration::from_millis(1500), compat).await;
+        let package = lab
             .export_package("quote.zip", &["--service", "pricing/quote"])
             .await;
-        std::fs::create_dir_all(world.path("packages")).unwrap();
-        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
+        std::fs::create_dir_all(lab.path("packages")).unwrap();
+        std::fs::copy(&package, lab.path("packages/quote.zip")).unwrap();
         // Someone else's export occupies acme-prod.
-        let busy_id = world.occupy_prod().await;
-        world.manifest(
+        let busy_id = lab.occupy_prod().await;
+        lab.manifest(
             "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
         );
-        let output = world.cli(&["apply", "--json"]).await;
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 0, "{output:?}");
         assert!(
             output.stderr.contains(&busy_id),
@@ -304,20 +301,20 @@ async fn a_busy_tenant_is_waited_for_and_the_blocking_job_is_named() {
 async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
     each_compat(|compat| async move {
         // The package comes from a quick sandbox; the import runs on a slow one.
-        let source = World::start_compat(QUICK, compat).await;
+        let source = Lab::start_compat(QUICK, compat).await;
         let package = source
             .export_package("quote.zip", &["--service", "pricing/quote"])
             .await;
-        let world = World::start_compat(Duration::from_secs(20), compat).await;
-        std::fs::create_dir_all(world.path("packages")).unwrap();
-        std::fs::copy(&package, world.path("packages/quote.zip")).unwrap();
-        world.manifest(
+        let lab = Lab::start_compat(Duration::from_secs(20), compat).await;
+        std::fs::create_dir_all(lab.path("packages")).unwrap();
+        std::fs::copy(&package, lab.path("packages/quote.zip")).unwrap();
+        lab.manifest(
             "promotions:\n  - name: quote\n    from: { package: packages/quote.zip }\n    to: prod\n    services_existing: replace\n",
         );
-        let child = world.command(&["apply", "--json"], &[]).spawn().unwrap();
+        let child = lab.command(&["apply", "--json"], &[]).spawn().unwrap();
         let pid = child.id().unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while world.jobs_of("import").await.is_empty() {
+        while lab.jobs_of("import").await.is_empty() {
             assert!(std::time::Instant::now() < deadline, "no import started");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -333,7 +330,7 @@ async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
             signalled.elapsed()
         );
         assert_eq!(output.status.code(), Some(143));
-        let imports = world.jobs_of("import").await;
+        let imports = lab.jobs_of("import").await;
         assert_eq!(imports.len(), 1);
         assert_eq!(imports[0]["status"], "cancelled", "{imports:?}");
         let result: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -345,25 +342,21 @@ async fn sigterm_mid_job_cancels_it_on_the_sandbox_and_exits_143() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        world.manifest(UAT_TO_PROD);
-        world
-            .fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1}))
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.manifest(UAT_TO_PROD);
+        lab.fault(json!({"route": "import_status", "count": 2, "status": 429, "retry_after": 1}))
             .await;
-        world
-            .fault(json!({"route": "imports", "count": 1, "status": 503}))
+        lab.fault(json!({"route": "imports", "count": 1, "status": 503}))
             .await;
-        world
-            .fault(json!({"route": "export_status", "count": 1, "drop": true}))
+        lab.fault(json!({"route": "export_status", "count": 1, "drop": true}))
             .await;
-        world
-            .fault(json!({"route": "token", "count": 1, "status": 502}))
+        lab.fault(json!({"route": "token", "count": 1, "status": 502}))
             .await;
-        let output = world.cli(&["apply", "--json"]).await;
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 0, "{output:?}");
         assert_eq!(promotion(&output.json())["status"], "completed");
-        assert_eq!(world.jobs_of("import").await.len(), 1);
-        assert_eq!(world.jobs_of("export").await.len(), 1);
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
+        assert_eq!(lab.jobs_of("export").await.len(), 1);
     })
     .await;
 }
@@ -371,29 +364,28 @@ async fn retries_on_429_503_and_dropped_polls_never_create_a_second_job() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_refused_with_503_is_not_re_sent_and_a_rerun_imports_once() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        world.manifest(UAT_TO_PROD);
-        world
-            .fault(json!({"route": "import", "count": 1, "status": 503}))
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.manifest(UAT_TO_PROD);
+        lab.fault(json!({"route": "import", "count": 1, "status": 503}))
             .await;
-        let refused = world.cli(&["apply", "--json"]).await;
+        let refused = lab.cli(&["apply", "--json"]).await;
         assert_eq!(
             refused.code, 1,
             "a refused POST is not retried blindly: {refused:?}"
         );
-        assert_eq!(world.jobs_of("import").await.len(), 0);
-        let output = world.cli(&["apply", "--json"]).await;
+        assert_eq!(lab.jobs_of("import").await.len(), 0);
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 0, "{output:?}");
-        assert_eq!(world.jobs_of("import").await.len(), 1);
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_manifest_exits_2_with_its_location() {
-    let world = World::start(QUICK).await;
-    world.manifest("promotions:\n  - name: x\n    from: { environment: uat, services: [a/b] }\n    to: prod\n    service_existing: replace\n");
-    let output = world.cli(&["apply"]).await;
+    let lab = Lab::start(QUICK).await;
+    lab.manifest("promotions:\n  - name: x\n    from: { environment: uat, services: [a/b] }\n    to: prod\n    service_existing: replace\n");
+    let output = lab.cli(&["apply"]).await;
     assert_eq!(output.code, 2, "{output:?}");
     assert!(
         output.stderr.contains("spark-promote.yaml:17:5"),
@@ -405,30 +397,30 @@ async fn an_invalid_manifest_exits_2_with_its_location() {
         "{}",
         output.stderr
     );
-    assert!(world.jobs().await.is_empty());
+    assert!(lab.jobs().await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() {
     each_compat(|compat| async move {
-        let world = World::start_compat(Duration::from_secs(20), compat).await;
-        let id = world.occupy_prod().await;
+        let lab = Lab::start_compat(Duration::from_secs(20), compat).await;
+        let id = lab.occupy_prod().await;
         let id = id.as_str();
-        let base = format!("{}/acme-prod", world.url());
+        let base = format!("{}/acme-prod", lab.url());
         let env = [
             ("CSPARK_BASE_URL", base.as_str()),
             ("CSPARK_BEARER_TOKEN", "tok-acme-prod"),
         ];
-        let status = world
+        let status = lab
             .cli_with(&["status", "--kind", "export", id], &env)
             .await;
         assert_eq!(status.code, 0, "{status:?}");
         assert_eq!(status.json()["id"], id);
-        let cancel = world
+        let cancel = lab
             .cli_with(&["cancel", "--kind", "export", id], &env)
             .await;
         assert_eq!(cancel.code, 0, "{cancel:?}");
-        assert_eq!(world.jobs_of("export").await[0]["status"], "cancelled");
+        assert_eq!(lab.jobs_of("export").await[0]["status"], "cancelled");
         cancel.assert_no_secret();
     })
     .await;
@@ -437,20 +429,19 @@ async fn status_and_cancel_read_the_official_sdk_variables_without_a_manifest() 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_post_whose_answer_is_lost_is_found_by_correlation_id_not_sent_twice() {
     each_compat(|compat| async move {
-        let world = World::start_compat(QUICK, compat).await;
-        world.manifest(UAT_TO_PROD);
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.manifest(UAT_TO_PROD);
         // The sandbox creates the job, then drops the connection instead of answering.
-        world
-            .fault(json!({"route": "import", "drop_response": true}))
+        lab.fault(json!({"route": "import", "drop_response": true}))
             .await;
-        let output = world.cli(&["apply", "--json"]).await;
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 0, "{output:?}");
         assert!(
             output.stderr.contains("with our correlation id"),
             "{}",
             output.stderr
         );
-        let imports = world.jobs_of("import").await;
+        let imports = lab.jobs_of("import").await;
         assert_eq!(imports.len(), 1);
         assert_eq!(promotion(&output.json())["job_id"], imports[0]["id"]);
     })
@@ -459,19 +450,19 @@ async fn an_import_post_whose_answer_is_lost_is_found_by_correlation_id_not_sent
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_a_hint_sent_once() {
-    let world = World::start_config(spark_promote::sandbox::Config {
+    let lab = Lab::start_config(spark_promote::sandbox::Config {
         job_duration: QUICK,
         max_upload_bytes: 3000,
         compat: spark_promote::sandbox::Compat::Spec,
         ..spark_promote::sandbox::Config::default()
     })
     .await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
+    std::fs::create_dir_all(lab.path("packages")).unwrap();
     // Over the tenant's limit, though under the client's own (Spark's default).
-    crate::support::package::write(&world.path("packages/big.zip"), &["pricing/quote"], 6000);
+    crate::support::package::write(&lab.path("packages/big.zip"), &["pricing/quote"], 6000);
     // A whole ZIP, but not a package Spark can read.
     let mut foreign =
-        zip::ZipWriter::new(std::fs::File::create(world.path("packages/foreign.zip")).unwrap());
+        zip::ZipWriter::new(std::fs::File::create(lab.path("packages/foreign.zip")).unwrap());
     foreign
         .start_file("readme.txt", zip::write::SimpleFileOptions::default())
         .unwrap();
@@ -488,11 +479,11 @@ async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_
             "Spark could not read the package",
         ),
     ] {
-        world.manifest(&format!(
+        lab.manifest(&format!(
             "promotions:\n  - name: p\n    from: {{ package: packages/{package}.zip }}\n    to: prod\n    services_existing: replace\n"
         ));
-        let before = calls(&world.sandbox, "import").await;
-        let output = world.cli(&["apply", "--json"]).await;
+        let before = calls(&lab.sandbox, "import").await;
+        let output = lab.cli(&["apply", "--json"]).await;
         assert_eq!(output.code, 1, "{output:?}");
         let result = output.json();
         assert_eq!(promotion(&result)["status"], "failed", "{result:#}");
@@ -508,23 +499,23 @@ async fn a_package_spark_refuses_with_a_documented_500_fails_its_promotion_with_
             "{}",
             output.stderr
         );
-        assert_eq!(calls(&world.sandbox, "import").await - before, 1);
+        assert_eq!(calls(&lab.sandbox, "import").await - before, 1);
     }
-    assert!(world.jobs_of("import").await.is_empty());
+    assert!(lab.jobs_of("import").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_completed_import_whose_status_says_errors_empty_object_is_a_success() {
-    let world = World::start_compat(QUICK, spark_promote::sandbox::Compat::Spec).await;
-    world.manifest(UAT_TO_PROD);
-    let output = world.cli(&["apply", "--json"]).await;
+    let lab = Lab::start_compat(QUICK, spark_promote::sandbox::Compat::Spec).await;
+    lab.manifest(UAT_TO_PROD);
+    let output = lab.cli(&["apply", "--json"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     let result = output.json();
     assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
     assert_eq!(promotion(&result)["errors"], json!([]), "{result:#}");
     // What the sandbox answered for that job: the OpenAPI file's required `errors` object, empty.
     let id = promotion(&result)["job_id"].as_str().unwrap().to_owned();
-    let status = world
+    let status = lab
         .api_get(
             &format!("/acme-prod/api/v4/import/{id}/status"),
             "tok-acme-prod",

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::cli::{Output, World};
+use crate::support::cli::{Lab, Output};
 use crate::support::package;
 
 /// Sandbox jobs that end quickly.
@@ -39,24 +39,24 @@ enum From {
 
 /// A manifest with one promotion (`p`) of `from` into `target` (`prod`: bearer token; `uat`: client
 /// credentials), writing the committed package when there is one.
-fn promote(world: &World, from: From, target: &str) {
+fn promote(lab: &Lab, from: From, target: &str) {
     let source = match from {
         From::Package => {
-            write_package(world, "p.zip", &["pricing/quote"], 4096);
+            write_package(lab, "p.zip", &["pricing/quote"], 4096);
             "{ package: packages/p.zip }".to_string()
         }
         From::Uat => "{ environment: uat, services: [pricing/quote] }".to_string(),
     };
-    world.manifest(&format!(
+    lab.manifest(&format!(
         "promotions:\n  - name: p\n    from: {source}\n    to: {target}\n    services_existing: replace\n"
     ));
 }
 
 /// Writes `packages/{name}` holding version 1.0.0 of each service.
-fn write_package(world: &World, name: &str, services: &[&str], payload_bytes: u64) {
-    std::fs::create_dir_all(world.path("packages")).unwrap();
+fn write_package(lab: &Lab, name: &str, services: &[&str], payload_bytes: u64) {
+    std::fs::create_dir_all(lab.path("packages")).unwrap();
     package::write(
-        &world.path(&format!("packages/{name}")),
+        &lab.path(&format!("packages/{name}")),
         services,
         payload_bytes,
     );
@@ -84,8 +84,8 @@ fn errors(promotion: &Value) -> String {
 }
 
 /// Files in the work directory that a download leaves behind while it runs.
-fn partial_downloads(world: &World) -> Vec<String> {
-    std::fs::read_dir(world.dir.path())
+fn partial_downloads(lab: &Lab) -> Vec<String> {
+    std::fs::read_dir(lab.dir.path())
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| name.ends_with(".part"))

@@ -3,7 +3,7 @@
 //! nightly sync into another environment never needs) unset.
 use std::time::Duration;
 
-use crate::support::cli::{Output, World};
+use crate::support::cli::{Lab, Output};
 
 const QUICK: Duration = Duration::from_millis(300);
 
@@ -24,16 +24,16 @@ const PROMOTIONS: &str = r#"promotions:
 const UNSELECTED: &str = "SPARK_PROD_TOKEN";
 
 /// Runs the binary with every test secret but `unset`.
-async fn cli_without(world: &World, args: &[&str], unset: &str) -> Output {
-    let mut command = world.command(args, &[]);
+async fn cli_without(lab: &Lab, args: &[&str], unset: &str) -> Output {
+    let mut command = lab.command(args, &[]);
     command.env_remove(unset);
     command.output().await.expect("binary runs").into()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn validate_plan_apply_and_export_of_a_selection_need_only_the_secrets_of_its_environments() {
-    let world = World::start(QUICK).await;
-    world.manifest(PROMOTIONS);
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(PROMOTIONS);
     let selected = ["-p", "nightly-sync"];
     for args in [
         vec!["validate"],
@@ -41,29 +41,29 @@ async fn validate_plan_apply_and_export_of_a_selection_need_only_the_secrets_of_
         vec!["apply", "--json"],
     ] {
         let args: Vec<&str> = args.into_iter().chain(selected).collect();
-        let output = cli_without(&world, &args, UNSELECTED).await;
+        let output = cli_without(&lab, &args, UNSELECTED).await;
         assert_eq!(output.code, 0, "{args:?}: {output:?}");
         output.assert_no_secret();
     }
-    let imports = world.jobs_of("import").await;
+    let imports = lab.jobs_of("import").await;
     assert_eq!(imports.len(), 1, "{imports:#?}");
     assert_eq!(imports[0]["tenant"], "acme-prod");
 
     let export = ["export", "--env", "uat", "--service", "pricing/quote"];
     let output = cli_without(
-        &world,
+        &lab,
         &[&export[..], &["-o", "quote.zip"]].concat(),
         UNSELECTED,
     )
     .await;
     assert_eq!(output.code, 0, "{output:?}");
-    assert!(world.path("quote.zip.json").is_file());
+    assert!(lab.path("quote.zip.json").is_file());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_secret_is_still_an_error_for_whatever_uses_its_environment() {
-    let world = World::start(QUICK).await;
-    world.manifest(PROMOTIONS);
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(PROMOTIONS);
     let mut messages = Vec::new();
     for args in [
         // Without -p every environment is checked.
@@ -91,7 +91,7 @@ async fn a_missing_secret_is_still_an_error_for_whatever_uses_its_environment() 
             "q.zip",
         ],
     ] {
-        let output = cli_without(&world, &args, UNSELECTED).await;
+        let output = cli_without(&lab, &args, UNSELECTED).await;
         assert_eq!(output.code, 2, "{args:?}: {output:?}");
         output.assert_no_secret();
         messages.push(format!(
@@ -100,6 +100,6 @@ async fn a_missing_secret_is_still_an_error_for_whatever_uses_its_environment() 
             output.stderr
         ));
     }
-    assert!(world.jobs().await.is_empty(), "a job was started");
+    assert!(lab.jobs().await.is_empty(), "a job was started");
     insta::assert_snapshot!("missing_secret_of_a_used_environment", messages.join("\n"));
 }

@@ -19,7 +19,7 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
         ),
     ])
     .await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let mut trigger = Trigger::pull_request();
 
     scene.run_expecting(0, &trigger, &[]).await;
@@ -38,7 +38,7 @@ async fn the_comment_is_created_then_updated_then_left_alone_when_nothing_change
     assert_eq!(ours["user"]["login"], BOT);
 
     // A new commit on the pull request changes what the plan says.
-    world.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
+    lab.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
     trigger.run_id += 1;
     scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(
@@ -104,7 +104,7 @@ fn refused() -> Reply {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit_code() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let create = format!("/repos/{REPOSITORY}/issues/{PULL}/comments");
     github.answer_first(2, "POST", &create, refused()).await;
     let warned = |log: &str| {
@@ -126,8 +126,7 @@ async fn a_fork_token_refused_on_create_warns_and_the_promotion_decides_the_exit
         "the refused create is not retried"
     );
 
-    world
-        .fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
+    lab.fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
         .await;
     let apply = scene
         .run_expecting(1, &Trigger::pull_request(), &[("INPUT_COMMAND", "apply")])
@@ -190,7 +189,7 @@ async fn rate_limit_answers_are_waited_out_and_the_comment_is_created_once() {
 async fn the_comment_tells_the_truth_from_plan_to_apply_to_a_skipped_rerun_to_an_invalid_manifest()
 {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let body = || {
         let comments = github.comments();
         assert_eq!(comments.len(), 1, "one sticky comment");
@@ -218,7 +217,7 @@ async fn the_comment_tells_the_truth_from_plan_to_apply_to_a_skipped_rerun_to_an
 
     // A new commit on a pull request breaks the manifest: the comment says it is stale, and why.
     github.take_lines();
-    world.manifest(&UAT_TO_PROD.replace("to: prod", "to: nowhere"));
+    lab.manifest(&UAT_TO_PROD.replace("to: prod", "to: nowhere"));
     let invalid = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;
     let annotation = invalid
         .lines()
@@ -238,7 +237,7 @@ async fn the_comment_tells_the_truth_from_plan_to_apply_to_a_skipped_rerun_to_an
     assert_summary_snapshot("comment_4_invalid_manifest", &stale);
 
     // Fixed: the next plan replaces the stale comment, even with the same content as before.
-    world.manifest(UAT_TO_PROD);
+    lab.manifest(UAT_TO_PROD);
     scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     let fixed = body();
     assert!(!fixed.contains("Stale"), "{fixed}");

@@ -4,13 +4,13 @@ use serde_json::{Value, json};
 
 use super::fake_github::{self, CREATED_AT, FIRST_DEPLOYMENT_ID, Reply, lines};
 use super::runner::{MERGE_SHA, REPOSITORY, Scene, Step, Trigger};
-use crate::support::cli::World;
+use crate::support::cli::Lab;
 
 const DEPLOYMENT: u64 = FIRST_DEPLOYMENT_ID;
 
 /// The ids of uat's pricing/quote versions, oldest first.
-async fn uat_quote_version_ids(world: &World) -> Vec<Value> {
-    let state = world.get(&format!("{}/_sandbox/state", world.url())).await;
+async fn uat_quote_version_ids(lab: &Lab) -> Vec<Value> {
+    let state = lab.get(&format!("{}/_sandbox/state", lab.url())).await;
     state["tenants"]["acme-uat"]["folders"]["pricing"]["services"]["quote"]["versions"]
         .as_array()
         .unwrap()
@@ -37,12 +37,12 @@ fn warnings(step: &Step) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_imported_promotion_is_one_deployment_with_its_payload_then_in_progress_and_success() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let trigger = Trigger::tag();
     let step = scene.run_expecting(0, &trigger, &[]).await;
     assert_eq!(step.outputs["status"], "completed", "{}", step.log);
-    let export_job = world.jobs_of("export").await[0]["id"].clone();
-    let import_job = world.jobs_of("import").await[0]["id"]
+    let export_job = lab.jobs_of("export").await[0]["id"].clone();
+    let import_job = lab.jobs_of("import").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -71,7 +71,7 @@ async fn an_imported_promotion_is_one_deployment_with_its_payload_then_in_progre
                 "correlation_id": step.outputs["correlation-ids"],
                 "export_job_id": export_job,
                 "import_job_id": import_job,
-                "source_version_ids": uat_quote_version_ids(world).await,
+                "source_version_ids": uat_quote_version_ids(lab).await,
                 "destination_services": ["pricing/quote"],
             },
         })
@@ -100,14 +100,14 @@ async fn an_imported_promotion_is_one_deployment_with_its_payload_then_in_progre
 #[tokio::test(flavor = "multi_thread")]
 async fn a_skipped_rerun_reads_the_record_and_writes_no_deployment() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     github.take_lines();
     assert_eq!(github.deployments().len(), 1);
 
     let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(again.outputs["status"], "skipped", "{}", again.log);
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
     assert_eq!(
         github.take_lines(),
         [
@@ -136,16 +136,14 @@ async fn a_skipped_rerun_reads_the_record_and_writes_no_deployment() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_import_of_a_package_is_recorded_with_a_failure_status_and_its_error() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
-    world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
+    let (lab, github) = (&scene.lab, &scene.github);
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
         .await;
-    world.manifest(
+    lab.manifest(
         "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
          services_existing: add_version\n",
     );
-    world
-        .fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
+    lab.fault(json!({"fail_next_job": "service pricing/quote: workbook is locked"}))
         .await;
     let step = scene.run_expecting(1, &Trigger::tag(), &[]).await;
     assert_eq!(step.outputs["status"], "failed");
@@ -155,7 +153,7 @@ async fn a_failed_import_of_a_package_is_recorded_with_a_failure_status_and_its_
     assert_eq!(payload["export_job_id"], Value::Null);
     assert_eq!(payload["import_job_id"], step.outputs["job-ids"].as_str());
     // `export` takes the latest version by default.
-    let latest = uat_quote_version_ids(world).await.pop().unwrap();
+    let latest = uat_quote_version_ids(lab).await.pop().unwrap();
     assert_eq!(payload["source_version_ids"], json!([latest]));
     let last = deployments[0]["statuses"]
         .as_array()
@@ -181,7 +179,7 @@ fn refused() -> Reply {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_deployment_is_one_warning_and_the_result_and_outputs_stand() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let create = format!("/repos/{REPOSITORY}/deployments");
     github.answer_first(1, "POST", &create, refused()).await;
 
@@ -195,9 +193,9 @@ async fn a_refused_deployment_is_one_warning_and_the_result_and_outputs_stand() 
         ]
     );
     assert_eq!(step.outputs["status"], "completed");
-    let imports = world.jobs_of("import").await;
+    let imports = lab.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(
         step.outputs["job-ids"],
         format!(
@@ -247,7 +245,7 @@ async fn the_deployment_environment_input_names_the_environment_and_empty_turns_
     assert!(github.take_lines().is_empty());
 
     scene
-        .world
+        .lab
         .manifest(&super::runner::UAT_TO_PROD.replace("add_version", "replace"));
     scene
         .run_expecting(
@@ -270,7 +268,7 @@ async fn the_deployment_environment_input_names_the_environment_and_empty_turns_
 async fn promotions_to_one_environment_read_it_once_and_get_one_deployment_each() {
     let scene = Scene::start().await;
     let github = &scene.github;
-    scene.world.manifest(
+    scene.lab.manifest(
         "promotions:
   - name: pricing
     from: { environment: uat, services: [pricing/quote] }
@@ -339,19 +337,18 @@ async fn a_plan_after_an_apply_reads_the_record_and_writes_nothing() {
 async fn a_record_decides_a_rerun_that_the_job_list_and_version_ids_cannot_until_the_service_is_removed()
  {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     // A committed package without its index: after the hour only the record knows it was imported.
-    world
-        .export_package("quote.zip", &["--service", "pricing/quote"])
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
         .await;
-    std::fs::remove_file(world.path("quote.zip.json")).unwrap();
-    world.manifest(
+    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
+    lab.manifest(
         "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
          services_existing: replace\n    services:\n      - { source: pricing/quote, destination: pricing/quote-v9 }\n",
     );
     let first = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(first.outputs["status"], "completed", "{}", first.log);
-    world.advance_clock(2 * 3600).await;
+    lab.advance_clock(2 * 3600).await;
 
     let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(again.outputs["status"], "skipped", "{}", again.log);
@@ -362,13 +359,13 @@ async fn a_record_decides_a_rerun_that_the_job_list_and_version_ids_cannot_until
         "{}",
         again.log
     );
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
     assert_eq!(github.deployments().len(), 1);
 
     // The destination lost the service: the record no longer holds, and the promotion imports once more.
-    world.remove_service("acme-prod", "pricing/quote-v9").await;
+    lab.remove_service("acme-prod", "pricing/quote-v9").await;
     let third = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(third.outputs["status"], "completed", "{}", third.log);
-    assert_eq!(world.jobs_of("import").await.len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 2);
     assert_eq!(github.deployments().len(), 2);
 }

@@ -19,9 +19,9 @@ fn list_page(page: usize) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let trigger = Trigger::schedule();
-    assert_eq!(world.cli(&["apply"]).await.code, 0);
+    assert_eq!(lab.cli(&["apply"]).await.code, 0);
 
     // Without `issues: write`: a warning, and the exit code is drift's.
     github
@@ -49,7 +49,7 @@ async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
     scene.run_expecting(0, &trigger, DRIFT).await;
     assert_eq!(github.take_lines(), [list()]);
 
-    crate::lock::publish_newer_quote_in_uat(world).await;
+    crate::lock::publish_newer_quote_in_uat(lab).await;
     let opened = scene.run_expecting(3, &trigger, DRIFT).await;
     assert_eq!(opened.outputs["status"], "drift");
     assert_eq!(
@@ -72,7 +72,7 @@ async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
     assert_eq!(github.take_lines(), [list()]);
 
     // The drift changes: the body is updated.
-    crate::drift::import_by_hand_into_prod(world).await;
+    crate::drift::import_by_hand_into_prod(lab).await;
     scene.run_expecting(3, &trigger, DRIFT).await;
     let issue_path = format!("/repos/{REPOSITORY}/issues/{FIRST_ISSUE}");
     assert_eq!(github.take_lines(), [list(), format!("PATCH {issue_path}")]);
@@ -84,8 +84,8 @@ async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
     );
 
     // Back in sync (prod's service rebuilt from uat): a comment, then the close.
-    world.remove_service("acme-prod", "pricing/quote").await;
-    assert_eq!(world.cli(&["apply"]).await.code, 0);
+    lab.remove_service("acme-prod", "pricing/quote").await;
+    assert_eq!(lab.cli(&["apply"]).await.code, 0);
     scene.run_expecting(0, &trigger, DRIFT).await;
     assert_eq!(
         github.take_lines(),
@@ -104,10 +104,10 @@ async fn the_drift_issue_is_opened_updated_and_closed_with_exact_requests() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_drift_issue_is_found_past_the_first_page_of_labelled_issues() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let trigger = Trigger::schedule();
-    assert_eq!(world.cli(&["apply"]).await.code, 0);
-    crate::lock::publish_newer_quote_in_uat(world).await;
+    assert_eq!(lab.cli(&["apply"]).await.code, 0);
+    crate::lock::publish_newer_quote_in_uat(lab).await;
     // A busy repository: a hundred open issues with the label come before ours.
     github.add_issues(100, "spark-promote");
     scene.run_expecting(3, &trigger, DRIFT).await;

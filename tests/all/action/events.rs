@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::fake_github::{FIRST_DEPLOYMENT_ID, lines};
 use super::runner::{MERGE_SHA, Scene, Step, Trigger, assert_summary_snapshot};
-use crate::support::cli::{World, read};
+use crate::support::cli::{Lab, read};
 
 /// The marker line (the first) of a comment body.
 fn marker_of(body: &Value) -> String {
@@ -18,7 +18,7 @@ fn marker_of(body: &Value) -> String {
 }
 
 /// The outputs every run writes, and the result file they name.
-fn assert_outputs(world: &World, step: &Step, status: &str) -> Value {
+fn assert_outputs(lab: &Lab, step: &Step, status: &str) -> Value {
     let outputs = &step.outputs;
     assert_eq!(outputs["status"], status, "{}", step.log);
     assert_eq!(outputs["result"], ".spark-promote/result.json");
@@ -27,8 +27,8 @@ fn assert_outputs(world: &World, step: &Step, status: &str) -> Value {
         outputs["correlation-ids"].starts_with("sp1-"),
         "{outputs:?}"
     );
-    assert_eq!(read(&world.path(&outputs["summary"])), step.summary);
-    let result: Value = serde_json::from_str(&read(&world.path(&outputs["result"]))).unwrap();
+    assert_eq!(read(&lab.path(&outputs["summary"])), step.summary);
+    let result: Value = serde_json::from_str(&read(&lab.path(&outputs["result"]))).unwrap();
     assert_eq!(
         result["promotions"][0]["correlation_id"],
         outputs["correlation-ids"].as_str()
@@ -39,13 +39,13 @@ fn assert_outputs(world: &World, step: &Step, status: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
-    let result = assert_outputs(world, &step, "planned");
+    let result = assert_outputs(lab, &step, "planned");
     assert_eq!(result["command"], "plan");
-    assert!(world.jobs_of("import").await.is_empty(), "plan imported");
+    assert!(lab.jobs_of("import").await.is_empty(), "plan imported");
     // The plan's export (what would be imported) is its only job.
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(step.outputs["job-ids"], exports[0]["id"].as_str().unwrap());
     assert_eq!(
         github.take_lines(),
@@ -67,7 +67,7 @@ async fn plan_is_the_default_on_a_pull_request_and_creates_the_comment() {
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     github.take_lines();
     let created = github.comments()[0].clone();
@@ -76,12 +76,12 @@ async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
     let apply = scene
         .run_expecting(0, &Trigger::push_after_merge(), &[])
         .await;
-    let result = assert_outputs(world, &apply, "completed");
+    let result = assert_outputs(lab, &apply, "completed");
     assert_eq!(result["command"], "apply");
-    let imports = world.jobs_of("import").await;
+    let imports = lab.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
     // The run's export job, then its import job.
-    let exports = world.jobs_of("export").await;
+    let exports = lab.jobs_of("export").await;
     assert_eq!(
         apply.outputs["job-ids"],
         format!(
@@ -111,10 +111,10 @@ async fn apply_after_the_merge_updates_the_comment_the_plan_created() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tag_push_applies_and_makes_no_comment_request() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let step = scene.run_expecting(0, &Trigger::tag(), &[]).await;
-    assert_outputs(world, &step, "completed");
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_outputs(lab, &step, "completed");
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
     assert_eq!(
         github.take_lines(),
         lines::recorded(FIRST_DEPLOYMENT_ID),
@@ -130,17 +130,17 @@ async fn a_tag_push_applies_and_makes_no_comment_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_schedule_applies_with_a_summary_only() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
+    let (lab, github) = (&scene.lab, &scene.github);
     let step = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
-    assert_outputs(world, &step, "completed");
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_outputs(lab, &step, "completed");
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
     assert_eq!(github.take_lines(), lines::recorded(FIRST_DEPLOYMENT_ID));
     assert!(step.summary.contains("pricing/quote"), "{}", step.summary);
 
     // The next night finds the same content applied: skipped, with the earlier job's id.
     let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
-    assert_outputs(world, &again, "skipped");
-    assert_eq!(world.jobs_of("import").await.len(), 1);
+    assert_outputs(lab, &again, "skipped");
+    assert_eq!(lab.jobs_of("import").await.len(), 1);
     assert_eq!(
         again.outputs["correlation-ids"],
         step.outputs["correlation-ids"]
@@ -151,8 +151,8 @@ async fn a_schedule_applies_with_a_summary_only() {
 async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_spark_call_or_new_comment()
  {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
-    world.manifest(
+    let (lab, github) = (&scene.lab, &scene.github);
+    lab.manifest(
         "promotions:\n  - name: x\n    from: { environment: uat, services: [a/b] }\n    to: nowhere\n",
     );
     let step = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;
@@ -164,7 +164,7 @@ async fn an_invalid_manifest_is_annotated_at_its_line_and_exits_2_without_any_sp
         step.log
     );
     assert_eq!(step.outputs["status"], "invalid");
-    assert!(world.jobs().await.is_empty());
+    assert!(lab.jobs().await.is_empty());
     // Only a look for a comment to mark stale; there is none, and none is created.
     assert_eq!(github.take_lines(), [lines::user(), lines::list(1)]);
 }

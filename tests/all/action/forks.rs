@@ -19,7 +19,7 @@ async fn a_fork_pull_request_validates_without_secrets_passes_and_says_why_the_p
     assert_eq!(step.outputs["status"], "valid", "{}", step.log);
     assert!(!step.log.contains("::error"), "{}", step.log);
     assert_summary_snapshot("fork_summary", &step.summary);
-    assert!(scene.world.jobs().await.is_empty(), "Spark was called");
+    assert!(scene.lab.jobs().await.is_empty(), "Spark was called");
     assert_eq!(
         scene.github.take_lines(),
         [lines::user(), lines::list(1), lines::create()]
@@ -35,7 +35,7 @@ async fn a_fork_pull_request_validates_without_secrets_passes_and_says_why_the_p
 async fn a_fork_pull_request_with_an_invalid_manifest_fails_the_check() {
     let scene = Scene::start().await;
     scene
-        .world
+        .lab
         .manifest(&UAT_TO_PROD.replace("to: prod", "to: nowhere"));
     let step = run_from_fork(&scene, 2).await;
     assert_eq!(step.outputs["status"], "invalid");
@@ -50,10 +50,10 @@ async fn a_fork_pull_request_with_an_invalid_manifest_fails_the_check() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
     let scene = Scene::start().await;
-    let world = &scene.world;
-    let locked = world.cli(&["lock"]).await;
+    let lab = &scene.lab;
+    let locked = lab.cli(&["lock"]).await;
     assert_eq!(locked.code, 0, "{}", locked.stderr);
-    let jobs_of_the_lock = world.jobs().await.len();
+    let jobs_of_the_lock = lab.jobs().await.len();
     let fine = run_from_fork(&scene, 0).await;
     assert!(
         fine.summary
@@ -62,7 +62,7 @@ async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
         fine.summary
     );
 
-    world.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
+    lab.manifest(&UAT_TO_PROD.replace("add_version", "replace"));
     let stale = run_from_fork(&scene, 2).await;
     assert_eq!(stale.outputs["status"], "invalid");
     let error = stale
@@ -70,11 +70,7 @@ async fn a_fork_pull_request_with_a_stale_lock_fails_as_locked() {
         .find(|line| line.starts_with("::error::--locked:"))
         .unwrap_or_else(|| panic!("no annotation: {}", stale.log));
     assert!(error.contains("is stale for promotion pricing"), "{error}");
-    assert_eq!(
-        world.jobs().await.len(),
-        jobs_of_the_lock,
-        "Spark was called"
-    );
+    assert_eq!(lab.jobs().await.len(), jobs_of_the_lock, "Spark was called");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -98,5 +94,5 @@ async fn a_fork_pull_request_selecting_an_unknown_promotion_is_refused_as_an_inv
         "{}",
         step.summary
     );
-    assert!(scene.world.jobs().await.is_empty(), "Spark was called");
+    assert!(scene.lab.jobs().await.is_empty(), "Spark was called");
 }

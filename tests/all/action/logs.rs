@@ -32,8 +32,8 @@ fn secrets() -> Vec<&'static str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_secret_is_masked_before_any_other_line_and_appears_nowhere_else() {
     let scene = Scene::start().await;
-    let (world, github) = (&scene.world, &scene.github);
-    world.manifest(&two_promotions());
+    let (lab, github) = (&scene.lab, &scene.github);
+    lab.manifest(&two_promotions());
     let step = scene
         .run_expecting(0, &Trigger::push_after_merge(), &[])
         .await;
@@ -50,7 +50,7 @@ async fn every_secret_is_masked_before_any_other_line_and_appears_nowhere_else()
             step.log
         );
     }
-    let result = read(&world.path(".spark-promote/result.json"));
+    let result = read(&lab.path(".spark-promote/result.json"));
     let comments = github.comments().to_vec();
     for secret in secrets() {
         for line in &lines[masks..] {
@@ -80,7 +80,7 @@ fn group<'s>(step: &'s Step, title: &str) -> Vec<&'s str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_promotion_is_logged_in_its_own_group() {
     let scene = Scene::start().await;
-    scene.world.manifest(&two_promotions());
+    scene.lab.manifest(&two_promotions());
     let step = scene.run_expecting(0, &Trigger::pull_request(), &[]).await;
     let groups: Vec<&str> = step
         .lines()
@@ -109,7 +109,7 @@ async fn each_promotion_is_logged_in_its_own_group() {
 async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
     let scene = Scene::start().await;
     let hostile = "workbook is locked\n::error::pwned\n  ::add-mask::pwned\r::set-output name=status::pwned\nsee ##[error]pwned";
-    scene.world.fault(json!({ "fail_next_job": hostile })).await;
+    scene.lab.fault(json!({ "fail_next_job": hostile })).await;
     let debug = [("RUST_LOG", "spark_promote=debug")];
     let step = scene
         .run_expecting(1, &Trigger::push_after_merge(), &debug)
@@ -142,7 +142,7 @@ async fn text_from_the_spark_api_cannot_start_a_workflow_command() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_manifest_key_cannot_start_a_workflow_command_from_the_error_log() {
     let scene = Scene::start().await;
-    scene.world.manifest(&format!(
+    scene.lab.manifest(&format!(
         "{UAT_TO_PROD}    \"x ##[error]pwned ::error::y\": 1\n"
     ));
     let step = scene.run_expecting(2, &Trigger::pull_request(), &[]).await;

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use serde_json::{Value, json};
 
 use super::fake_github::FakeGitHub;
-use crate::support::cli::{World, read};
+use crate::support::cli::{Lab, read};
 
 /// The repository the workflow runs in.
 pub const REPOSITORY: &str = "acme/pricing";
@@ -125,7 +125,7 @@ pub const JOB: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// A sandbox with the [`UAT_TO_PROD`] manifest in its workspace and a fake GitHub API.
 pub struct Scene {
-    pub world: World,
+    pub lab: Lab,
     pub github: FakeGitHub,
 }
 
@@ -136,17 +136,17 @@ impl Scene {
 
     /// As [`Scene::start`], with pull request 7 holding `comments` already.
     pub async fn with_comments(comments: Vec<Value>) -> Scene {
-        let world = World::start(JOB).await;
-        world.manifest(UAT_TO_PROD);
+        let lab = Lab::start(JOB).await;
+        lab.manifest(UAT_TO_PROD);
         Scene {
-            world,
+            lab,
             github: FakeGitHub::start(comments).await,
         }
     }
 
     /// Runs the step for `trigger` with `inputs`.
     pub async fn run(&self, trigger: &Trigger, inputs: &[(&str, &str)]) -> Step {
-        run_step(&self.world, &self.github.uri(), trigger, inputs).await
+        run_step(&self.lab, &self.github.uri(), trigger, inputs).await
     }
 
     /// Runs the step and checks that it exited with `code`.
@@ -183,7 +183,7 @@ impl Step {
 /// Writes the manifest with `promotions` and runs the action for `trigger` with the step's `inputs`
 /// (besides `github-token`, `manifest` and `comment: auto`), against `github_api`.
 pub async fn run_step(
-    world: &World,
+    lab: &Lab,
     github_api: &str,
     trigger: &Trigger,
     inputs: &[(&str, &str)],
@@ -201,7 +201,7 @@ pub async fn run_step(
     std::fs::write(&event, trigger.payload.to_string()).unwrap();
     let log_path = temp.path().join("log");
     let env = step_env(
-        world,
+        lab,
         github_api,
         trigger,
         &event,
@@ -212,7 +212,7 @@ pub async fn run_step(
     let mut env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     env.extend_from_slice(inputs);
 
-    let mut command = world.command(&["action"], &env);
+    let mut command = lab.command(&["action"], &env);
     for (name, _) in std::env::vars() {
         let inherited_from_a_runner = ["GITHUB_", "INPUT_", "RUNNER_"]
             .iter()
@@ -237,7 +237,7 @@ pub async fn run_step(
 
 /// The variables the runner sets for a docker action's step (those the action may read).
 fn step_env(
-    world: &World,
+    lab: &Lab,
     github_api: &str,
     trigger: &Trigger,
     event: &Path,
@@ -263,7 +263,7 @@ fn step_env(
         ("GITHUB_RUN_ATTEMPT", "1".to_string()),
         ("GITHUB_ACTOR", "octocat".to_string()),
         ("GITHUB_WORKFLOW", "promote".to_string()),
-        ("GITHUB_WORKSPACE", path(world.dir.path())),
+        ("GITHUB_WORKSPACE", path(lab.dir.path())),
         ("GITHUB_OUTPUT", path(output)),
         ("GITHUB_STEP_SUMMARY", path(summary)),
         ("RUNNER_TEMP", path(temp)),

@@ -23,7 +23,7 @@ fn masked(step: &Step) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_selected_sync_runs_without_the_production_secret_and_masks_only_what_it_resolved() {
     let scene = Scene::start().await;
-    scene.world.manifest(&promotions());
+    scene.lab.manifest(&promotions());
     let inputs = [
         ("INPUT_COMMAND", "apply"),
         ("INPUT_PROMOTIONS", "nightly-sync"),
@@ -35,14 +35,14 @@ async fn a_selected_sync_runs_without_the_production_secret_and_masks_only_what_
         masked(&step),
         ["ci-uat", "ci-uat-secret", GITHUB_TOKEN, "key-acme-prod"]
     );
-    let imports = scene.world.jobs_of("import").await;
+    let imports = scene.lab.jobs_of("import").await;
     assert_eq!(imports.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_selected_promotion_whose_secret_is_empty_is_invalid_and_annotated() {
     let scene = Scene::start().await;
-    scene.world.manifest(&promotions());
+    scene.lab.manifest(&promotions());
     let inputs = [
         ("INPUT_COMMAND", "apply"),
         ("INPUT_PROMOTIONS", "pricing"),
@@ -61,5 +61,5 @@ async fn a_selected_promotion_whose_secret_is_empty_is_invalid_and_annotated() {
           variable SPARK_PROD_TOKEN is empty (needed by `bearer`)"
         ]
     );
-    assert!(scene.world.jobs().await.is_empty());
+    assert!(scene.lab.jobs().await.is_empty());
 }

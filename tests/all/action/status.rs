@@ -6,7 +6,7 @@ use super::runner::{GITHUB_TOKEN, Scene, Trigger, UAT_TO_PROD};
 async fn a_plan_predicting_a_failure_fails_the_step_with_status_failed_and_an_error_annotation() {
     let scene = Scene::start().await;
     scene
-        .world
+        .lab
         .manifest(&UAT_TO_PROD.replace("add_version", "abort"));
     let step = scene.run_expecting(1, &Trigger::pull_request(), &[]).await;
     assert_eq!(step.outputs["status"], "failed", "{}", step.log);
@@ -61,13 +61,13 @@ async fn a_bad_input_is_annotated_and_summarised_with_status_invalid_and_no_call
     assert_eq!(step.lines().next(), Some(masked_first.as_str()));
     assert_eq!(step.log.matches(GITHUB_TOKEN).count(), 1, "{}", step.log);
     assert!(scene.github.take_lines().is_empty());
-    assert!(scene.world.jobs().await.is_empty());
+    assert!(scene.lab.jobs().await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_summary_never_shows_an_empty_correlation_id() {
     let scene = Scene::start().await;
-    scene.world.manifest(&UAT_TO_PROD.replace(
+    scene.lab.manifest(&UAT_TO_PROD.replace(
         "services_existing: add_version",
         "services:\n      - { source: pricing/qoute, destination: pricing/quote-v3 }",
     ));

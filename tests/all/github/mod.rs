@@ -13,7 +13,7 @@ use spark_promote::github::{
     ApiError, Client, CommentOutcome, IfMissing, Marker, PullRequest, RetryPolicy,
 };
 use spark_promote::promote::result::{
-    Command, PromotionResult, PromotionStatus, RunResult, ServiceResult, ServiceStatus,
+    PromotionResult, PromotionStatus, RunKind, RunResult, ServiceResult, ServiceStatus,
 };
 
 use crate::action::fake_github::{FakeGitHub, Reply, comment_json, lines};
@@ -112,7 +112,7 @@ async fn upsert(github: &FakeGitHub, markdown: &str, if_missing: IfMissing) -> C
 
 fn result(status: PromotionStatus) -> RunResult {
     RunResult {
-        command: Command::Apply,
+        command: RunKind::Apply,
         manifest: "spark-promote.yaml".to_string(),
         promotions: vec![PromotionResult {
             name: "pricing".to_string(),

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::packages::{Package, import};
 use super::{assert_nothing_outside, assert_only_sandbox_files, sandbox_in, tree};
 use crate::sandbox::{Api, assert_failed_with};
-use crate::support::sandbox::world;
+use crate::support::sandbox::catalog;
 
 /// Names as they go into a URL path segment (already percent-encoded where needed).
 fn url_names() -> Vec<String> {
@@ -102,7 +102,7 @@ async fn path_like_names_in_packages_and_requests_are_refused_or_kept_as_data() 
         .finish();
     let status = import(&api, package).await;
     assert_eq!(status["status"], "completed", "{status}");
-    let stored = world(&running).await;
+    let stored = catalog(&running).await;
     let service = &stored["tenants"]["acme-prod"]["folders"]["pricing"]["services"][".."];
     assert!(service["id"].is_string(), "{stored}");
     let (package, _) = api

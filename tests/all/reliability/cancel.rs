@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::Compat;
 
 use super::{From, QUICK, errors, partial_downloads, promote, rows};
-use crate::support::cli::{COMPATS, World};
+use crate::support::cli::{COMPATS, Lab};
 
 /// Jobs that outlive any test here unless cancelled.
 const LONG: Duration = Duration::from_secs(30);
@@ -31,37 +31,37 @@ enum Phase {
 }
 
 /// Sets the phase up; returns the arguments to run and a stderr line's markers that show the phase began.
-async fn set_up(world: &World, phase: Phase) -> (Vec<&'static str>, Vec<&'static str>) {
+async fn set_up(lab: &Lab, phase: Phase) -> (Vec<&'static str>, Vec<&'static str>) {
     let apply = vec!["-v", "apply"];
     let stall = |route| json!({"route": route, "stall_ms": STALL_MS});
     match phase {
         Phase::Token => {
-            promote(world, From::Package, "uat");
-            world.fault(stall("token")).await;
+            promote(lab, From::Package, "uat");
+            lab.fault(stall("token")).await;
             (apply, vec!["requesting a client-credentials token"])
         }
         Phase::Upload => {
-            promote(world, From::Package, "prod");
-            world.fault(stall("import")).await;
+            promote(lab, From::Package, "prod");
+            lab.fault(stall("import")).await;
             (apply, vec!["sending", "method=POST", "/api/v4/import"])
         }
         Phase::Slot => {
-            promote(world, From::Package, "prod");
-            world.occupy_prod().await;
+            promote(lab, From::Package, "prod");
+            lab.occupy_prod().await;
             (apply, vec!["waiting for it to end"])
         }
         Phase::Polling => {
-            promote(world, From::Package, "prod");
+            promote(lab, From::Package, "prod");
             (apply, vec!["started import job"])
         }
         Phase::Download => {
-            promote(world, From::Uat, "prod");
-            world.fault(stall("download")).await;
+            promote(lab, From::Uat, "prod");
+            lab.fault(stall("download")).await;
             (apply, vec!["downloading"])
         }
         Phase::ExportCommand => {
-            world.manifest("promotions: []\n");
-            world.fault(stall("download")).await;
+            lab.manifest("promotions: []\n");
+            lab.fault(stall("download")).await;
             let export = [&["-v"], super::EXPORT_QUOTE].concat();
             (export, vec!["downloading"])
         }
@@ -80,13 +80,13 @@ async fn interrupt(
         Phase::Slot | Phase::Polling => LONG,
         _ => QUICK,
     };
-    let world = World::start_compat(duration, compat).await;
-    let (mut args, markers) = set_up(&world, phase).await;
+    let lab = Lab::start_compat(duration, compat).await;
+    let (mut args, markers) = set_up(&lab, phase).await;
     let command = matches!(phase, Phase::ExportCommand);
     if json && !command {
         args.push("--json");
     }
-    let run = world.spawn(&args, &[]);
+    let run = lab.spawn(&args, &[]);
     run.wait_for_stderr(&markers, Duration::from_secs(15)).await;
     run.signal(signal);
     let (output, took) = run.finish().await;
@@ -108,7 +108,7 @@ async fn interrupt(
             output.code
         ));
     }
-    let imports = world.jobs_of("import").await;
+    let imports = lab.jobs_of("import").await;
     let created = matches!(phase, Phase::Polling) as usize;
     if imports.len() != created || imports.iter().any(|job| job["status"] != "cancelled") {
         return fail(format!(
@@ -116,16 +116,16 @@ async fn interrupt(
         ));
     }
     if matches!(phase, Phase::Slot) {
-        let exports = world.jobs_of("export").await;
+        let exports = lab.jobs_of("export").await;
         if !["created", "in_progress"].contains(&exports[0]["status"].as_str().unwrap()) {
             return fail(format!("someone else's job was touched: {exports:#?}"));
         }
     }
-    if !partial_downloads(&world).is_empty() {
+    if !partial_downloads(&lab).is_empty() {
         return fail("a partial download was left behind".into());
     }
     let said = if command {
-        let leftovers = world.path("out.zip").exists() || world.path("out.zip.json").exists();
+        let leftovers = lab.path("out.zip").exists() || lab.path("out.zip.json").exists();
         if leftovers || !output.stdout.is_empty() || !output.stderr.contains("interrupted") {
             return fail(
                 "expected no output file, an empty stdout and `interrupted` on stderr".into(),

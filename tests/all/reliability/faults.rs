@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::{Compat, Config};
 
 use super::{From, QUICK, errors, partial_downloads, promote, promotion, rows};
-use crate::support::cli::{COMPATS, World};
+use crate::support::cli::{COMPATS, Lab};
 
 /// How a scenario must end.
 #[derive(Debug, Clone, Copy)]
@@ -179,19 +179,19 @@ async fn run(case: Case, compat: Compat) -> Result<String, String> {
         job_duration: QUICK,
         ..Config::default()
     });
-    let world = World::start_config(Config { compat, ..config }).await;
+    let lab = Lab::start_config(Config { compat, ..config }).await;
     let name = match compat {
         Compat::Rich => case.name.to_owned(),
         Compat::Spec => format!("{} (--compat spec)", case.name),
     };
-    promote(&world, case.from, case.target);
+    promote(&lab, case.from, case.target);
     for fault in &case.faults {
-        world.fault(fault.clone()).await;
+        lab.fault(fault.clone()).await;
     }
     // With the debug log: no secret may appear in it either.
-    let output = world.cli(&["-v", "apply", "--json"]).await;
+    let output = lab.cli(&["-v", "apply", "--json"]).await;
     let result = promotion(&output);
-    let imports = world.jobs_of("import").await.len();
+    let imports = lab.jobs_of("import").await.len();
     let (code, status, text) = match case.expect {
         Expect::Completed => (0, "completed", ""),
         Expect::Failed(text) => (1, "failed", text),
@@ -208,7 +208,7 @@ async fn run(case: Case, compat: Compat) -> Result<String, String> {
         || output.code != code
         || result["status"] != status
         || !said.contains(text)
-        || !partial_downloads(&world).is_empty()
+        || !partial_downloads(&lab).is_empty()
     {
         return Err(format!(
             "{name}: expected {status} (exit {code}) with {} import(s) and {text:?} in the errors; got exit {}, \
@@ -231,31 +231,28 @@ async fn every_injected_fault_ends_completed_or_failed_clearly_with_at_most_one_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_whose_download_fails_leaves_no_file_behind() {
-    let world = World::start(QUICK).await;
-    world.manifest("promotions: []\n");
-    world
-        .fault(json!({"route": "download", "status": 403}))
-        .await;
-    let output = world.cli(super::EXPORT_QUOTE).await;
+    let lab = Lab::start(QUICK).await;
+    lab.manifest("promotions: []\n");
+    lab.fault(json!({"route": "download", "status": 403})).await;
+    let output = lab.cli(super::EXPORT_QUOTE).await;
     assert_eq!(output.code, 1, "{output:?}");
     output.assert_no_secret();
     assert!(output.stdout.is_empty(), "{output:?}");
     assert!(output.stderr.contains("403"), "{}", output.stderr);
-    assert!(!world.path("out.zip").exists());
-    assert!(!world.path("out.zip.json").exists());
-    assert!(partial_downloads(&world).is_empty());
+    assert!(!lab.path("out.zip").exists());
+    assert!(!lab.path("out.zip.json").exists());
+    assert!(partial_downloads(&lab).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stall_beyond_the_call_timeout_is_cut_and_the_poll_retried() {
     use spark_promote::spark::{Auth, Client, ClientOptions};
-    let world = World::start(QUICK).await;
-    let id = world.occupy_prod().await;
-    world
-        .fault(json!({"route": "export_status", "stall_ms": 3000}))
+    let lab = Lab::start(QUICK).await;
+    let id = lab.occupy_prod().await;
+    lab.fault(json!({"route": "export_status", "stall_ms": 3000}))
         .await;
     let client = Client::new(
-        world.sandbox.base_url("acme-prod").parse().unwrap(),
+        lab.sandbox.base_url("acme-prod").parse().unwrap(),
         Auth::Bearer("tok-acme-prod".into()),
         ClientOptions {
             timeout: Duration::from_millis(500),

@@ -6,7 +6,7 @@ use serde_json::json;
 use tokio::io::AsyncReadExt;
 
 use super::{From, QUICK, promote, write_package};
-use crate::support::cli::{Output, World};
+use crate::support::cli::{Lab, Output};
 
 /// A listener set as every proxy of the binary: a request to any non-loopback host, resolvable or not,
 /// would arrive here first (`CONNECT host:443` for https), so an empty trap proves none was sent.
@@ -51,9 +51,9 @@ impl Trap {
 }
 
 /// A manifest whose one environment (`evil`) is `environment`, and a promotion of a package into it.
-fn evil_manifest(world: &World, environment: &str) {
-    write_package(world, "p.zip", &["pricing/quote"], 1024);
-    world.write(
+fn evil_manifest(lab: &Lab, environment: &str) {
+    write_package(lab, "p.zip", &["pricing/quote"], 1024);
+    lab.write(
         "spark-promote.yaml",
         &format!(
             "version: 1\nenvironments:\n  evil:\n{environment}promotions:\n  - name: p\n    from: {{ package: packages/p.zip }}\n    to: evil\n"
@@ -71,7 +71,7 @@ fn refused(output: &Output, why: &str, case: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_never_reach_a_host_that_is_not_allowed() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     let trap = Trap::start().await;
     let cases: [(&str, String, &[&str], &str); 5] = [
         (
@@ -84,7 +84,7 @@ async fn credentials_never_reach_a_host_that_is_not_allowed() {
             "a token_url on an unknown host",
             format!(
                 "    url: {}/acme-prod\n    auth:\n      oauth2: {{ client_id: \"${{SPARK_UAT_CLIENT_ID}}\", client_secret: \"${{SPARK_UAT_CLIENT_SECRET}}\", token_url: https://evil.example.com/token }}\n",
-                world.url()
+                lab.url()
             ),
             &[],
             "host evil.example.com may not receive credentials",
@@ -113,23 +113,23 @@ async fn credentials_never_reach_a_host_that_is_not_allowed() {
         ),
     ];
     for (case, environment, extra, why) in cases {
-        evil_manifest(&world, &environment);
+        evil_manifest(&lab, &environment);
         for command in ["apply", "plan"] {
             let mut args = vec![command];
             args.extend_from_slice(extra);
-            let output = world.cli_with(&args, &trap.env()).await;
+            let output = lab.cli_with(&args, &trap.env()).await;
             refused(&output, why, case);
         }
     }
     assert!(trap.requests().is_empty(), "{:#?}", trap.requests());
-    assert!(world.jobs().await.is_empty());
+    assert!(lab.jobs().await.is_empty());
 
     // The trap works: a host the caller allows is reached through it.
     evil_manifest(
-        &world,
+        &lab,
         &format!("    url: https://evil.example.com/acme\n{BEARER}"),
     );
-    let output = world
+    let output = lab
         .cli_with(&["apply", "--allow-host", "evil.example.com"], &trap.env())
         .await;
     assert_ne!(output.code, 0, "{output:?}");
@@ -145,13 +145,13 @@ async fn credentials_never_reach_a_host_that_is_not_allowed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pull_request_manifest_cannot_send_secrets_to_its_own_host() {
-    let world = World::start(QUICK).await;
+    let lab = Lab::start(QUICK).await;
     let trap = Trap::start().await;
     evil_manifest(
-        &world,
+        &lab,
         "    url: https://excel.uat.us.coherent.global/acme\n    auth:\n      oauth2: { client_id: \"${SPARK_UAT_CLIENT_ID}\", client_secret: \"${SPARK_UAT_CLIENT_SECRET}\", token_url: https://collect.evil.example.com/token }\n",
     );
-    let event = world.write(
+    let event = lab.write(
         "pr.json",
         &json!({"pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}}})
             .to_string(),
@@ -165,7 +165,7 @@ async fn a_pull_request_manifest_cannot_send_secrets_to_its_own_host() {
             ("INPUT_ALLOWED-HOSTS", ""),
             ("INPUT_COMMAND", command),
         ]);
-        let run = world.action(&env).await;
+        let run = lab.action(&env).await;
         assert_eq!(run.output.code, 2, "{command}: {run:?}");
         assert!(
             run.output.stdout.lines().any(
@@ -181,14 +181,13 @@ async fn a_pull_request_manifest_cannot_send_secrets_to_its_own_host() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn workflow_commands_in_spark_errors_are_not_executed() {
-    let world = World::start(QUICK).await;
-    promote(&world, From::Package, "prod");
-    world
-        .fault(
-            json!({"fail_next_job": "::set-output name=x::y\n::error::pwned\n::add-mask::nothing"}),
-        )
-        .await;
-    let run = world.action(&[("INPUT_COMMAND", "apply")]).await;
+    let lab = Lab::start(QUICK).await;
+    promote(&lab, From::Package, "prod");
+    lab.fault(
+        json!({"fail_next_job": "::set-output name=x::y\n::error::pwned\n::add-mask::nothing"}),
+    )
+    .await;
+    let run = lab.action(&[("INPUT_COMMAND", "apply")]).await;
     assert_eq!(run.output.code, 1, "{run:?}");
     assert!(
         run.result.contains("pwned"),
@@ -227,8 +226,8 @@ async fn workflow_commands_in_spark_errors_are_not_executed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_package_is_refused_before_any_call() {
-    let world = World::start(QUICK).await;
-    std::fs::create_dir_all(world.path("packages")).unwrap();
+    let lab = Lab::start(QUICK).await;
+    std::fs::create_dir_all(lab.path("packages")).unwrap();
     let limit = spark_promote::promote::package::DEFAULT_MAX_BYTES;
     /// What is at the package's path.
     enum Bad {
@@ -252,20 +251,20 @@ async fn a_bad_package_is_refused_before_any_call() {
         ),
     ];
     for (case, bad, why) in cases {
-        let path = world.path("packages/p.zip");
+        let path = lab.path("packages/p.zip");
         let _ = std::fs::remove_file(&path);
         match bad {
             Bad::Missing => {}
             Bad::Bytes(bytes) => std::fs::write(&path, bytes).unwrap(),
             Bad::Size(size) => std::fs::File::create(&path).unwrap().set_len(size).unwrap(),
         }
-        world.manifest(
+        lab.manifest(
             "promotions:\n  - name: p\n    from: { package: packages/p.zip }\n    to: prod\n",
         );
         for command in ["validate", "apply"] {
-            let output = world.cli(&[command]).await;
+            let output = lab.cli(&[command]).await;
             refused(&output, why, &format!("{case} ({command})"));
         }
     }
-    assert!(world.jobs().await.is_empty());
+    assert!(lab.jobs().await.is_empty());
 }

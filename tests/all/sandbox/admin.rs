@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::{Config, Seed};
 
 use super::{Api, some_package, versions};
-use crate::support::sandbox::{self as sb, jobs, start, start_demo, stats, world};
+use crate::support::sandbox::{self as sb, catalog, jobs, start, start_demo, stats};
 
 #[tokio::test]
 async fn api_calls_are_counted_per_route_and_tenant_until_reset() {
@@ -117,10 +117,10 @@ async fn state_dir_keeps_the_content_across_restarts() {
         .await;
     api.import_and_wait("acme-prod", "tok-acme-prod", package, None)
         .await;
-    let before = world(&running).await;
+    let before = catalog(&running).await;
     running.shutdown().await;
     let restarted = start(config, Seed::demo()).await;
-    assert_eq!(world(&restarted).await, before);
+    assert_eq!(catalog(&restarted).await, before);
     assert_eq!(
         versions(&restarted, "acme-prod", "pricing", "rating")
             .await

@@ -6,7 +6,7 @@ use super::{
     Api, assert_failed_with, bad_request, column, demo_with_upload_limit, export_pricing,
     two_tenants, versions,
 };
-use crate::support::sandbox::{jobs, root, start_demo, start_seed, world};
+use crate::support::sandbox::{catalog, jobs, root, start_demo, start_seed};
 
 const EXPORT_SEED: &str = r#"[{ name: pricing, services: [{ name: quote, versions: ["3.1.0", "3.2.0", "3.2.5", "3.20.0"] }, { name: rating, versions: ["1.0.0"] }] }, { name: empty }]"#;
 
@@ -65,8 +65,8 @@ async fn export_with_a_version_prefix_takes_the_latest_match() {
 async fn export_by_version_id_and_service_id() {
     let running = start_seed(&two_tenants(EXPORT_SEED, "[]")).await;
     let quote = versions(&running, "src", "pricing", "quote").await;
-    let world = world(&running).await;
-    let rating_id = world["tenants"]["src"]["folders"]["pricing"]["services"]["rating"]["id"]
+    let catalog = catalog(&running).await;
+    let rating_id = catalog["tenants"]["src"]["folders"]["pricing"]["services"]["rating"]["id"]
         .as_str()
         .unwrap()
         .to_owned();

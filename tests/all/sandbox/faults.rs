@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{Api, fetch_token, some_package};
-use crate::support::sandbox::{arm_fault, root, start_demo, world};
+use crate::support::sandbox::{arm_fault, catalog, root, start_demo};
 
 #[tokio::test]
 async fn status_fault_answers_the_next_n_calls_with_retry_after_then_clears() {
@@ -84,7 +84,7 @@ async fn fail_next_job_fails_the_next_job_with_the_message_and_changes_nothing()
     let running = start_demo().await;
     let api = Api::new(&running);
     let package = some_package(&api).await;
-    let before = world(&running).await;
+    let before = catalog(&running).await;
     arm_fault(&running, json!({"fail_next_job": "disk on fire"})).await;
     let status = api
         .import_and_wait(
@@ -96,5 +96,5 @@ async fn fail_next_job_fails_the_next_job_with_the_message_and_changes_nothing()
         .await;
     assert_eq!(status["status"], "failed");
     assert_eq!(status["errors"][0]["message"], "disk on fire");
-    assert_eq!(world(&running).await, before);
+    assert_eq!(catalog(&running).await, before);
 }

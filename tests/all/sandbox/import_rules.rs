@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::Running;
 
 use super::{Api, QUOTE_1_0_AND_1_1, assert_failed_with, column, two_tenants, versions};
-use crate::support::sandbox::{start_seed, world};
+use crate::support::sandbox::{catalog, start_seed};
 
 #[tokio::test]
 async fn new_service_is_added_with_all_its_versions_and_their_ids() {
@@ -45,7 +45,7 @@ async fn existing_service_fails(entity: Option<Value>) {
         r#"[{ name: pricing, services: [{ name: quote, versions: ["0.1.0"] }] }]"#,
     ))
     .await;
-    let before = world(&running).await;
+    let before = catalog(&running).await;
     let status = promote_quote(&running, entity).await;
     assert_eq!(status["status"], "failed");
     let message = status["errors"][0]["message"].as_str().unwrap();
@@ -54,7 +54,7 @@ async fn existing_service_fails(entity: Option<Value>) {
         "{message}"
     );
     assert_eq!(
-        world(&running).await,
+        catalog(&running).await,
         before,
         "a failed import changes nothing"
     );
@@ -164,11 +164,11 @@ async fn add_version_copy_fails_on_a_clash_and_changes_nothing() {
         r#"[{ name: pricing, services: [{ name: quote, versions: ["1.1.0"] }] }]"#,
     ))
     .await;
-    let before = world(&running).await;
+    let before = catalog(&running).await;
     let entity = json!({"services_existing": "add_version", "inputs": {"services_modify": [{"service_uri_source": "pricing/quote", "update_version_type": "copy"}]}});
     let status = promote_quote(&running, Some(entity)).await;
     assert_failed_with(&status, "1.1.0");
-    assert_eq!(world(&running).await, before);
+    assert_eq!(catalog(&running).await, before);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use super::{
     Api, QUOTE_1_0_AND_1_1, assert_failed_with, bad_request, demo_with_upload_limit,
     export_pricing, some_package, two_tenants,
 };
-use crate::support::sandbox::{self as sb, jobs, start, start_demo, start_seed, world};
+use crate::support::sandbox::{self as sb, catalog, jobs, start, start_demo, start_seed};
 
 #[tokio::test]
 async fn second_job_in_a_tenant_gets_409_naming_the_running_job() {
@@ -223,7 +223,7 @@ async fn cancel_before_completion_wins_and_changes_nothing() {
     let running = start_demo().await;
     let api = Api::new(&running);
     let package = some_package(&api).await;
-    let before = world(&running).await;
+    let before = catalog(&running).await;
     let entity = json!({"services_existing": "replace"});
     let job: Value = api
         .import("acme-prod", "tok-acme-prod", package, Some(entity))
@@ -247,7 +247,7 @@ async fn cancel_before_completion_wins_and_changes_nothing() {
         api.wait("acme-prod", "tok-acme-prod", "import", id).await["status"],
         "cancelled"
     );
-    assert_eq!(world(&running).await, before);
+    assert_eq!(catalog(&running).await, before);
     let next = api
         .export(
             "acme-prod",

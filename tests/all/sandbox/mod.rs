@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use spark_promote::sandbox::{Config, Running, Seed};
 
 pub use self::api::Api;
-use crate::support::sandbox::{self as sb, root, start, world};
+use crate::support::sandbox::{self as sb, catalog, root, start};
 
 /// Asserts that a job failed and that its first error says `text`.
 pub fn assert_failed_with(status: &Value, text: &str) {
@@ -43,8 +43,8 @@ async fn versions(
     folder: &str,
     service: &str,
 ) -> Vec<(String, String)> {
-    let world = world(running).await;
-    let service = &world["tenants"][tenant]["folders"][folder]["services"][service];
+    let catalog = catalog(running).await;
+    let service = &catalog["tenants"][tenant]["folders"][folder]["services"][service];
     service["versions"]
         .as_array()
         .map(|vs| {

@@ -35,7 +35,7 @@ environments:
 "#;
 
 /// A sandbox and a work directory for one test.
-pub struct World {
+pub struct Lab {
     pub sandbox: Running,
     pub dir: tempfile::TempDir,
     http: reqwest::Client,
@@ -61,15 +61,15 @@ where
     }
 }
 
-impl World {
+impl Lab {
     /// The demo seed with jobs of `job_duration`.
-    pub async fn start(job_duration: Duration) -> World {
-        World::start_compat(job_duration, Compat::Rich).await
+    pub async fn start(job_duration: Duration) -> Lab {
+        Lab::start_compat(job_duration, Compat::Rich).await
     }
 
     /// The demo seed with jobs of `job_duration`, answering in the `compat` shapes.
-    pub async fn start_compat(job_duration: Duration, compat: Compat) -> World {
-        World::start_config(sandbox::Config {
+    pub async fn start_compat(job_duration: Duration, compat: Compat) -> Lab {
+        Lab::start_config(sandbox::Config {
             job_duration,
             compat,
             ..sandbox::Config::default()
@@ -78,14 +78,14 @@ impl World {
     }
 
     /// The demo seed with a given config, listening on a free port of 127.0.0.1.
-    pub async fn start_config(config: sandbox::Config) -> World {
+    pub async fn start_config(config: sandbox::Config) -> Lab {
         let sandbox = sandbox::start(sandbox::Config {
             listen: ([127, 0, 0, 1], 0).into(),
             ..config
         })
         .await
         .expect("sandbox starts");
-        World {
+        Lab {
             sandbox,
             dir: tempfile::tempdir().unwrap(),
             http: reqwest::Client::new(),
@@ -331,7 +331,7 @@ pub fn assert_no_secret_in(what: &str, text: &str) {
     }
 }
 
-/// A run of the binary that is still going (see [`World::spawn`]).
+/// A run of the binary that is still going (see [`Lab::spawn`]).
 pub struct Spawned {
     child: tokio::process::Child,
     stderr: Arc<Mutex<String>>,

@@ -64,7 +64,7 @@ pub async fn calls(running: &Running, route: &str) -> u64 {
 }
 
 /// `GET /_sandbox/state`: every tenant's folders, services and versions.
-pub async fn world(running: &Running) -> Value {
+pub async fn catalog(running: &Running) -> Value {
     admin_get(running, "state").await
 }
 

@@ -10,7 +10,7 @@ use super::semver::SemVer;
 
 /// Every tenant's content.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct World {
+pub struct Catalog {
     pub tenants: BTreeMap<String, TenantData>,
 }
 
@@ -71,15 +71,15 @@ pub fn check_name(kind: &str, name: &str) -> Result<(), String> {
     Err(format!("{kind} name '{shown}' {problem}"))
 }
 
-impl World {
-    /// The world a seed describes, with fresh ids.
-    pub fn from_seed(seed: &Seed) -> World {
-        let mut world = World::default();
-        world.add_missing_tenants(seed);
-        world
+impl Catalog {
+    /// The catalog a seed describes, with fresh ids.
+    pub fn from_seed(seed: &Seed) -> Catalog {
+        let mut catalog = Catalog::default();
+        catalog.add_missing_tenants(seed);
+        catalog
     }
 
-    /// Adds the seed's tenants that the world does not have yet (after loading a saved state).
+    /// Adds the seed's tenants that the catalog does not have yet (after loading a saved state).
     pub fn add_missing_tenants(&mut self, seed: &Seed) {
         for tenant in &seed.tenants {
             if self.tenants.contains_key(&tenant.name) {

@@ -23,13 +23,13 @@ pub struct Annotation {
 }
 
 /// Writes workflow commands to the runner (stdout in the action; any writer in tests).
-pub struct Commands<'w> {
+pub struct WorkflowCommands<'w> {
     out: &'w mut dyn Write,
 }
 
-impl<'w> Commands<'w> {
+impl<'w> WorkflowCommands<'w> {
     pub fn new(out: &'w mut dyn Write) -> Self {
-        Commands { out }
+        WorkflowCommands { out }
     }
 
     /// Asks the runner to mask `value` in all later logs; each line of a multi-line value is also masked
@@ -184,9 +184,9 @@ impl<W: Write> Drop for Neutralized<W> {
 mod tests {
     use super::*;
 
-    fn captured(f: impl FnOnce(&mut Commands) -> io::Result<()>) -> String {
+    fn captured(f: impl FnOnce(&mut WorkflowCommands) -> io::Result<()>) -> String {
         let mut out = Vec::new();
-        f(&mut Commands::new(&mut out)).unwrap();
+        f(&mut WorkflowCommands::new(&mut out)).unwrap();
         String::from_utf8(out).unwrap()
     }
 
