@@ -44,6 +44,11 @@ impl InvalidInput {
     pub fn msg(message: impl std::fmt::Display) -> Self {
         InvalidInput(anyhow::anyhow!("{message}"))
     }
+
+    /// A typed error that is the caller's to fix (a manifest error, a selection, the SDK's variables).
+    pub fn of(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        InvalidInput(anyhow::Error::new(err))
+    }
 }
 
 /// The exit code for an error that ended a command: 2 for invalid input, 1 otherwise.

@@ -45,7 +45,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
             annotate(&mut runner, &err)?;
             crate::github::write_refusal(&runner.context, "invalid manifest", &err.to_string())?;
             runner.mark_comment_stale(&err.to_string()).await?;
-            return Err(InvalidInput(anyhow::Error::new(err)).into());
+            return Err(InvalidInput::of(err).into());
         }
     };
     for secret in manifest.secret_values() {

@@ -33,7 +33,7 @@ impl EnvironmentChoice {
                 })
             }
             None => manifest::environment_from_sdk_vars(&super::process_env, &hosts)
-                .map_err(|err| InvalidInput(anyhow::anyhow!("{err}"))),
+                .map_err(InvalidInput::of),
         }
     }
 }

@@ -34,8 +34,7 @@ pub fn load_selection(
     promotions: &[String],
 ) -> Result<Arc<Manifest>, InvalidInput> {
     let hosts = host_policy(allowed_hosts)?;
-    open(path, &hosts, &Scope::promotions(promotions), promotions)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))
+    open(path, &hosts, &Scope::promotions(promotions), promotions).map_err(InvalidInput::of)
 }
 
 /// The one opening of the CLI's commands and the action's: the manifest with only the environments in
@@ -85,5 +84,5 @@ pub fn load_manifest_scoped(
 ) -> Result<Arc<Manifest>, InvalidInput> {
     manifest::load_scoped(path, &process_env, hosts, scope)
         .map(Arc::new)
-        .map_err(|err| InvalidInput(anyhow::Error::new(err)))
+        .map_err(InvalidInput::of)
 }

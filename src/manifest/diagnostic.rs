@@ -97,6 +97,10 @@ pub(crate) fn from_yaml(
         message.push_str(&format!(", found {}", found(source, location)));
     }
     if let Some(key) = key.filter(|_| is_wrong_type(error)) {
+        if let Some(items) = list_items(key).filter(|_| message.starts_with("expected a list,")) {
+            message =
+                message.replacen("expected a list", &format!("expected a list of {items}"), 1);
+        }
         message = format!("{key}: {message}");
     }
     if message.contains("flow mapping") && line_of(source, location).contains("${") {
@@ -113,6 +117,33 @@ fn innermost(error: &YamlError) -> &YamlError {
         YamlError::AliasError { error, .. } => innermost(error),
         other => other,
     }
+}
+
+/// What the items of the manifest's list at `key` are, said as the manifest writes them.
+fn list_items(key: &str) -> Option<&'static str> {
+    let mut shape = String::new();
+    let mut in_index = false;
+    for c in key.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => {
+                in_index = false;
+                shape.push_str("[]");
+            }
+            _ if !in_index => shape.push(c),
+            _ => {}
+        }
+    }
+    Some(match shape.as_str() {
+        "promotions" => "{name, from, to, ...}",
+        "promotions[].services" => "{source, destination, update_version_type}",
+        "promotions[].from.services" => {
+            "services (folder/service, folder/service[version] or an id)"
+        }
+        "promotions[].from.folders" => "folder names",
+        "promotions[].from.version_ids" => "version ids",
+        _ => return None,
+    })
 }
 
 /// An error about a value's type (a list where a string belongs, a word where a number does).

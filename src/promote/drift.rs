@@ -248,7 +248,7 @@ pub async fn run(
 ) -> anyhow::Result<DriftReport> {
     let promotions = manifest
         .select(selected)
-        .map_err(|err| crate::exit::InvalidInput(anyhow::anyhow!("{err}")))?;
+        .map_err(crate::exit::InvalidInput::of)?;
     let ctx = Context::new(manifest.clone(), options)?;
     let mut report = DriftReport {
         promotions: Vec::new(),

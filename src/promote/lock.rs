@@ -405,9 +405,7 @@ pub async fn update(
     options: super::RunOptions,
     mode: Mode,
 ) -> anyhow::Result<Updated> {
-    let promotions = manifest
-        .select(selected)
-        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?;
+    let promotions = manifest.select(selected).map_err(InvalidInput::of)?;
     let path = path_for(&manifest.path);
     let existing = Lock::load(&path)?;
     if mode == Mode::Update && existing.is_none() {

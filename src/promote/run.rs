@@ -16,7 +16,7 @@ pub async fn run(
 ) -> anyhow::Result<RunResult> {
     let promotions: Vec<_> = manifest
         .select(selected)
-        .map_err(|err| InvalidInput(anyhow::anyhow!("{err}")))?
+        .map_err(InvalidInput::of)?
         .into_iter()
         .cloned()
         .collect();

@@ -328,6 +328,13 @@ fn wrong_type_names_the_key_and_says_what_was_expected_and_found() {
         "wrong_type_list_in_a_string",
         &base_with("to: prod", "to: [prod]")
     );
+    assert_error_snapshot!(
+        "wrong_type_service_mappings",
+        &base_with(
+            "    to: prod\n",
+            "    to: prod\n    services: pricing/quote\n"
+        )
+    );
 }
 
 #[test]
