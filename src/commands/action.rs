@@ -78,6 +78,9 @@ pub async fn action() -> anyhow::Result<Outcome> {
         options.wait_timeout = wait;
     }
     let deployments = match runner.deployments() {
+        Ok(deployments) if command == RunKind::Rollback => {
+            deployments.map(|deployments| Arc::new(deployments.for_rollback()))
+        }
         Ok(deployments) => deployments.map(Arc::new),
         Err(err) => {
             runner.warn(&format!("no GitHub deployments: {err:#}"))?;
@@ -85,6 +88,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
         }
     };
     if command == RunKind::Rollback {
+        // Recorded as deployments that say they roll back (see `Deployments::for_rollback`).
+        if let Some(deployments) = &deployments {
+            options.recorder = deployments.clone();
+        }
         let backup = runner.inputs.backup.clone().unwrap_or_default();
         let environment = runner.inputs.environment.clone();
         let promotion =
@@ -92,6 +99,9 @@ pub async fn action() -> anyhow::Result<Outcome> {
         let modes = modes(&[&promotion]);
         let result =
             promote::run_promotions(command, manifest.clone(), vec![promotion], options).await?;
+        if let Some(deployments) = &deployments {
+            warn_all(&mut runner, deployments.take_warnings())?;
+        }
         return report_run(&mut runner, &dir, work_dir, result, modes, &cancel).await;
     }
     if let Some(deployments) = &deployments {

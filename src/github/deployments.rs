@@ -45,6 +45,9 @@ pub struct Payload {
     pub source_version_ids: Vec<String>,
     #[serde(default)]
     pub destination_services: Vec<String>,
+    /// A rollback: its success undoes the earlier promotions into its destination services.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rollback: bool,
 }
 
 /// A deployment as GitHub lists it (the fields read here).
@@ -130,6 +133,8 @@ pub struct Deployments {
     environment: String,
     manifest: String,
     log_url: Option<String>,
+    /// This run rolls back: its deployments say so.
+    rollback: bool,
     state: Mutex<State>,
 }
 
@@ -158,8 +163,16 @@ impl Deployments {
             environment,
             manifest,
             log_url,
+            rollback: false,
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// The deployments of a rollback run: each says it is one (`rollback: true` in its payload), so that a
+    /// later run no longer takes the records it undid as applied.
+    pub fn for_rollback(mut self) -> Deployments {
+        self.rollback = true;
+        self
     }
 
     /// The GitHub environment of the manifest's environment `target`.
@@ -206,21 +219,70 @@ impl Deployments {
                 .copied()
                 .filter(|(_, target)| self.environment_for(target) == environment)
                 .collect();
+            let mut lookups = 0;
             for (deployment, payload) in candidates(&listed, &here, MAX_STATUS_LOOKUPS) {
-                let path = format!(
-                    "{}/deployments/{}/statuses?per_page=1",
-                    self.repo_path(),
-                    deployment.id
-                );
-                let Some(statuses) = self.call(self.client.get::<Vec<Status>>(&path)).await else {
-                    break;
-                };
-                if statuses.first().is_some_and(|s| s.state == "success") {
-                    records.push(deployment.record(payload));
+                match self.succeeded(&deployment, &mut lookups).await {
+                    None => break,
+                    Some(false) => continue,
+                    Some(true) => {}
+                }
+                match self
+                    .undone_by(&listed, &deployment, &payload, &mut lookups)
+                    .await
+                {
+                    None => break,
+                    Some(Some(rollback)) => tracing::info!(
+                        "GitHub deployment {} was undone by the rollback of GitHub deployment {rollback}: \
+                         not a record",
+                        deployment.id
+                    ),
+                    Some(None) => records.push(deployment.record(payload)),
                 }
             }
         }
         records
+    }
+
+    /// Whether a deployment's latest status is `success`; `None` when GitHub could not say or the status
+    /// lookups of this environment are spent.
+    async fn succeeded(&self, deployment: &Deployment, lookups: &mut usize) -> Option<bool> {
+        if *lookups == MAX_STATUS_LOOKUPS {
+            return None;
+        }
+        *lookups += 1;
+        let path = format!(
+            "{}/deployments/{}/statuses?per_page=1",
+            self.repo_path(),
+            deployment.id
+        );
+        let statuses = self.call(self.client.get::<Vec<Status>>(&path)).await?;
+        Some(statuses.first().is_some_and(|s| s.state == "success"))
+    }
+
+    /// The successful rollback listed after `deployment` (newer: `listed` is newest first) into the same
+    /// target and one of its destination services, which undid it; `None` when that cannot be told.
+    async fn undone_by(
+        &self,
+        listed: &[Deployment],
+        deployment: &Deployment,
+        payload: &Payload,
+        lookups: &mut usize,
+    ) -> Option<Option<u64>> {
+        let newer = listed.iter().take_while(|other| other.id != deployment.id);
+        for other in newer {
+            let undoes = other.payload().is_some_and(|other| {
+                other.rollback
+                    && other.target == payload.target
+                    && other
+                        .destination_services
+                        .iter()
+                        .any(|service| payload.destination_services.contains(service))
+            });
+            if undoes && self.succeeded(other, lookups).await? {
+                return Some(Some(other.id));
+            }
+        }
+        Some(None)
     }
 
     fn repo_path(&self) -> String {
@@ -298,6 +360,7 @@ impl Deployments {
             import_job_id: event.import_job_id.clone(),
             source_version_ids: event.source_version_ids,
             destination_services: event.destination_services,
+            rollback: self.rollback,
         };
         let body = json!({
             "ref": self.sha,

@@ -369,3 +369,79 @@ async fn a_record_decides_a_rerun_that_the_job_list_and_version_ids_cannot_until
     assert_eq!(lab.jobs_of("import").await.len(), 2);
     assert_eq!(github.deployments().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_is_a_deployment_that_says_so_and_the_record_it_undid_no_longer_skips_an_apply()
+{
+    let scene = Scene::start().await;
+    let (lab, github) = (&scene.lab, &scene.github);
+    // A committed package without its index into an existing service: after the hour only the record
+    // knows it was imported.
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
+    lab.manifest(
+        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
+         services_existing: replace\n    services:\n      - { source: pricing/quote, destination: pricing/quote }\n",
+    );
+    let applied = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(applied.outputs["status"], "completed", "{}", applied.log);
+    let backup = applied.outputs["backup"].clone();
+    assert!(!backup.is_empty(), "{}", applied.log);
+    github.take_lines();
+
+    let rollback = [
+        ("INPUT_COMMAND", "rollback"),
+        ("INPUT_BACKUP", backup.as_str()),
+        ("INPUT_ENVIRONMENT", "prod"),
+    ];
+    let rolled_back = scene
+        .run_expecting(0, &Trigger::schedule(), &rollback)
+        .await;
+    assert_eq!(
+        rolled_back.outputs["status"], "completed",
+        "{}",
+        rolled_back.log
+    );
+    let second = DEPLOYMENT + 1;
+    assert_eq!(github.take_lines(), lines::recorded(second)[1..]);
+    let deployments = github.deployments();
+    assert_eq!(deployments[1]["payload"]["rollback"], true);
+    assert_eq!(
+        deployments[1]["payload"]["destination_services"],
+        json!(["pricing/quote"])
+    );
+    assert_eq!(deployments[0]["payload"].get("rollback"), None);
+
+    // Two hours later the job list is empty and the package has no index: the first deployment alone
+    // would say "already applied", but the rollback after it undid it, so the promotion is imported again.
+    lab.advance_clock(2 * 3600).await;
+    let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(again.outputs["status"], "completed", "{}", again.log);
+    assert_eq!(lab.jobs_of("import").await.len(), 3);
+    let third = DEPLOYMENT + 2;
+    assert_eq!(
+        github.take_lines(),
+        [
+            lines::list_deployments("spark-prod"),
+            lines::latest_status(DEPLOYMENT),
+            lines::latest_status(second),
+        ]
+        .into_iter()
+        .chain(lines::recorded(third)[1..].iter().cloned())
+        .collect::<Vec<_>>()
+    );
+
+    // Its own deployment is newer than the rollback: a re-run after the hour is skipped by it.
+    lab.advance_clock(2 * 3600).await;
+    let rerun = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(rerun.outputs["status"], "skipped", "{}", rerun.log);
+    assert!(
+        rerun
+            .log
+            .contains(&format!("already applied by GitHub deployment {third}")),
+        "{}",
+        rerun.log
+    );
+    assert_eq!(lab.jobs_of("import").await.len(), 3);
+}
