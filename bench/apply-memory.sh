@@ -8,6 +8,7 @@
 # Needs: python3 (to write the packages), GNU time (/usr/bin/time, Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [[ -z "${SPARK_PROMOTE:-}" ]]; then
   cargo build --release --quiet --bin spark-promote
@@ -18,19 +19,14 @@ fi
 work=$(mktemp -d)
 sandbox_pid=
 cleanup() {
-  [[ -n "$sandbox_pid" ]] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$SPARK_PROMOTE" -q sandbox --listen "127.0.0.1:$port" --job-duration 1s --max-upload-mb 200 \
-  --state-dir "$work/sandbox" &
-sandbox_pid=$!
-for _ in $(seq 100); do
-  curl -fsS "http://127.0.0.1:$port/_sandbox/jobs" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+port=$(free_port)
+start_sandbox_with "$SPARK_PROMOTE" "$port" "$work/sandbox.log" --job-duration 1s --max-upload-mb 200 \
+  --state-dir "$work/sandbox"
 
 # A package in the sandbox's format: manifest.json and one stored (uncompressed) entry of random bytes.
 write_package() { # path service bytes

@@ -13,6 +13,7 @@
 #   BENCH_BIN        the spark-promote binary (default: target/debug/spark-promote, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 root=$(pwd)
 sizes=${BACKUP_SIZES:-1000000 20000000}
 samples=${BACKUP_SAMPLES:-3}
@@ -24,16 +25,10 @@ fi
 out=$root/bench/out/backup
 rm -rf "$out"
 mkdir -p "$out"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BENCH_BIN" sandbox --listen "127.0.0.1:$port" --seed bench/seed.yaml --job-duration "$duration" \
-  >"$out/sandbox.log" 2>&1 &
-sandbox_pid=$!
-trap 'kill "$sandbox_pid" 2>/dev/null || true' EXIT
+port=$(free_port)
 url=http://127.0.0.1:$port
-for _ in $(seq 100); do
-  curl -fsS "$url/_sandbox/jobs" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+trap stop_sandbox EXIT
+start_sandbox_with "$BENCH_BIN" "$port" "$out/sandbox.log" --seed bench/seed.yaml --job-duration "$duration"
 export SPARK_TOKEN=tok-bench
 
 # One apply of a fresh package of $1 bytes into bench/svc-$1 with `backup: $2`; prints the wall time in s.

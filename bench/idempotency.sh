@@ -8,6 +8,7 @@
 # BENCH_BIN=target/debug/spark-promote skips the release build (API calls do not depend on the profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 root=$(pwd)
 out=$root/bench/out/idempotency
 rm -rf "$out" && mkdir -p "$out"
@@ -18,17 +19,14 @@ fi
 bin=$(realpath "${BENCH_BIN:-$root/target/release/spark-promote}")
 
 sandbox_pid=
-stop_sandbox() { [ -z "$sandbox_pid" ] || { kill -INT "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; sandbox_pid=; }; }
 trap stop_sandbox EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 url=http://127.0.0.1:$port
 # A fresh sandbox (demo seed) per promotion: a version id is kept only once per tenant, so cases would
 # otherwise change each other's results.
 start_sandbox() {
   stop_sandbox
-  "$bin" sandbox --listen "127.0.0.1:$port" --job-duration 1s >>"$out/sandbox.log" 2>&1 &
-  sandbox_pid=$!
-  for _ in $(seq 100); do curl -fsS "$url/_sandbox/jobs" >/dev/null 2>&1 && break; sleep 0.1; done
+  start_sandbox_with "$bin" "$port" "$out/sandbox.log" --job-duration 1s
 }
 
 export SPARK_UAT_CLIENT_ID=ci-uat SPARK_UAT_CLIENT_SECRET=ci-uat-secret SPARK_PROD_TOKEN=tok-acme-prod

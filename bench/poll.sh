@@ -14,6 +14,7 @@
 # Raw outputs go to bench/out/poll/DURATION/CLIENT/ (the layout of run.sh, read by the same report.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 root=$(pwd)
 durations=${POLL_DURATIONS:-5s 60s 600s}
 samples_by_duration=${POLL_SAMPLES:-5s:5 60s:3 600s:1}
@@ -40,34 +41,19 @@ pair() {
   dir=$out/$duration/$client
   mkdir -p "$dir/home/.cspark"
   ln -s "$root/bench/out/packages" "$dir/packages"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$out/spark-promote" sandbox --listen "127.0.0.1:$port" --seed bench/seed.yaml --job-duration "$duration" \
-    >"$dir/sandbox.log" 2>&1 &
-  sandbox_pid=$!
+  port=$(free_port)
   export BENCH_OUT=$dir BENCH_ROOT=http://127.0.0.1:$port BENCH_PHASE=$duration \
     BENCH_BIN=$out/spark-promote BENCH_PYTHON=$root/.venv/bin/python SPARK_TOKEN=tok-bench
-  for _ in $(seq 100); do
-    curl -fsS "$BENCH_ROOT/_sandbox/jobs" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  # As in run.sh: the CLI reads its URL and token from its profile; max_retries as high as its backoff needs.
-  cat >"$dir/home/.cspark/profiles.yml" <<YAML
-version: '1.0'
-profile: bench
-accounts:
-  - name: bench
-    base_url: $BENCH_ROOT/bench
-    auth: { token: $SPARK_TOKEN }
-    max_retries: 30
-YAML
+  start_sandbox_with "$out/spark-promote" "$port" "$dir/sandbox.log" --seed bench/seed.yaml \
+    --job-duration "$duration"
+  cspark_profile "$dir/home/.cspark/profiles.yml" "$BENCH_ROOT" "$SPARK_TOKEN"
   bash bench/client.sh settle
   for _ in $(seq "$samples"); do
     bash bench/client.sh run "$client" 1 || true
     bash bench/client.sh settle
   done
   curl -fsS "$BENCH_ROOT/_sandbox/state" >"$dir/state-$duration.json"
-  kill -INT "$sandbox_pid"
-  wait "$sandbox_pid" || true
+  stop_sandbox
 }
 
 pids=()

@@ -11,6 +11,7 @@
 #   BENCH_IMAGE   0 skips the container image part
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 root=$(pwd)
 out=$root/bench/out
 sizes=${BENCH_SIZES:-1 50 200}
@@ -57,39 +58,16 @@ done
 
 export BENCH_OUT=$out BENCH_BIN=$bin BENCH_PYTHON=$python SPARK_TOKEN=tok-bench
 sandbox_pid=
-stop_sandbox() {
-  if [ -n "$sandbox_pid" ]; then
-    kill -INT "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-    sandbox_pid=
-  fi
-}
 trap stop_sandbox EXIT
 
 # Starts the sandbox on a free loopback port with a job duration; sets BENCH_ROOT and the cspark profile.
 start_sandbox() {
   local duration=$1 port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$bin" sandbox --listen "127.0.0.1:$port" --seed bench/seed.yaml --job-duration "$duration" \
-    >"$out/sandbox-$duration.log" 2>&1 &
-  sandbox_pid=$!
+  stop_sandbox
+  port=$(free_port)
   export BENCH_ROOT=http://127.0.0.1:$port BENCH_PHASE=$duration
-  for _ in $(seq 100); do
-    curl -fsS "$BENCH_ROOT/_sandbox/jobs" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  curl -fsS "$BENCH_ROOT/_sandbox/jobs" >/dev/null
-  # The CLI reads its base URL and credentials from the active profile (the CSPARK_* variables are only
-  # read by the SDK when no profile value is given). max_retries: the default (2) gives up on a 5 s job.
-  cat >"$out/home/.cspark/profiles.yml" <<YAML
-version: '1.0'
-profile: bench
-accounts:
-  - name: bench
-    base_url: $BENCH_ROOT/bench
-    auth: { token: $SPARK_TOKEN }
-    max_retries: 30
-YAML
+  start_sandbox_with "$bin" "$port" "$out/sandbox-$duration.log" --seed bench/seed.yaml --job-duration "$duration"
+  cspark_profile "$out/home/.cspark/profiles.yml" "$BENCH_ROOT" "$SPARK_TOKEN"
   bash bench/client.sh settle
 }
 

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode, redirect};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::{Auth, Authenticator};
+use super::auth::{Auth, Authenticator, Credentials};
 use super::error::display_url;
 use super::import::PackageUpload;
 use super::retry::{self, Attempt, RetryPolicy};
@@ -216,35 +216,11 @@ impl Client {
                 Err(error) => return Attempt::Fail(error),
             };
             let request_id = uuid::Uuid::new_v4().to_string();
-            let mut request = inner
-                .api
-                .request(call.method.clone(), call.url.clone())
-                .timeout(inner.options.timeout)
-                .header(TENANT_NAME, inner.tenant_header.clone())
-                .header(REQUEST_ID, &request_id);
-            for (name, value) in &credentials.headers {
-                request = request.header(name, value.clone());
-            }
             tracing::debug!(op = %call.op, method = %call.method, url = %shown, %request_id, "sending");
-            let sent = match &call.body {
-                CallBody::Empty => request.send().await,
-                CallBody::Json(json) => {
-                    let request = request
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(json.clone());
-                    request.send().await
-                }
-                CallBody::Package(upload) => {
-                    let request = request.timeout(inner.options.transfer_timeout);
-                    match upload.send(request).await {
-                        Ok(sent) => sent,
-                        Err(error) => return Attempt::Fail(error),
-                    }
-                }
-            };
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) => return transport_failure(call, &shown, &request_id, &e),
+            let response = match self.send(call, &credentials, &request_id).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(e)) => return transport_failure(call, &shown, &request_id, &e),
+                Err(error) => return Attempt::Fail(error),
             };
             let status = response.status();
             tracing::debug!(op = %call.op, %status, %request_id, "response");
@@ -254,28 +230,75 @@ impl Client {
                 refreshed = true;
                 continue;
             }
-            let after = retry::retry_after(response.headers());
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(e) => return transport_failure(call, &shown, &request_id, &e),
-            };
-            if status.is_success() {
-                return Attempt::Done(Reply { body, request_id });
-            }
-            let error = Error::http(
-                call.op,
-                &call.method,
-                &shown,
-                Some(&request_id),
-                status,
-                &body,
-            );
-            return if call.idempotent && error.is_transient() {
-                Attempt::Retry { error, after }
-            } else {
-                Attempt::Fail(error)
-            };
+            return answer(call, &shown, request_id, response).await;
         }
+    }
+
+    /// Sends one request of `call` with `credentials`: the response, or the transport's failure (the outer
+    /// error: a package that could not be read).
+    async fn send(
+        &self,
+        call: &Call<'_>,
+        credentials: &Credentials,
+        request_id: &str,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, Error> {
+        let inner = &*self.inner;
+        let mut request = inner
+            .api
+            .request(call.method.clone(), call.url.clone())
+            .timeout(inner.options.timeout)
+            .header(TENANT_NAME, inner.tenant_header.clone())
+            .header(REQUEST_ID, request_id);
+        for (name, value) in &credentials.headers {
+            request = request.header(name, value.clone());
+        }
+        Ok(match &call.body {
+            CallBody::Empty => request.send().await,
+            CallBody::Json(json) => {
+                request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(json.clone())
+                    .send()
+                    .await
+            }
+            CallBody::Package(upload) => {
+                upload
+                    .send(request.timeout(inner.options.transfer_timeout))
+                    .await?
+            }
+        })
+    }
+}
+
+/// A response read to its end: the reply on success; otherwise its error, retried when the call is
+/// idempotent and the error transient (after the server's Retry-After, if it gave one).
+async fn answer(
+    call: &Call<'_>,
+    shown: &str,
+    request_id: String,
+    response: reqwest::Response,
+) -> Attempt<Reply> {
+    let status = response.status();
+    let after = retry::retry_after(response.headers());
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(e) => return transport_failure(call, shown, &request_id, &e),
+    };
+    if status.is_success() {
+        return Attempt::Done(Reply { body, request_id });
+    }
+    let error = Error::http(
+        call.op,
+        &call.method,
+        shown,
+        Some(&request_id),
+        status,
+        &body,
+    );
+    if call.idempotent && error.is_transient() {
+        Attempt::Retry { error, after }
+    } else {
+        Attempt::Fail(error)
     }
 }
 
