@@ -295,7 +295,7 @@ impl Wanted<'_> {
 
 /// Whether an import of this source service keeps its version numbers: `replace`, or `add_version` with
 /// `copy` (an `abort` import adds the service as it is).
-fn keeps_numbers(promotion: &Promotion, source: &str) -> bool {
+pub(crate) fn keeps_numbers(promotion: &Promotion, source: &str) -> bool {
     let update = promotion
         .mapping(source)
         .and_then(|mapping| mapping.update_version_type)

@@ -1,5 +1,7 @@
 //! Drift: per promotion, what its source (or its lock) holds against what its destination holds, by
-//! version id (Spark keeps a version's id on import, see `applied`).
+//! version id (Spark keeps a version's id on import, see `applied`), and, where the import keeps version
+//! numbers (`replace`, `abort`, `copy`), at its number: the same rule as "already applied?", so that drift
+//! says "in sync" exactly when apply would import nothing.
 //!
 //! For each destination service, the *anchor* is the newest source version (by the source's numbering)
 //! whose id is at the destination: what was last promoted. Then:
@@ -37,6 +39,9 @@ pub struct ServiceView {
     pub source_all: Vec<ServiceVersion>,
     /// Every version the destination service holds (none when it does not exist).
     pub destination_all: Vec<ServiceVersion>,
+    /// The import keeps version numbers (`replace`, `abort`, `add_version` with `copy`): a source version
+    /// is at the destination only with its id at its number, as "already applied?" decides it.
+    pub keeps_numbers: bool,
 }
 
 /// How one destination service differs.
@@ -170,7 +175,16 @@ fn semver(version: &ServiceVersion) -> Option<SemVer> {
 
 /// Compares one destination service (pure).
 pub fn compare(view: &ServiceView) -> ServiceDrift {
-    let at_destination = |id: &str| view.destination_all.iter().any(|held| held.id == id);
+    let at_destination = |source: &ServiceVersion| {
+        view.destination_all.iter().any(|held| {
+            held.id == source.id
+                && (!view.keeps_numbers
+                    || match (&held.version, &source.version) {
+                        (Some(held), Some(source)) => held == source,
+                        _ => true,
+                    })
+        })
+    };
     let known = |id: &str| {
         view.source_all
             .iter()
@@ -182,7 +196,7 @@ pub fn compare(view: &ServiceView) -> ServiceDrift {
         .source_all
         .iter()
         .chain(&view.shipped)
-        .filter(|source| at_destination(&source.id))
+        .filter(|source| at_destination(source))
         .max_by_key(|source| semver(source));
     let mut drift = ServiceDrift {
         source: view.source.clone(),
@@ -190,7 +204,7 @@ pub fn compare(view: &ServiceView) -> ServiceDrift {
         ..ServiceDrift::default()
     };
     for version in &view.shipped {
-        if at_destination(&version.id) {
+        if at_destination(version) {
             continue;
         }
         let newer = anchor.is_some_and(|anchor| semver(version) > semver(anchor));
@@ -323,6 +337,7 @@ async fn views(
         };
         let destination_all = read(destination_client, &destination, &promotion.to).await?;
         views.push(ServiceView {
+            keeps_numbers: super::applied::keeps_numbers(promotion, &source),
             source,
             destination,
             shipped,
@@ -371,7 +386,29 @@ mod tests {
             shipped: shipped.to_vec(),
             source_all: source_all.to_vec(),
             destination_all: destination_all.to_vec(),
+            keeps_numbers: false,
         }
+    }
+
+    #[test]
+    fn where_the_import_keeps_numbers_an_id_at_another_number_is_not_the_promoted_version() {
+        // u11 is at prod as 1.2.0 (an add_version renumbered it); a replace would put it at 1.1.0.
+        let mut kept = view(
+            &[v("u11", "1.1.0")],
+            &[v("u11", "1.1.0")],
+            &[v("u11", "1.2.0")],
+        );
+        assert!(
+            compare(&kept).is_empty(),
+            "numbers do not matter for add_version"
+        );
+        kept.keeps_numbers = true;
+        let drift = compare(&kept);
+        assert_eq!(drift.missing, [v("u11", "1.1.0")]);
+        assert_eq!(state_of(&[drift]), State::DestinationDiffers);
+        // At its own number it is in sync.
+        kept.destination_all = vec![v("u11", "1.1.0")];
+        assert!(compare(&kept).is_empty());
     }
 
     #[test]
