@@ -27,12 +27,19 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&runner.inputs.allowed_hosts)?;
     // Only the selected promotions' environments (a rollback: its environment) have their secrets resolved
     // (and masked).
-    // A fork's pull request has no secrets: only what runs without them (see `fork_checks`).
-    let fork = runner.context.from_fork()
-        && matches!(
-            runner.inputs.command,
-            ActionCommand::Plan | ActionCommand::Validate
+    // A fork's pull request has no secrets: only what runs without them (see `fork_checks`); the rest is
+    // refused before the manifest is read, so that no missing secret is reported as a broken manifest.
+    let fork = runner.context.from_fork();
+    if fork && !runner.inputs.command.runs_without_secrets() {
+        let message = format!(
+            "`command: {}` does not run on a pull request from a fork: GitHub gives such a run no secrets. \
+             Run it after the merge (on `push`, as examples/workflows/pull-request.yml does); plan and \
+             validate run on a fork's pull request without secrets",
+            runner.inputs.command.as_str()
         );
+        runner.refuse("not on a fork's pull request", &message)?;
+        return Err(InvalidInput::msg(message).into());
+    }
     let scope = if fork {
         manifest::Scope::Nothing
     } else {

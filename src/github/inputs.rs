@@ -23,6 +23,32 @@ pub enum ActionCommand {
     Drift,
 }
 
+impl ActionCommand {
+    pub const ALL: [ActionCommand; 5] = [
+        ActionCommand::Plan,
+        ActionCommand::Apply,
+        ActionCommand::Validate,
+        ActionCommand::Rollback,
+        ActionCommand::Drift,
+    ];
+
+    /// The `command` input's value for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionCommand::Plan => "plan",
+            ActionCommand::Apply => "apply",
+            ActionCommand::Validate => "validate",
+            ActionCommand::Rollback => "rollback",
+            ActionCommand::Drift => "drift",
+        }
+    }
+
+    /// Whether it runs without secrets (and so on a fork's pull request, which has none).
+    pub fn runs_without_secrets(self) -> bool {
+        matches!(self, ActionCommand::Plan | ActionCommand::Validate)
+    }
+}
+
 /// When to write the pull-request comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CommentMode {
@@ -90,13 +116,7 @@ impl Inputs {
             Some(value) => parse_choice(
                 "command",
                 &value,
-                &[
-                    ("plan", ActionCommand::Plan),
-                    ("apply", ActionCommand::Apply),
-                    ("validate", ActionCommand::Validate),
-                    ("rollback", ActionCommand::Rollback),
-                    ("drift", ActionCommand::Drift),
-                ],
+                &ActionCommand::ALL.map(|command| (command.as_str(), command)),
             )?,
             None => default_command(read(env, "GITHUB_EVENT_NAME").as_deref()),
         };

@@ -96,3 +96,34 @@ async fn a_fork_pull_request_selecting_an_unknown_promotion_is_refused_as_an_inv
     );
     assert!(scene.lab.jobs().await.is_empty(), "Spark was called");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_rollback_and_drift_on_a_fork_pull_request_are_refused_as_such_before_the_manifest_is_read()
+ {
+    let scene = Scene::start().await;
+    for command in ["apply", "rollback", "drift"] {
+        let mut env: Vec<(&str, &str)> = SECRETS.iter().map(|(name, _)| (*name, "")).collect();
+        env.push(("INPUT_COMMAND", command));
+        env.push(("INPUT_BACKUP", "backup.zip"));
+        env.push(("INPUT_ENVIRONMENT", "prod"));
+        let step = scene
+            .run_expecting(2, &Trigger::fork_pull_request(), &env)
+            .await;
+        assert_eq!(step.outputs["status"], "invalid", "{}", step.log);
+        let expected = format!(
+            "::error::`command: {command}` does not run on a pull request from a fork: GitHub gives such a run no secrets."
+        );
+        assert!(step.log.contains(&expected), "{command}: {}", step.log);
+        assert!(
+            !step.log.contains("SPARK_") && !step.log.contains("file=spark-promote.yaml"),
+            "no missing secret, no manifest annotation: {}",
+            step.log
+        );
+        assert!(step.summary.contains("not on a fork's pull request"));
+        assert!(scene.lab.jobs().await.is_empty(), "Spark was called");
+        assert!(
+            scene.github.take_lines().is_empty(),
+            "{command}: GitHub was called (the comment is left alone)"
+        );
+    }
+}
