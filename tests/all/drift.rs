@@ -149,36 +149,39 @@ async fn drift_exits_2_on_an_unknown_promotion_and_1_when_the_source_cannot_be_r
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drift_and_plan_agree_when_the_destination_holds_the_id_at_another_number() {
-    let lab = Lab::start(QUICK).await;
-    // add_version with a major bump: prod holds uat's 1.1.0 under its id, renumbered.
-    lab.manifest(&LATEST_QUOTE.replace(
-        "services_existing: add_version\n",
-        "services_existing: add_version\n    update_version_type: major\n",
-    ));
-    let apply = lab.cli(&["apply"]).await;
-    assert_eq!(apply.code, 0, "{apply:?}");
-    let renumbered = lab.cli(&["drift", "--json"]).await;
-    assert_eq!(
-        renumbered.code, 0,
-        "numbering is add_version's own: {renumbered:?}"
-    );
+    each_compat(|compat| async move {
+        let lab = Lab::start_compat(QUICK, compat).await;
+        // add_version with a major bump: prod holds uat's 1.1.0 under its id, renumbered.
+        lab.manifest(&LATEST_QUOTE.replace(
+            "services_existing: add_version\n",
+            "services_existing: add_version\n    update_version_type: major\n",
+        ));
+        let apply = lab.cli(&["apply"]).await;
+        assert_eq!(apply.code, 0, "{apply:?}");
+        let renumbered = lab.cli(&["drift", "--json"]).await;
+        assert_eq!(
+            renumbered.code, 0,
+            "numbering is add_version's own: {renumbered:?}"
+        );
 
-    // A replace keeps numbers: what it would import (1.1.0 at 1.1.0) is not there.
-    lab.manifest(&LATEST_QUOTE.replace("add_version", "replace"));
-    let drift = lab.cli(&["drift", "--json"]).await;
-    assert_eq!(drift.code, 3, "{drift:?}");
-    let report = drift.json();
-    assert_eq!(
-        promotion(&report)["state"],
-        "destination_differs",
-        "{report:#}"
-    );
-    assert_eq!(listed(&report, "missing"), vec!["1.1.0"]);
-    let plan = lab.cli(&["plan", "--json"]).await;
-    assert_eq!(plan.code, 0, "{plan:?}");
-    assert_eq!(
-        promotion(&plan.json())["status"],
-        "planned",
-        "plan agrees: {plan:?}"
-    );
+        // A replace keeps numbers: what it would import (1.1.0 at 1.1.0) is not there.
+        lab.manifest(&LATEST_QUOTE.replace("add_version", "replace"));
+        let drift = lab.cli(&["drift", "--json"]).await;
+        assert_eq!(drift.code, 3, "{drift:?}");
+        let report = drift.json();
+        assert_eq!(
+            promotion(&report)["state"],
+            "destination_differs",
+            "{report:#}"
+        );
+        assert_eq!(listed(&report, "missing"), vec!["1.1.0"]);
+        let plan = lab.cli(&["plan", "--json"]).await;
+        assert_eq!(plan.code, 0, "{plan:?}");
+        assert_eq!(
+            promotion(&plan.json())["status"],
+            "planned",
+            "plan agrees: {plan:?}"
+        );
+    })
+    .await;
 }
