@@ -247,9 +247,7 @@ impl Cli {
         match self.command {
             Command::Validate(args) => {
                 validate::validate(validate::ValidateRequest {
-                    manifest: args.manifest,
-                    promotions: args.promotions,
-                    allowed_hosts: args.allowed_hosts,
+                    selection: args.into(),
                 })
                 .await
             }
@@ -294,18 +292,14 @@ impl Cli {
             }
             Command::Drift(args) => {
                 commands::drift::drift(commands::drift::DriftRequest {
-                    manifest: args.manifest.manifest,
-                    promotions: args.manifest.promotions,
-                    allowed_hosts: args.manifest.allowed_hosts,
+                    selection: args.manifest.into(),
                     json: args.json,
                 })
                 .await
             }
             Command::Lock(args) => {
                 commands::lock::lock(commands::lock::LockRequest {
-                    manifest: args.manifest.manifest,
-                    promotions: args.manifest.promotions,
-                    allowed_hosts: args.manifest.allowed_hosts,
+                    selection: args.manifest.into(),
                     update: args.update,
                 })
                 .await
@@ -348,6 +342,16 @@ impl Cli {
     }
 }
 
+impl From<ManifestArgs> for crate::commands::Selection {
+    fn from(args: ManifestArgs) -> Self {
+        crate::commands::Selection {
+            manifest: args.manifest,
+            promotions: args.promotions,
+            allowed_hosts: args.allowed_hosts,
+        }
+    }
+}
+
 impl RunArgs {
     fn into_request(
         self,
@@ -356,9 +360,7 @@ impl RunArgs {
     ) -> crate::commands::run::RunRequest {
         crate::commands::run::RunRequest {
             command,
-            manifest: self.manifest.manifest,
-            promotions: self.manifest.promotions,
-            allowed_hosts: self.manifest.allowed_hosts,
+            selection: self.manifest.into(),
             json: self.json,
             locked: self.locked,
             wait_timeout: wait_timeout.unwrap_or(Duration::from_secs(30 * 60)),

@@ -1,7 +1,6 @@
 //! `drift`: compares each selected promotion's source (or its lock) with its destination; prints the
 //! report (or `--json`) on stdout; exit 0 in sync, 3 on drift, 1 when a comparison failed.
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,25 +11,19 @@ use crate::promote::{self, RunOptions};
 
 /// A `drift` from the command line.
 pub struct DriftRequest {
-    pub manifest: PathBuf,
-    pub promotions: Vec<String>,
-    pub allowed_hosts: Vec<String>,
+    pub selection: super::Selection,
     pub json: bool,
 }
 
 pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
-    let manifest = super::load_selection(
-        &request.manifest,
-        &request.allowed_hosts,
-        &request.promotions,
-    )?;
-    let selected = super::selected(&manifest, &request.promotions);
+    let manifest = request.selection.load()?;
+    let selected = request.selection.of(&manifest);
     let lock = promote::lock::for_run(&manifest, &selected, false).await?;
     let options = RunOptions {
         lock: Arc::new(lock),
         ..super::run::options(Duration::from_secs(30 * 60))?
     };
-    let report = promote::drift::run(manifest, &request.promotions, options).await?;
+    let report = promote::drift::run(manifest, &request.selection.promotions, options).await?;
     let text = if request.json {
         serde_json::to_string_pretty(&report).context("failed to write the report as JSON")?
     } else {

@@ -1,7 +1,6 @@
 //! `lock`: pins each selected promotion's source versions (or package sha256) in the lock file; with
 //! `--update`, rewrites only the entries that moved and prints them.
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 
@@ -10,19 +9,13 @@ use crate::promote::{self, RunOptions, cancel::Cancel};
 
 /// A `lock` from the command line.
 pub struct LockRequest {
-    pub manifest: PathBuf,
-    pub promotions: Vec<String>,
-    pub allowed_hosts: Vec<String>,
+    pub selection: super::Selection,
     /// `--update`: rewrite only the entries that moved, and print them.
     pub update: bool,
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
-    let manifest = super::load_selection(
-        &request.manifest,
-        &request.allowed_hosts,
-        &request.promotions,
-    )?;
+    let manifest = request.selection.load()?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),
@@ -33,7 +26,8 @@ pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
     } else {
         promote::lock::Mode::Write
     };
-    let updated = promote::lock::update(manifest, &request.promotions, options, mode).await?;
+    let updated =
+        promote::lock::update(manifest, &request.selection.promotions, options, mode).await?;
     let count = updated.lock.promotions.len();
     if updated.written {
         tracing::info!(

@@ -9,7 +9,7 @@ pub mod rollback;
 pub mod run;
 pub mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::exit::InvalidInput;
@@ -25,16 +25,29 @@ pub fn host_policy(allowed: &[String]) -> Result<HostPolicy, InvalidInput> {
     HostPolicy::new(allowed).map_err(InvalidInput::msg)
 }
 
-/// What every command over promotions starts with (validate, plan, apply, drift, lock): the manifest with
-/// only the selected promotions' environments resolved (least privilege), its selection checked; errors
-/// are invalid input (exit code 2).
-pub fn load_selection(
-    path: &Path,
-    allowed_hosts: &[String],
-    promotions: &[String],
-) -> Result<Arc<Manifest>, InvalidInput> {
-    let hosts = host_policy(allowed_hosts)?;
-    open(path, &hosts, &Scope::promotions(promotions), promotions).map_err(InvalidInput::of)
+/// The manifest and the promotions a command over promotions works on, as the command line gives them
+/// (`-m`, `-p`, `--allow-host`): validate, plan, apply, drift, lock.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub manifest: PathBuf,
+    /// By name; empty: all.
+    pub promotions: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Selection {
+    /// What every command over promotions starts with: the manifest with only the selected promotions'
+    /// environments resolved (least privilege), its selection checked; errors are invalid input (exit 2).
+    pub fn load(&self) -> Result<Arc<Manifest>, InvalidInput> {
+        let hosts = host_policy(&self.allowed_hosts)?;
+        let scope = Scope::promotions(&self.promotions);
+        open(&self.manifest, &hosts, &scope, &self.promotions).map_err(InvalidInput::of)
+    }
+
+    /// The selected promotions of a manifest that [`Selection::load`] gave.
+    pub fn of<'m>(&self, manifest: &'m Manifest) -> Vec<&'m Promotion> {
+        selected(manifest, &self.promotions)
+    }
 }
 
 /// The one opening of the CLI's commands and the action's: the manifest with only the environments in

@@ -1,6 +1,5 @@
 //! `plan` and `apply`: run the selected promotions, print the summary (or `--json`) on stdout.
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +13,7 @@ use crate::report::{self, RenderOptions};
 /// A `plan` or `apply` from the command line.
 pub struct RunRequest {
     pub command: RunKind,
-    pub manifest: PathBuf,
-    pub promotions: Vec<String>,
-    pub allowed_hosts: Vec<String>,
+    pub selection: super::Selection,
     pub json: bool,
     /// `--locked`: refuse to run without an up-to-date lock.
     pub locked: bool,
@@ -24,12 +21,8 @@ pub struct RunRequest {
 }
 
 pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
-    let manifest = super::load_selection(
-        &request.manifest,
-        &request.allowed_hosts,
-        &request.promotions,
-    )?;
-    let selected = super::selected(&manifest, &request.promotions);
+    let manifest = request.selection.load()?;
+    let selected = request.selection.of(&manifest);
     super::check_packages(&selected).await?;
     let lock = promote::lock::for_run(&manifest, &selected, request.locked).await?;
     let options = RunOptions {
@@ -37,7 +30,13 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
         ..options(request.wait_timeout)?
     };
     let cancel = options.cancel.clone();
-    let result = promote::run(request.command, manifest, &request.promotions, options).await?;
+    let result = promote::run(
+        request.command,
+        manifest,
+        &request.selection.promotions,
+        options,
+    )
+    .await?;
     print(&result, request.json)?;
     Ok(result.outcome(&cancel))
 }

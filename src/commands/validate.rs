@@ -1,5 +1,4 @@
 //! `validate`: the manifest, its secrets and its packages, offline.
-use std::path::PathBuf;
 
 use crate::exit::Outcome;
 use crate::manifest::{Promotion, Source};
@@ -7,22 +6,16 @@ use crate::promote::package;
 
 /// A `validate` from the command line.
 pub struct ValidateRequest {
-    pub manifest: PathBuf,
-    pub promotions: Vec<String>,
-    pub allowed_hosts: Vec<String>,
+    pub selection: super::Selection,
 }
 
 pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
-    let manifest = super::load_selection(
-        &request.manifest,
-        &request.allowed_hosts,
-        &request.promotions,
-    )?;
-    let selected = super::selected(&manifest, &request.promotions);
+    let manifest = request.selection.load()?;
+    let selected = request.selection.of(&manifest);
     super::check_packages(&selected).await?;
     tracing::info!(
         "{} is valid: {} environment(s), {} promotion(s) checked",
-        request.manifest.display(),
+        request.selection.manifest.display(),
         manifest.environments.len(),
         selected.len()
     );
