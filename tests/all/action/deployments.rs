@@ -19,6 +19,18 @@ async fn uat_quote_version_ids(lab: &Lab) -> Vec<Value> {
         .collect()
 }
 
+/// A committed package of uat's pricing/quote without its index, replacing `destination` in prod: after the
+/// hour only the record knows it was imported.
+async fn committed_without_index(lab: &Lab, destination: &str) {
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
+    lab.manifest(&format!(
+        "promotions:\n  - name: pricing\n    from: {{ package: quote.zip }}\n    to: prod\n    \
+         services_existing: replace\n    services:\n      - {{ source: pricing/quote, destination: {destination} }}\n",
+    ));
+}
+
 /// The run's page, as the statuses link it.
 fn log_url(trigger: &Trigger) -> String {
     format!(
@@ -338,14 +350,7 @@ async fn a_record_decides_a_rerun_that_the_job_list_and_version_ids_cannot_until
  {
     let scene = Scene::start().await;
     let (lab, github) = (&scene.lab, &scene.github);
-    // A committed package without its index: after the hour only the record knows it was imported.
-    lab.export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
-    lab.manifest(
-        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
-         services_existing: replace\n    services:\n      - { source: pricing/quote, destination: pricing/quote-v9 }\n",
-    );
+    committed_without_index(lab, "pricing/quote-v9").await;
     let first = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(first.outputs["status"], "completed", "{}", first.log);
     lab.advance_clock(2 * 3600).await;
@@ -375,15 +380,8 @@ async fn a_rollback_is_a_deployment_that_says_so_and_the_record_it_undid_no_long
 {
     let scene = Scene::start().await;
     let (lab, github) = (&scene.lab, &scene.github);
-    // A committed package without its index into an existing service: after the hour only the record
-    // knows it was imported.
-    lab.export_package("quote.zip", &["--service", "pricing/quote"])
-        .await;
-    std::fs::remove_file(lab.path("quote.zip.json")).unwrap();
-    lab.manifest(
-        "promotions:\n  - name: pricing\n    from: { package: quote.zip }\n    to: prod\n    \
-         services_existing: replace\n    services:\n      - { source: pricing/quote, destination: pricing/quote }\n",
-    );
+    // Into an existing service this time, so that the apply takes a backup to roll back to.
+    committed_without_index(lab, "pricing/quote").await;
     let applied = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
     assert_eq!(applied.outputs["status"], "completed", "{}", applied.log);
     let backup = applied.outputs["backup"].clone();
