@@ -131,7 +131,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         }
         warn_all(&mut runner, deployments.take_warnings())?;
     }
-    match promote::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
+    match promote::source::lock::for_run(&manifest, &selected, runner.inputs.locked).await {
         Ok(lock) => options.lock = Arc::new(lock),
         Err(err) => {
             runner.refuse("lock file refused", &format!("{err:#}"))?;
@@ -233,7 +233,7 @@ async fn drift(
     manifest: Arc<Manifest>,
     selected: &[&Promotion],
 ) -> anyhow::Result<Outcome> {
-    let lock = promote::lock::for_run(&manifest, selected, runner.inputs.locked).await?;
+    let lock = promote::source::lock::for_run(&manifest, selected, runner.inputs.locked).await?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),
@@ -325,9 +325,9 @@ async fn fork_checks(
         runner.refuse("invalid package", &problems.join("\n"))?;
         return Err(InvalidInput::msg(problems.join("\n")).into());
     }
-    let lock_path = promote::lock::path_for(&manifest.path);
+    let lock_path = promote::source::lock::path_for(&manifest.path);
     let locked = runner.inputs.locked || lock_path.exists();
-    if let Err(err) = promote::lock::for_run(manifest, selected, locked).await {
+    if let Err(err) = promote::source::lock::for_run(manifest, selected, locked).await {
         runner.refuse("lock file refused", &format!("{err:#}"))?;
         return Err(err.into());
     }

@@ -18,7 +18,7 @@ pub struct DriftRequest {
 pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
     let manifest = request.selection.load()?;
     let selected = request.selection.of(&manifest);
-    let lock = promote::lock::for_run(&manifest, &selected, false).await?;
+    let lock = promote::source::lock::for_run(&manifest, &selected, false).await?;
     let options = RunOptions {
         lock: Arc::new(lock),
         ..super::run::options(Duration::from_secs(30 * 60))?

@@ -10,8 +10,8 @@ use crate::exit::{InvalidInput, Outcome};
 use crate::promote::RunOptions;
 use crate::promote::cancel::Cancel;
 use crate::promote::context::default_client;
-use crate::promote::export::{self, ExportIndex, ExportJob};
-use crate::promote::request::{ExportSelection, export_of};
+use crate::promote::source::export::{self, ExportIndex, ExportJob};
+use crate::promote::source::request::{ExportSelection, export_of};
 
 /// An `export` from the command line.
 pub struct ExportCommand {

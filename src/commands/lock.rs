@@ -22,12 +22,13 @@ pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
         ..RunOptions::default()
     };
     let mode = if request.update {
-        promote::lock::Mode::Update
+        promote::lock_update::Mode::Update
     } else {
-        promote::lock::Mode::Write
+        promote::lock_update::Mode::Write
     };
     let updated =
-        promote::lock::update(manifest, &request.selection.promotions, options, mode).await?;
+        promote::lock_update::update(manifest, &request.selection.promotions, options, mode)
+            .await?;
     let count = updated.lock.promotions.len();
     if updated.written {
         tracing::info!(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion, ServicesExisting, Source, UpdateVersionType};
-use crate::promote::{self, export::ExportIndex, result::RunKind};
+use crate::promote::{self, result::RunKind, source::export::ExportIndex};
 
 /// A `rollback` from the command line.
 pub struct RollbackRequest {

@@ -24,7 +24,7 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     let manifest = request.selection.load()?;
     let selected = request.selection.of(&manifest);
     super::check_packages(&selected).await?;
-    let lock = promote::lock::for_run(&manifest, &selected, request.locked).await?;
+    let lock = promote::source::lock::for_run(&manifest, &selected, request.locked).await?;
     let options = RunOptions {
         lock: Arc::new(lock),
         ..options(request.wait_timeout)?

@@ -2,7 +2,7 @@
 
 use crate::exit::Outcome;
 use crate::manifest::{Promotion, Source};
-use crate::promote::package;
+use crate::promote::source::package;
 
 /// A `validate` from the command line.
 pub struct ValidateRequest {

@@ -4,21 +4,21 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::applied::{self, Applied, Verdict};
-use super::backup;
-use super::context::Context;
-use super::export::ExportIndex;
-use super::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
-use super::locked;
-use super::messages;
-use super::outputs;
-use super::predict;
-use super::progress::Transfer;
-use super::record;
-use super::request;
-use super::result::{PromotionResult, PromotionStatus};
-use super::source::{self, Listed};
 use crate::manifest::Promotion;
+use crate::promote::backup;
+use crate::promote::context::Context;
+use crate::promote::decide::applied::{self, Applied, Verdict};
+use crate::promote::decide::locked;
+use crate::promote::decide::predict;
+use crate::promote::import::messages;
+use crate::promote::import::outputs;
+use crate::promote::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
+use crate::promote::progress::Transfer;
+use crate::promote::record;
+use crate::promote::result::{PromotionResult, PromotionStatus};
+use crate::promote::source::export::ExportIndex;
+use crate::promote::source::request;
+use crate::promote::source::{self, Listed};
 use crate::spark::{ImportRequestEntity, JobState, JobStatus};
 
 /// Applies one promotion. Failures are part of the result, never an `Err`.
@@ -27,7 +27,7 @@ pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let mut result = PromotionResult::begin(promotion);
     let recorded = AtomicBool::new(false);
     let outcome = run(ctx, promotion, &mut result, &recorded).await;
-    let result = super::run::finish(ctx, result, started, outcome, None);
+    let result = crate::promote::run::finish(ctx, result, started, outcome, None);
     if recorded.load(Ordering::Relaxed) {
         ctx.options.recorder.ended(record::ended(&result)).await;
     }

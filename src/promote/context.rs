@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::cancel::Cancel;
-use super::lock::RunLock;
-use super::progress::{SharedProgress, Silent};
-use super::record::{NoRecorder, PromotionRecord, Recorder};
-use super::schedule::{TenantTurns, Turn};
 use crate::manifest::{self, Environment, Manifest};
+use crate::promote::cancel::Cancel;
+use crate::promote::jobs::turns::{TenantTurns, Turn};
+use crate::promote::progress::{SharedProgress, Silent};
+use crate::promote::record::{NoRecorder, PromotionRecord, Recorder};
+use crate::promote::source::lock::RunLock;
 use crate::spark;
 
 /// Options of a plan or apply run.
@@ -46,7 +46,7 @@ impl Default for RunOptions {
             source_system: format!("spark-promote/{}", env!("CARGO_PKG_VERSION")),
             client: spark::ClientOptions::default(),
             work_dir: None,
-            backup_dir: PathBuf::from(super::backup::DEFAULT_DIR),
+            backup_dir: PathBuf::from(crate::promote::backup::DEFAULT_DIR),
             recorder: Arc::new(NoRecorder),
             records: Arc::new(Vec::new()),
             lock: Arc::new(RunLock::default()),

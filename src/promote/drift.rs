@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::context::Context;
-use super::outputs::service_uri;
-use super::result::PromotionResult;
-use super::version::SemVer;
 use crate::manifest::{Manifest, Promotion, Source};
+use crate::promote::context::Context;
+use crate::promote::result::PromotionResult;
+use crate::promote::uri::service_uri;
+use crate::promote::version::SemVer;
 use crate::spark::ServiceVersion;
 
 /// One destination service's inputs: the versions to ship, every version the source has, and the
@@ -307,7 +307,7 @@ async fn views(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Vec<ServiceView>> {
-    let listing = super::source::prepare_listing(ctx, promotion, result).await?;
+    let listing = crate::promote::source::prepare_listing(ctx, promotion, result).await?;
     let index = listing.index.with_context(|| {
         "the package has no export index (NAME.zip.json): its version ids are unknown".to_string()
     })?;
@@ -337,7 +337,7 @@ async fn views(
         };
         let destination_all = read(destination_client, &destination, &promotion.to).await?;
         views.push(ServiceView {
-            keeps_numbers: super::applied::keeps_numbers(promotion, &source),
+            keeps_numbers: crate::promote::decide::applied::keeps_numbers(promotion, &source),
             source,
             destination,
             shipped,

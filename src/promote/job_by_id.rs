@@ -1,7 +1,7 @@
 //! A job by its id, outside a run (`status`, `cancel`): its status, or a cancel and the status after it.
-use super::context::default_client;
-use super::jobs::Kind;
 use crate::manifest::Environment;
+use crate::promote::context::default_client;
+use crate::promote::jobs::Kind;
 use crate::spark;
 
 /// What to do with a job.

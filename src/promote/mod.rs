@@ -1,32 +1,29 @@
-//! Orchestration: correlation ids, idempotency, tenant slot, polling, cancellation, plan.
+//! The engine, in the order an apply runs:
+//! [`source`] (the package, or an export of the source environment; the lock) →
+//! [`decide`] (one typed decision per service from the destination's state; a plan stops here) →
+//! [`backup`] → [`import`] (the tenant's turn, the job, polling, cancellation) → [`record`] (promotion
+//! records). [`jobs`] is the job machinery the stages share; [`run`] runs the selected promotions, and
+//! [`plan`], [`apply`] and [`drift`] are the pipelines over the stages.
 //!
 //! The engine never renders: it returns a [`result::RunResult`] that `report` turns into text.
-mod applied;
 mod apply;
 pub mod backup;
 pub mod cancel;
 pub mod context;
-pub mod correlation;
+pub mod decide;
 pub mod drift;
-pub mod export;
 pub mod files;
+pub mod import;
 pub mod job_by_id;
 pub mod jobs;
-pub mod lock;
-mod locked;
-mod messages;
-mod outputs;
-pub mod package;
+pub mod lock_update;
 mod plan;
-pub mod poll;
-mod predict;
 pub mod progress;
 pub mod record;
-pub mod request;
 pub mod result;
 mod run;
-pub mod schedule;
-mod source;
+pub mod source;
+pub mod uri;
 pub mod version;
 
 pub use context::RunOptions;

@@ -1,16 +1,16 @@
 //! Plan: a read-only prediction of what apply would do to each service (added, replaced, updated to a
 //! version, or would fail and why). The services come from the manifest's `services:`, from the package's
 //! export index, or, for an environment source, from an export listing (an export job, not downloaded).
-use super::applied::{self, Applied, Verdict};
-use super::backup;
-use super::context::Context;
-use super::export::ExportIndex;
-use super::locked;
-use super::predict;
-use super::request;
-use super::result::{PromotionResult, PromotionStatus};
-use super::source;
 use crate::manifest::Promotion;
+use crate::promote::backup;
+use crate::promote::context::Context;
+use crate::promote::decide::applied::{self, Applied, Verdict};
+use crate::promote::decide::locked;
+use crate::promote::decide::predict;
+use crate::promote::result::{PromotionResult, PromotionStatus};
+use crate::promote::source;
+use crate::promote::source::export::ExportIndex;
+use crate::promote::source::request;
 
 /// Plans one promotion. Failures to plan are part of the result.
 pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
@@ -18,7 +18,7 @@ pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let mut result = PromotionResult::begin(promotion);
     let outcome = run(ctx, promotion, &mut result).await;
     let status = outcome.as_ref().ok().copied();
-    super::run::finish(ctx, result, started, outcome.map(|_| ()), status)
+    crate::promote::run::finish(ctx, result, started, outcome.map(|_| ()), status)
 }
 
 /// Predicts each service, or finds the promotion already applied: `planned` or `skipped`.

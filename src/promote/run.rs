@@ -1,11 +1,12 @@
 //! A whole run: the selected promotions of a manifest, sequential per target tenant, concurrent across.
 use std::sync::Arc;
 
-use super::context::{Context, RunOptions};
-use super::result::{PromotionResult, PromotionStatus, RunKind, RunResult};
-use super::{apply, plan, schedule};
+use super::{apply, plan};
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion};
+use crate::promote::context::{Context, RunOptions};
+use crate::promote::jobs::turns;
+use crate::promote::result::{PromotionResult, PromotionStatus, RunKind, RunResult};
 
 /// Runs `plan` or `apply` over the selected promotions (all when `selected` is empty).
 pub async fn run(
@@ -32,7 +33,7 @@ pub async fn run_promotions(
 ) -> anyhow::Result<RunResult> {
     let ctx = Context::new(manifest.clone(), options)?;
     let ctx = &ctx;
-    let results = schedule::per_key(
+    let results = turns::per_key(
         promotions,
         |promotion| {
             manifest
@@ -58,7 +59,7 @@ pub async fn run_promotions(
 
 impl RunResult {
     /// Success when every promotion completed, was skipped, or was planned without predicted failures.
-    pub fn outcome(&self, cancel: &super::cancel::Cancel) -> Outcome {
+    pub fn outcome(&self, cancel: &crate::promote::cancel::Cancel) -> Outcome {
         if let Some(signal) = cancel.signal() {
             return Outcome::Interrupted(signal);
         }

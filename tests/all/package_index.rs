@@ -7,9 +7,9 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use spark_promote::manifest::VersionFilter;
 use spark_promote::promote::cancel::Cancel;
-use spark_promote::promote::export::{self, ExportJob};
 use spark_promote::promote::progress::{SharedProgress, Silent};
-use spark_promote::promote::request::{ExportSelection, export_of};
+use spark_promote::promote::source::export::{self, ExportJob};
+use spark_promote::promote::source::request::{ExportSelection, export_of};
 use spark_promote::spark::{Auth, Client, ClientOptions};
 
 use crate::support::cli::Lab;

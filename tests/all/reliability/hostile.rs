@@ -228,7 +228,7 @@ async fn workflow_commands_in_spark_errors_are_not_executed() {
 async fn a_bad_package_is_refused_before_any_call() {
     let lab = Lab::start(QUICK).await;
     std::fs::create_dir_all(lab.path("packages")).unwrap();
-    let limit = spark_promote::promote::package::DEFAULT_MAX_BYTES;
+    let limit = spark_promote::promote::source::package::DEFAULT_MAX_BYTES;
     /// What is at the package's path.
     enum Bad {
         Missing,

@@ -1,11 +1,12 @@
 //! Jobs on a tenant: finding ours by correlation id (idempotency), waiting for the tenant's one job slot,
 //! and watching a job to its end (adaptive polling, cancellation, timeout).
+pub mod poll;
+pub mod turns;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use super::cancel::Cancel;
-use super::poll;
+use crate::promote::cancel::Cancel;
 use crate::spark::{Client, Error, JobState, JobStatus, TenantJob, TenantJobs};
 
 /// Imports and exports share the same job calls under different names.

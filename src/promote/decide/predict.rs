@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 
-use super::outputs::service_uri;
-use super::result::{ServiceResult, ServiceStatus};
-use super::source::Listed;
-use super::version::{Bump, SemVer};
 use crate::manifest::{Promotion, ServicesExisting, Source, UpdateVersionType};
+use crate::promote::result::{ServiceResult, ServiceStatus};
+use crate::promote::source::Listed;
+use crate::promote::uri::service_uri;
+use crate::promote::version::{Bump, SemVer};
 use crate::spark::Client;
 
 /// Fails when a `services:` entry remaps a source service that the package does not hold (known only when

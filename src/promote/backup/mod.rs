@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::context::Context;
-use super::export::{self, ExportIndex, ExportJob};
-use super::outputs::service_uri;
-use super::request;
-use super::result::{PromotionResult, ServiceResult, ServiceStatus};
 use crate::manifest::Promotion;
+use crate::promote::context::Context;
+use crate::promote::result::{PromotionResult, ServiceResult, ServiceStatus};
+use crate::promote::source::export::{self, ExportIndex, ExportJob};
+use crate::promote::source::request;
+use crate::promote::uri::service_uri;
 use crate::spark;
 
 /// In a plan: each existing destination service that apply will back up before its import says so.

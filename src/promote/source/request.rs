@@ -4,9 +4,9 @@ use crate::spark;
 
 use anyhow::Context as _;
 
-use super::context::Context;
-use super::correlation::{self, Content, Identity};
-use super::export::ExportIndex;
+use crate::promote::context::Context;
+use crate::promote::source::correlation::{self, Content, Identity};
+use crate::promote::source::export::ExportIndex;
 
 fn services_existing(value: manifest::ServicesExisting) -> spark::ServicesExisting {
     match value {

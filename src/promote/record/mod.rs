@@ -5,9 +5,9 @@
 //! warnings).
 use futures_util::future::BoxFuture;
 
-use super::export::ExportIndex;
-use super::outputs::service_uri;
-use super::result::{PromotionResult, PromotionStatus, VersionResult};
+use crate::promote::result::{PromotionResult, PromotionStatus, VersionResult};
+use crate::promote::source::export::ExportIndex;
+use crate::promote::uri::service_uri;
 use crate::spark::ImportRequestEntity;
 
 /// An earlier successful promotion on record (a GitHub deployment written by the action), read before a run.

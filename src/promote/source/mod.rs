@@ -1,16 +1,22 @@
 //! Where a promotion's package comes from: a committed file (checked, hashed) or an export of the source
 //! environment (downloaded for apply; only listed for a plan).
+pub mod correlation;
+pub mod export;
+pub mod lock;
+pub(crate) mod locked;
+pub mod package;
+pub mod request;
+
 use anyhow::Context as _;
 
-use super::context::Context;
-use super::correlation::Content;
-use super::export::{self, ExportIndex, ExportJob, Exported, PendingDownload};
-use super::lock::{self, LockedPromotion};
-use super::outputs::service_uri;
-use super::package::{self, Package};
-use super::request;
-use super::result::PromotionResult;
 use crate::manifest::{Promotion, Source};
+use crate::promote::context::Context;
+use crate::promote::result::PromotionResult;
+use crate::promote::source::correlation::Content;
+use crate::promote::source::export::{ExportIndex, ExportJob, Exported, PendingDownload};
+use crate::promote::source::lock::LockedPromotion;
+use crate::promote::source::package::Package;
+use crate::promote::uri::service_uri;
 use crate::spark;
 
 /// A promotion's package with what identifies its content; an exported one is downloaded only when it is
@@ -124,7 +130,7 @@ async fn run_export(
     if let Some(locked) = ctx.options.lock.get(&promotion.name) {
         result
             .warnings
-            .extend(lock::check_source(job.client, &environment, locked).await?);
+            .extend(locked::check_source(job.client, &environment, locked).await?);
     }
     let turn = ctx.turn(job.client).await?;
     let exported = export::run(job, None)

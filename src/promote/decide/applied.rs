@@ -21,13 +21,13 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 
-use super::context::Context;
-use super::correlation;
-use super::export::ExportIndex;
-use super::jobs::{self, Kind};
-use super::outputs::service_uri;
-use super::record::PromotionRecord;
 use crate::manifest::{Promotion, ServicesExisting, UpdateVersionType};
+use crate::promote::context::Context;
+use crate::promote::jobs::{self, Kind};
+use crate::promote::record::PromotionRecord;
+use crate::promote::source::correlation;
+use crate::promote::source::export::ExportIndex;
+use crate::promote::uri::service_uri;
 use crate::spark::{Client, JobStatus, ServiceVersion};
 
 /// What a run should do with a promotion whose package (and correlation id) is known.

@@ -1,12 +1,11 @@
 //! A locked promotion before its export: the lock gives the version ids (and services) its export would
 //! list, hence the import's correlation id and what the destination must hold, so the one "already
 //! applied?" decision runs first and a re-run of an applied locked promotion exports nothing.
-use super::applied::{self, Applied, Verdict};
-use super::context::Context;
-use super::lock;
-use super::request;
-use super::result::PromotionResult;
 use crate::manifest::{Promotion, Source};
+use crate::promote::context::Context;
+use crate::promote::decide::applied::{self, Applied, Verdict};
+use crate::promote::result::PromotionResult;
+use crate::promote::source::request;
 
 /// Whether a locked, environment-sourced promotion is already applied, decided by [`applied::decide`]
 /// with the correlation id an export of its locked versions gives. When it is, `result` gets that id and
@@ -43,7 +42,7 @@ pub(crate) async fn applied_before_export(
     };
     result
         .warnings
-        .extend(lock::check_source(client, environment, locked).await?);
+        .extend(crate::promote::source::locked::check_source(client, environment, locked).await?);
     result.correlation_id = correlation_id;
     tracing::info!(
         "{}: its lock gives the versions it would export: not exported",

@@ -1,15 +1,7 @@
 //! Spark's job outputs as result rows.
-use super::result::{ServiceResult, ServiceStatus, VersionResult, VersionStatus};
+use crate::promote::result::{ServiceResult, ServiceStatus, VersionResult, VersionStatus};
+use crate::promote::uri::service_uri;
 use crate::spark::{ItemStatus, Outputs};
-
-/// `folder/service[1.2.3]` → `folder/service`; leading slashes (seen in Spark's samples) dropped.
-pub fn service_uri(uri: &str) -> String {
-    let uri = uri.trim_start_matches('/');
-    match uri.find('[') {
-        Some(at) => uri[..at].to_string(),
-        None => uri.to_string(),
-    }
-}
 
 /// `folder/service` of a row's destination: its URI, else its folder and service, else (Spark left them out)
 /// the source's, since an unmapped service keeps its place.

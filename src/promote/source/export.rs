@@ -7,12 +7,12 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
-use super::cancel::Cancel;
-use super::correlation::{self, Content, Identity};
-use super::jobs::{self, JobRun, JobSpec, Kind, Watched};
-use super::package::{self, Package};
-use super::progress::{SharedProgress, Transfer};
 use crate::manifest::Source;
+use crate::promote::cancel::Cancel;
+use crate::promote::jobs::{self, JobRun, JobSpec, Kind, Watched};
+use crate::promote::progress::{SharedProgress, Transfer};
+use crate::promote::source::correlation::{self, Content, Identity};
+use crate::promote::source::package::{self, Package};
 use crate::spark::{self, Client, JobState, JobStatus, ServiceOutput, ServiceVersionOutput};
 
 /// What an exported package holds, written beside it with `.json` appended (`NAME.zip.json`). The download
@@ -243,7 +243,7 @@ async fn completed(job: &ExportJob<'_>, run: JobRun) -> anyhow::Result<JobStatus
             "export job {} ended {}{}",
             status.id,
             status.status.as_str(),
-            super::messages::suffix(&status.errors)
+            crate::promote::import::messages::suffix(&status.errors)
         );
     }
     Ok(status)
@@ -272,7 +272,7 @@ async fn timed_out(job: &ExportJob<'_>, id: &str, started: bool) -> anyhow::Resu
         Some(status) if status.status.is_terminal() => bail!(
             "export job {id} did not end within {waited}, then ended {}{}",
             status.status.as_str(),
-            super::messages::suffix(&status.errors)
+            crate::promote::import::messages::suffix(&status.errors)
         ),
         Some(_) => Err(still_running(" and did not confirm its cancellation")),
         None => Err(still_running(" and could not be cancelled")),

@@ -1,0 +1,3 @@
+//! The import: the tenant's turn, the job, how it ran.
+pub(crate) mod messages;
+pub(crate) mod outputs;
