@@ -15,6 +15,23 @@ use crate::manifest::{self, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::RunKind, result::RunResult};
 use crate::report;
 
+/// A rollback without an `environment` input goes back where its backup came from: only that
+/// environment's secret is resolved (the manifest read first without any secret, to find it by its URL).
+fn rollback_scope(runner: &Runner, hosts: &crate::manifest::HostPolicy) -> Option<manifest::Scope> {
+    if runner.inputs.command != ActionCommand::Rollback || runner.inputs.environment.is_some() {
+        return None;
+    }
+    let backup = runner.inputs.backup.as_deref()?;
+    let bare = super::open(
+        &runner.inputs.manifest,
+        hosts,
+        &manifest::Scope::Nothing,
+        &[],
+    )
+    .ok()?;
+    super::rollback::origin_of(&bare, backup).map(manifest::Scope::Environment)
+}
+
 /// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
 /// later steps read them from the workspace).
 const RESULT_DIR: &str = ".spark-promote";
@@ -43,7 +60,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
     let scope = if fork {
         manifest::Scope::Nothing
     } else {
-        runner.inputs.scope()
+        rollback_scope(&runner, &hosts).unwrap_or_else(|| runner.inputs.scope())
     };
     let promotions = runner.inputs.promotions.clone();
     let manifest = match super::open(&runner.inputs.manifest, &hosts, &scope, &promotions) {
@@ -95,6 +112,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         }
     };
     if command == RunKind::Rollback {
+        options.rollback = true;
         // Recorded as deployments that say they roll back (see `Deployments::for_rollback`).
         if let Some(deployments) = &deployments {
             options.recorder = deployments.clone();

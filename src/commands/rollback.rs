@@ -26,7 +26,10 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
     let scope = crate::manifest::Scope::Environment(request.environment.clone());
     let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
     let promotion = restore(&manifest, &request.backup, Some(&request.environment)).await?;
-    let options = super::run::options(request.wait_timeout)?;
+    let options = promote::RunOptions {
+        rollback: true,
+        ..super::run::with_journal(super::run::options(request.wait_timeout)?, &manifest)
+    };
     let cancel = options.cancel.clone();
     let command = if request.dry_run {
         RunKind::Plan
@@ -56,13 +59,27 @@ pub async fn restore(
             ))
         })?;
     let to = match environment {
-        Some(name) if manifest.environments.contains_key(name) => name.to_string(),
-        Some(name) => {
-            return Err(InvalidInput::msg(format!(
-                "environment {name} is not in {}",
-                manifest.path.display()
-            )));
-        }
+        Some(name) => match manifest.environments.get(name) {
+            Some(env) if same_url(env.url.as_str(), &index.source) => name.to_string(),
+            Some(env) => {
+                return Err(InvalidInput::msg(format!(
+                    "backup {display} was exported from {}, not from {name} ({}): a backup goes back \
+                     only where it came from{}",
+                    index.source.trim_end_matches('/'),
+                    env.url.as_str().trim_end_matches('/'),
+                    match environment_of(manifest, &index, &display) {
+                        Ok(origin) => format!(" (--env {origin})"),
+                        Err(_) => String::new(),
+                    }
+                )));
+            }
+            None => {
+                return Err(InvalidInput::msg(format!(
+                    "environment {name} is not in {}",
+                    manifest.path.display()
+                )));
+            }
+        },
         None => environment_of(manifest, &index, &display)?,
     };
     let stem = backup
@@ -100,7 +117,7 @@ fn environment_of(
     let names: Vec<&String> = manifest
         .environments
         .iter()
-        .filter(|(_, environment)| environment.url.as_str().trim_end_matches('/') == source)
+        .filter(|(_, environment)| same_url(environment.url.as_str(), source))
         .map(|(name, _)| name)
         .collect();
     match names.as_slice() {
@@ -114,4 +131,17 @@ fn environment_of(
             manifest.path.display()
         ))),
     }
+}
+
+/// Whether two base URLs (with the tenant) name the same place.
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+/// The environment a backup goes back to, from its index alone (before any secret is read): the one
+/// environment of `manifest` at the URL it was exported from. For loading the manifest scoped to it.
+pub fn origin_of(manifest: &Manifest, backup: &Path) -> Option<String> {
+    let index = ExportIndex::load_beside(backup).ok()??;
+    environment_of(manifest, &index, "").ok()
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::exit::Outcome;
+use crate::manifest::Manifest;
+use crate::promote::record::journal::{self, Journal};
 use crate::promote::result::{RunKind, RunResult};
 use crate::promote::{self, RunOptions, cancel::Cancel};
 use crate::report::{self, RenderOptions};
@@ -27,7 +29,7 @@ pub async fn run(request: RunRequest) -> anyhow::Result<Outcome> {
     let lock = promote::source::lock::for_run(&manifest, &selected, request.locked).await?;
     let options = RunOptions {
         lock: Arc::new(lock),
-        ..options(request.wait_timeout)?
+        ..with_journal(options(request.wait_timeout)?, &manifest)
     };
     let cancel = options.cancel.clone();
     let result = promote::run(
@@ -49,6 +51,17 @@ pub(super) fn options(wait_timeout: Duration) -> anyhow::Result<RunOptions> {
         progress: crate::progress_display::for_stderr(),
         ..RunOptions::default()
     })
+}
+
+/// A terminal run keeps its own promotion records in the journal (`.spark-promote/records.json`), as the
+/// action keeps GitHub deployments: read before the run, written as each import ends.
+pub(super) fn with_journal(options: RunOptions, manifest: &Manifest) -> RunOptions {
+    let journal = Arc::new(Journal::at(journal::DEFAULT_PATH));
+    RunOptions {
+        records: Arc::new(journal.records_for(manifest)),
+        recorder: journal,
+        ..options
+    }
 }
 
 /// Prints a run's result on stdout: the summary, or JSON.

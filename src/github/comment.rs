@@ -244,13 +244,11 @@ pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now
         .promotions
         .iter()
         .map(|p| {
-            let reason = p
-                .warnings
-                .iter()
-                .find(|w| w.starts_with("already applied"))
-                .map(String::as_str)
-                .unwrap_or("already applied");
-            format!("{}: {}", escape(&p.name), escape(reason))
+            let reason = match &p.skip {
+                Some(skip) => skip.to_string(),
+                None => "already applied".to_string(),
+            };
+            format!("{}: {}", escape(&p.name), escape(&reason))
         })
         .collect();
     Update::Rerun {
@@ -365,7 +363,10 @@ fn has_news(result: &RunResult) -> bool {
         PromotionStatus::Planned => {
             !p.services.is_empty() || !p.errors.is_empty() || !p.warnings.is_empty()
         }
-        PromotionStatus::Completed | PromotionStatus::Failed | PromotionStatus::Cancelled => true,
+        PromotionStatus::Completed
+        | PromotionStatus::Failed
+        | PromotionStatus::Cancelled
+        | PromotionStatus::WouldFail => true,
     })
 }
 
@@ -611,6 +612,7 @@ mod tests {
                 job_id: None,
                 export_job_id: None,
                 correlation_id: "c".to_string(),
+                skip: None,
                 backup: None,
                 services: Vec::new(),
                 service_versions: Vec::new(),

@@ -15,7 +15,9 @@ use serde_json::json;
 
 use super::api::{ApiError, Client, Retry};
 use super::context::Repository;
-use crate::promote::record::{ImportEnded, ImportStarted, PromotionRecord, Recorder};
+use crate::promote::record::{
+    ImportEnded, ImportStarted, Origin, PromotionRecord, Proof, Recorder,
+};
 use crate::promote::result::PromotionStatus;
 
 /// The deployments' `task`: names the tool, and finds its deployments among others.
@@ -72,15 +74,20 @@ impl Deployment {
 
     /// The record it makes when its latest status is `success`.
     pub fn record(&self, payload: Payload) -> PromotionRecord {
-        let origin = match &self.created_at {
-            Some(at) => format!("GitHub deployment {} ({at})", self.id),
-            None => format!("GitHub deployment {}", self.id),
-        };
         PromotionRecord {
+            origin: Origin::Deployment {
+                id: self.id,
+                created_at: self.created_at.clone(),
+            },
+            at: self.created_at.clone(),
             correlation_id: payload.correlation_id,
             target: payload.target,
+            rollback: payload.rollback,
             destination_services: payload.destination_services,
-            origin,
+            proof: match payload.import_job_id.is_empty() {
+                true => Proof::Nothing,
+                false => Proof::ImportJob(payload.import_job_id),
+            },
         }
     }
 }
@@ -503,10 +510,16 @@ mod tests {
         assert_eq!(
             deployments[0].record(payload),
             PromotionRecord {
+                origin: Origin::Deployment {
+                    id: 42,
+                    created_at: Some("2026-12-01T10:00:42Z".to_string()),
+                },
+                at: Some("2026-12-01T10:00:42Z".to_string()),
                 correlation_id: "sp1-aa".to_string(),
                 target: "prod".to_string(),
+                rollback: false,
                 destination_services: vec!["pricing/quote".to_string()],
-                origin: "GitHub deployment 42 (2026-12-01T10:00:42Z)".to_string(),
+                proof: Proof::ImportJob("i-42".to_string()),
             }
         );
     }
@@ -568,6 +581,11 @@ mod tests {
             status,
             service_versions: vec![version; versions],
             errors: errors.iter().map(|e| e.to_string()).collect(),
+            correlation_id: "sp1-aa".to_string(),
+            target: "prod".to_string(),
+            target_url: "https://excel.prod.example/bank".to_string(),
+            rollback: false,
+            placed: Vec::new(),
         }
     }
 

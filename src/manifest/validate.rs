@@ -347,7 +347,7 @@ impl Checker<'_> {
         let to_ok = self
             .check(to.referenced, known_environment(&to.value, known))
             .is_some();
-        let services = self.service_mappings(services);
+        let services = self.service_mappings(services, source.as_ref());
         let source_system = self.tag("source_system", source_system);
         let correlation_id = self.tag("correlation_id", correlation_id);
         if !(name_ok && to_ok) {
@@ -471,6 +471,7 @@ impl Checker<'_> {
     fn service_mappings(
         &mut self,
         raw: Vec<Spanned<RawServiceMapping>>,
+        from: Option<&Source>,
     ) -> Option<Vec<ServiceMapping>> {
         let mut seen: BTreeMap<String, Location> = BTreeMap::new();
         let mut ok = true;
@@ -502,7 +503,11 @@ impl Checker<'_> {
             } else {
                 seen.insert(source.value.clone(), source.referenced);
             }
-            ok &= source_ok && destination_ok;
+            let offered = !source_ok
+                || self
+                    .check(source.referenced, offered_by(from, &source.value))
+                    .is_some();
+            ok &= source_ok && destination_ok && offered;
             mappings.push(ServiceMapping {
                 destination: destination.map_or_else(|| source.value.clone(), |d| d.value),
                 source: source.value,
@@ -627,6 +632,39 @@ fn check_version_id(text: &str) -> Result<(), String> {
     })
 }
 
+/// Whether an export of `from` can hold the service `source` that `services:` maps (offline): an
+/// environment source that names its services (by `folder/service`) and folders only exports those. A
+/// package, version ids or services given by id cannot be told before the export.
+fn offered_by(from: Option<&Source>, source: &str) -> Result<(), String> {
+    let Some(Source::Environment {
+        environment,
+        services,
+        folders,
+        version_ids,
+        ..
+    }) = from
+    else {
+        return Ok(());
+    };
+    let named: Vec<&str> = services
+        .iter()
+        .map(|service| service.split('[').next().unwrap_or(service))
+        .collect();
+    if !version_ids.is_empty() || named.iter().any(|service| !service.contains('/')) {
+        return Ok(());
+    }
+    let folder = source.split('/').next().unwrap_or_default();
+    if named.contains(&source) || folders.iter().any(|f| f == folder) {
+        return Ok(());
+    }
+    let mut offered: Vec<String> = named.iter().map(|s| format!("`{s}`")).collect();
+    offered.extend(folders.iter().map(|f| format!("`{f}/*`")));
+    Err(format!(
+        "`{source}` is not exported from {environment} by this promotion's `from:` (it exports {}): add \
+         it to `from.services`, or map one of those",
+        offered.join(", ")
+    ))
+}
 #[cfg(test)]
 mod tests {
     use super::*;

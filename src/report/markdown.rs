@@ -63,6 +63,7 @@ fn promotion_counts(promotions: &[PromotionResult]) -> String {
         PromotionStatus::Cancelled,
         PromotionStatus::Completed,
         PromotionStatus::Skipped,
+        PromotionStatus::WouldFail,
         PromotionStatus::Planned,
     ];
     let parts: Vec<String> = order
@@ -91,6 +92,9 @@ pub struct Totals {
     pub services_replaced: usize,
     pub services_updated: usize,
     pub services_would_fail: usize,
+    /// Unchanged (already there) or unchecked (the destination refused the reads) services.
+    pub services_unchanged: usize,
+    pub services_unchecked: usize,
     pub versions_added: usize,
     pub versions_replaced: usize,
 }
@@ -106,6 +110,8 @@ impl Totals {
                     ServiceStatus::Replaced => totals.services_replaced += 1,
                     ServiceStatus::Updated => totals.services_updated += 1,
                     ServiceStatus::WouldFail => totals.services_would_fail += 1,
+                    ServiceStatus::Unchanged => totals.services_unchanged += 1,
+                    ServiceStatus::Unchecked => totals.services_unchecked += 1,
                 }
             }
             for version in &promotion.service_versions {
@@ -136,6 +142,14 @@ impl Totals {
             let _ = write!(out, ", {} would fail", self.services_would_fail);
         }
         out.push(')');
+        for (count, label) in [
+            (self.services_unchanged, "unchanged"),
+            (self.services_unchecked, "unchecked"),
+        ] {
+            if count > 0 {
+                let _ = write!(out, ", {count} {label}");
+            }
+        }
         if command == RunKind::Plan {
             // A plan predicts services; the versions are known once the import has run.
             return out;

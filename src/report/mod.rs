@@ -91,5 +91,6 @@ pub fn emoji(status: PromotionStatus) -> &'static str {
         PromotionStatus::Cancelled => "🚫",
         PromotionStatus::Skipped => "⏭️",
         PromotionStatus::Planned => "📝",
+        PromotionStatus::WouldFail => "❌",
     }
 }

@@ -15,6 +15,7 @@ fn promotion(name: &str, status: PromotionStatus) -> PromotionResult {
         job_id: Some("5f0e7c1a-3b4d-4e2f-9a61-0c8d2b7e4f10".to_string()),
         export_job_id: None,
         correlation_id: "sp-7d1f3c5e9a2b4c6d".to_string(),
+        skip: None,
         backup: None,
         services: Vec::new(),
         service_versions: Vec::new(),

@@ -18,6 +18,21 @@ use super::state::{IssuedToken, SandboxState};
 pub struct Caller {
     pub tenant: String,
     pub user: String,
+    /// An import-only API key (`Spark.Imports.json` alone).
+    pub import_only: bool,
+}
+
+impl Caller {
+    /// Refuses an import-only key on a route outside `Spark.Imports.json` (catalog reads, exports), as
+    /// Spark's API-key permissions do.
+    pub fn beyond_imports(&self, what: &str) -> Result<(), ApiError> {
+        if self.import_only {
+            return Err(ApiError::forbidden(format!(
+                "this API key's user groups do not allow {what} (it has Spark.Imports.json only)"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The header naming the tenant on v1 routes (and sent with API keys).
@@ -78,11 +93,17 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
             .seed()
             .tenants
             .iter()
-            .find(|t| t.api_keys.iter().any(|k| k == key))
+            .find(|t| {
+                t.api_keys
+                    .iter()
+                    .chain(&t.import_only_keys)
+                    .any(|k| k == key)
+            })
             .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("api-key@{}", tenant.name),
+            import_only: tenant.import_only_keys.iter().any(|k| k == key),
         });
     }
     Err(ApiError::unauthorized(
@@ -100,6 +121,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("user@{}", tenant.name),
+            import_only: false,
         });
     }
     let (issued, now) = {
@@ -110,6 +132,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         Some(issued) if issued.expires > now => Ok(Caller {
             tenant: issued.tenant,
             user: format!("service-account-{}", issued.client_id),
+            import_only: false,
         }),
         Some(_) => Err(ApiError::unauthorized("the access token has expired")),
         None => Err(ApiError::unauthorized("unknown bearer token")),

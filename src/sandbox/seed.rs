@@ -22,6 +22,10 @@ pub struct SeedTenant {
     pub bearer_tokens: Vec<String>,
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// API keys whose user groups hold only `Spark.Imports.json` (the seed's import-only key): the import
+    /// routes answer them; catalog reads and exports are refused (403).
+    #[serde(default)]
+    pub import_only_keys: Vec<String>,
     #[serde(default)]
     pub clients: Vec<SeedClient>,
     #[serde(default)]
