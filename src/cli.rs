@@ -112,9 +112,10 @@ struct RollbackArgs {
     /// Path of the promotion manifest that names the environment.
     #[arg(short, long, default_value = "spark-promote.yaml")]
     manifest: PathBuf,
-    /// Environment of the manifest to restore.
+    /// Environment of the manifest to restore; by default the one the backup was exported from (any other
+    /// is refused).
     #[arg(long = "env", value_name = "NAME")]
-    environment: String,
+    environment: Option<String>,
     /// The backup package (e.g. .spark-promote/backups/pricing-20261201T143110Z.zip); its index
     /// (NAME.zip.json) must be beside it.
     #[arg(long, value_name = "FILE")]

@@ -15,7 +15,12 @@ pub struct LockRequest {
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
-    let manifest = request.selection.load()?;
+    // Least privilege: the lock reads only the sources, so only their secrets are resolved.
+    let manifest = request
+        .selection
+        .load_scoped(&crate::manifest::Scope::Sources(
+            request.selection.promotions.clone(),
+        ))?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),

@@ -10,8 +10,8 @@ use crate::promote::{self, result::RunKind, source::export::ExportIndex};
 /// A `rollback` from the command line.
 pub struct RollbackRequest {
     pub manifest: PathBuf,
-    /// The environment to restore (a name of the manifest).
-    pub environment: String,
+    /// The environment to restore (a name of the manifest); none: where the backup came from.
+    pub environment: Option<String>,
     /// The backup package (its index beside it, as written by apply).
     pub backup: PathBuf,
     pub allowed_hosts: Vec<String>,
@@ -23,9 +23,22 @@ pub struct RollbackRequest {
 
 pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = crate::manifest::Scope::Environment(request.environment.clone());
+    // Only the restored environment's secret is resolved: the one named, or the backup's origin (found
+    // from the manifest read without any secret).
+    let environment = match &request.environment {
+        Some(name) => name.clone(),
+        None => {
+            let bare = super::load_manifest_scoped(
+                &request.manifest,
+                &hosts,
+                &crate::manifest::Scope::Nothing,
+            )?;
+            restore(&bare, &request.backup, None).await?.to
+        }
+    };
+    let scope = crate::manifest::Scope::Environment(environment.clone());
     let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    let promotion = restore(&manifest, &request.backup, Some(&request.environment)).await?;
+    let promotion = restore(&manifest, &request.backup, Some(&environment)).await?;
     let options = promote::RunOptions {
         rollback: true,
         ..super::run::with_journal(super::run::options(request.wait_timeout)?, &manifest)
@@ -59,17 +72,24 @@ pub async fn restore(
             ))
         })?;
     let to = match environment {
-        Some(name) => match manifest.environments.get(name) {
-            Some(env) if same_url(env.url.as_str(), &index.source) => name.to_string(),
-            Some(env) => {
+        Some(name) => match manifest.urls.get(name) {
+            Some(url) if same_url(url, &index.source) => name.to_string(),
+            Some(url) => {
                 return Err(InvalidInput::msg(format!(
                     "backup {display} was exported from {}, not from {name} ({}): a backup goes back \
                      only where it came from{}",
                     index.source.trim_end_matches('/'),
-                    env.url.as_str().trim_end_matches('/'),
-                    match environment_of(manifest, &index, &display) {
-                        Ok(origin) => format!(" (--env {origin})"),
-                        Err(_) => String::new(),
+                    url.trim_end_matches('/'),
+                    match origins(manifest, &index).as_slice() {
+                        [] => String::new(),
+                        names => format!(
+                            " ({})",
+                            names
+                                .iter()
+                                .map(|name| format!("--env {name}"))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
                     }
                 )));
             }
@@ -114,14 +134,8 @@ fn environment_of(
     display: &str,
 ) -> Result<String, InvalidInput> {
     let source = index.source.trim_end_matches('/');
-    let names: Vec<&String> = manifest
-        .environments
-        .iter()
-        .filter(|(_, environment)| same_url(environment.url.as_str(), source))
-        .map(|(name, _)| name)
-        .collect();
-    match names.as_slice() {
-        [name] => Ok((*name).clone()),
+    match origins(manifest, index).as_slice() {
+        [name] => Ok(name.clone()),
         [] => Err(InvalidInput::msg(format!(
             "backup {display} comes from {source}, which no environment of {} has: name the environment",
             manifest.path.display()
@@ -131,6 +145,16 @@ fn environment_of(
             manifest.path.display()
         ))),
     }
+}
+
+/// The environments of `manifest` at the URL a backup was exported from.
+fn origins(manifest: &Manifest, index: &ExportIndex) -> Vec<String> {
+    manifest
+        .urls
+        .iter()
+        .filter(|(_, url)| same_url(url, &index.source))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// Whether two base URLs (with the tenant) name the same place.

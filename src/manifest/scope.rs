@@ -15,6 +15,9 @@ pub enum Scope {
     Promotions(Vec<String>),
     /// One environment (`export`, `status`, `cancel` with `--env`).
     Environment(String),
+    /// The source environments of the named promotions, all promotions when the list is empty (`lock`:
+    /// it reads only the sources).
+    Sources(Vec<String>),
     /// No environment: the manifest is checked, no secret is resolved (a fork's pull request, which has
     /// none).
     Nothing,
@@ -25,6 +28,8 @@ pub enum Scope {
 pub(crate) struct Uses<'a> {
     pub environments: Vec<&'a str>,
     pub promotions: Vec<(&'a str, Vec<&'a str>)>,
+    /// Each promotion's name with its source environment (none for a package).
+    pub sources: Vec<(&'a str, Option<&'a str>)>,
 }
 
 impl Scope {
@@ -50,6 +55,13 @@ impl Scope {
                     .collect(),
             ),
             Scope::Environment(name) => Some(BTreeSet::from([name.clone()])),
+            Scope::Sources(names) => Some(
+                uses.sources
+                    .iter()
+                    .filter(|(name, _)| names.is_empty() || names.iter().any(|w| w == name))
+                    .filter_map(|(_, source)| source.map(str::to_string))
+                    .collect(),
+            ),
             Scope::Nothing => Some(BTreeSet::new()),
         }
     }
@@ -58,7 +70,7 @@ impl Scope {
     pub(crate) fn unknown(&self, uses: &Uses<'_>) -> Vec<String> {
         match self {
             Scope::All | Scope::Nothing => Vec::new(),
-            Scope::Promotions(names) => {
+            Scope::Promotions(names) | Scope::Sources(names) => {
                 let known: Vec<&str> = uses.promotions.iter().map(|(name, _)| *name).collect();
                 unknown_promotions(names, &known)
             }
@@ -97,7 +109,21 @@ mod tests {
                 ("nightly-sync", vec!["uat", "test"]),
                 ("package", vec!["uat"]),
             ],
+            sources: vec![
+                ("pricing", Some("uat")),
+                ("nightly-sync", Some("uat")),
+                ("package", None),
+            ],
         }
+    }
+
+    #[test]
+    fn the_lock_resolves_only_the_sources() {
+        assert_eq!(names(Scope::Sources(Vec::new())), Some(vec!["uat".into()]));
+        assert_eq!(
+            names(Scope::Sources(vec!["package".into()])),
+            Some(Vec::new())
+        );
     }
 
     fn names(scope: Scope) -> Option<Vec<String>> {

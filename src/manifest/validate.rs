@@ -93,10 +93,12 @@ pub(crate) fn validate(
     }
     let in_scope = context.scope.environments(&uses);
     let mut environments = BTreeMap::new();
+    let mut urls = BTreeMap::new();
     for (name, raw_environment) in raw.environments.0 {
         checker.resolving = in_scope
             .as_ref()
             .is_none_or(|names| names.contains(&name.value));
+        urls.insert(name.value.clone(), raw_environment.url.value.clone());
         let environment = checker.environment(name, raw_environment);
         if let Some(environment) = environment.filter(|_| checker.resolving) {
             environments.insert(environment.name.clone(), environment);
@@ -126,6 +128,7 @@ pub(crate) fn validate(
     checker.finish(Manifest {
         path,
         environments,
+        urls,
         promotions,
         masked_client_ids: Vec::new(),
         variables: Vec::new(),
@@ -164,6 +167,18 @@ fn uses(raw: &RawManifest) -> Uses<'_> {
                     .map(|name| name.value.as_str())
                     .collect();
                 (promotion.name.value.as_str(), used)
+            })
+            .collect(),
+        sources: raw
+            .promotions
+            .iter()
+            .map(|promotion| {
+                let promotion = &promotion.value;
+                let from = promotion.from.value.environment.as_ref();
+                (
+                    promotion.name.value.as_str(),
+                    from.map(|name| name.value.as_str()),
+                )
             })
             .collect(),
     }

@@ -72,6 +72,8 @@ tenants:
   - name: acme-prod
     bearer_tokens: [tok-acme-prod]
     api_keys: [key-acme-prod]
+    # A key whose user groups hold Spark.Imports.json only: imports, no catalog reads or exports.
+    import_only_keys: [key-acme-prod-imports]
     clients: [{ id: ci-prod, secret: ci-prod-secret }]
     folders:
       - name: pricing

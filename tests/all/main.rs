@@ -4,6 +4,7 @@ mod support;
 mod action;
 mod backup;
 mod cli;
+mod combination;
 mod container;
 mod drift;
 mod examples;
