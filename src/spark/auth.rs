@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::client::ClientOptions;
+use super::client::{Body, ClientOptions, read_body};
 use super::error::{cause_chain, display_url, extract_message};
 use super::retry::{self, Attempt};
 use super::{Error, REQUEST_ID};
@@ -188,8 +188,12 @@ impl OAuth {
             let status = response.status();
             let after = retry::retry_after(response.headers());
             tracing::debug!(%status, %request_id, "token response");
-            let body = match response.bytes().await {
-                Ok(body) => body,
+            let body = match read_body(response).await {
+                Ok(Body::Answer(body)) => body,
+                Ok(Body::TooLarge(too_large)) => {
+                    return Attempt::Fail(auth_error(None, too_large.to_string()));
+                }
+                Ok(Body::Refusal(body)) => body,
                 Err(e) => {
                     let error = auth_error(None, cause_chain(&e));
                     return Attempt::Retry { error, after: None };

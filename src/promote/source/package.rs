@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::exit::InvalidInput;
 
 /// Spark's default upload limit (200 MB, taken as MiB).
-pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
+pub const DEFAULT_MAX_BYTES: u64 = crate::spark::PACKAGE_LIMIT;
 
 /// A package that passed the checks.
 #[derive(Debug, Clone)]
