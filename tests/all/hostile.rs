@@ -10,6 +10,7 @@ mod names;
 mod packages;
 mod parsers;
 mod server;
+mod timeouts;
 mod uploads;
 
 use std::path::Path;

@@ -18,7 +18,7 @@ use crate::support::bin::{Output, try_peak_rss_kb};
 
 /// How one route answers.
 #[derive(Clone, Debug)]
-#[allow(dead_code, reason = "echo and redirect serve the redaction cases")]
+#[allow(dead_code, reason = "redirect serves the redaction cases")]
 pub enum Act {
     /// A fixed JSON answer.
     Json(u16, String),
@@ -64,7 +64,8 @@ impl Drop for Hostile {
 }
 
 impl Hostile {
-    /// Serves `routes` (`"GET /acme/api/v4/export/j1/status"`: method and exact path) on 127.0.0.1:0.
+    /// Serves `routes` (`"GET /acme/api/v4/export/j1/status"`: method and exact path; `"*"`: every other
+    /// request) on 127.0.0.1:0.
     pub async fn start(routes: &[(&str, Act)]) -> Hostile {
         let shared = Shared {
             routes: Arc::new(
@@ -122,7 +123,7 @@ async fn answer(State(shared): State<Shared>, request: Request) -> Response {
     let body = axum::body::to_bytes(body, 1 << 20)
         .await
         .unwrap_or_default();
-    let Some(act) = shared.routes.get(&key).cloned() else {
+    let Some(act) = shared.routes.get(&key).or(shared.routes.get("*")).cloned() else {
         return json(404, format!(r#"{{"error":"no route {key}"}}"#));
     };
     match act {
@@ -195,7 +196,6 @@ pub struct Measured {
     /// Peak resident memory (VmHWM), sampled while it ran.
     pub peak_kb: u64,
     /// From start to exit.
-    #[allow(dead_code, reason = "read by the cancellation cases")]
     pub took: Duration,
 }
 
