@@ -6,6 +6,7 @@
 mod bodies;
 mod bounds;
 mod github;
+mod index;
 mod names;
 mod packages;
 mod parsers;
