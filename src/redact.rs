@@ -31,10 +31,19 @@ pub fn on_register(hook: impl Fn(&str) + Send + Sync + 'static) {
 }
 
 /// Makes `secret` known to the run: removed from all later text, in its plain, percent-encoded (a form
-/// echoed back) and JSON-escaped forms.
+/// echoed back) and JSON-escaped forms; a secret new to the run goes to the [`on_register`] hook.
 pub fn register(secret: &str) {
+    if remember(secret)
+        && let Some(hook) = ON_REGISTER.get()
+    {
+        hook(secret);
+    }
+}
+
+/// As [`register`], without the hook (the caller masked the secret itself); true when it was new.
+pub fn remember(secret: &str) -> bool {
     if secret.len() < MIN_LEN {
-        return;
+        return false;
     }
     let forms = [
         secret.to_owned(),
@@ -56,9 +65,7 @@ pub fn register(secret: &str) {
         known.sort_by_key(|form| std::cmp::Reverse(form.len()));
         new
     };
-    if added && let Some(hook) = ON_REGISTER.get() {
-        hook(secret);
-    }
+    added
 }
 
 /// `text` with every known secret replaced by [`MASK`].

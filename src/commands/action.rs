@@ -24,6 +24,10 @@ pub async fn action() -> anyhow::Result<Outcome> {
     // call on it); whatever the phase, a signalled run exits 130/143 (the summary written when it got that
     // far).
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
+    // A secret learned during the run (an OAuth access token) is masked as soon as it is known.
+    crate::redact::on_register(|secret| {
+        let _ = crate::github::WorkflowCommands::new(&mut std::io::stdout()).add_mask(secret);
+    });
     let outcome = steps().await;
     match cancel.signal() {
         Some(signal) => {

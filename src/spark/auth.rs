@@ -75,6 +75,15 @@ struct TokenReply {
 
 impl Authenticator {
     pub fn new(auth: Auth) -> Result<Self, Error> {
+        // Every credential the client sends is known to the run: removed from anything a server echoes.
+        match &auth {
+            Auth::Bearer(secret) | Auth::ApiKey(secret) => {
+                crate::redact::register(secret.expose_secret());
+            }
+            Auth::ClientCredentials { client_secret, .. } => {
+                crate::redact::register(client_secret.expose_secret());
+            }
+        }
         Ok(match auth {
             Auth::Bearer(token) => Self::Static(vec![(AUTHORIZATION, bearer(&token)?)]),
             Auth::ApiKey(key) => Self::Static(vec![(
@@ -239,6 +248,8 @@ fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
         let margin = (lifetime / 4).min(Duration::from_secs(30));
         Instant::now() + (lifetime - margin)
     });
+    // Known to the run from now on: removed from any later text (and masked in the action).
+    crate::redact::register(reply.access_token.expose_secret());
     let header = bearer(&reply.access_token).map_err(|e| e.to_string())?;
     Ok((header, refresh_at))
 }

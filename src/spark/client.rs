@@ -146,6 +146,8 @@ impl Client {
                 .user_agent(&options.user_agent)
                 .connect_timeout(options.connect_timeout)
                 .redirect(redirects)
+                // A redirect of a download would otherwise carry the pre-signed URL (its token) onward.
+                .referer(false)
                 .build()
                 .map_err(|e| Error::Invalid(format!("could not set up the HTTP client: {e}")))
         };

@@ -10,6 +10,7 @@ mod index;
 mod names;
 mod packages;
 mod parsers;
+mod secrets;
 mod server;
 mod timeouts;
 mod uploads;

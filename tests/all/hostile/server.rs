@@ -18,7 +18,6 @@ use crate::support::bin::{Output, try_peak_rss_kb};
 
 /// How one route answers.
 #[derive(Clone, Debug)]
-#[allow(dead_code, reason = "redirect serves the redaction cases")]
 pub enum Act {
     /// A fixed JSON answer.
     Json(u16, String),
@@ -36,11 +35,11 @@ pub enum Act {
 
 /// One request the server got.
 #[derive(Clone, Debug)]
-#[allow(dead_code, reason = "read by the redaction cases")]
 pub struct Seen {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 #[derive(Clone)]
@@ -115,14 +114,15 @@ async fn answer(State(shared): State<Shared>, request: Request) -> Response {
             (name.to_string(), value)
         })
         .collect();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     shared.seen.lock().unwrap().push(Seen {
         method: parts.method.to_string(),
         path: parts.uri.to_string(),
         headers: headers.clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
     });
-    let body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
     let Some(act) = shared.routes.get(&key).or(shared.routes.get("*")).cloned() else {
         return json(404, format!(r#"{{"error":"no route {key}"}}"#));
     };
