@@ -52,20 +52,17 @@ pub fn remember(secret: &str) -> bool {
             .map(|json| json[1..json.len() - 1].to_owned())
             .unwrap_or_default(),
     ];
-    let added = {
-        let mut known = FORMS
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let new = !known.iter().any(|form| form == secret);
-        for form in forms {
-            if form.len() >= MIN_LEN && !known.contains(&form) {
-                known.push(form);
-            }
+    let mut known = FORMS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let new = !known.iter().any(|form| form == secret);
+    for form in forms {
+        if form.len() >= MIN_LEN && !known.contains(&form) {
+            known.push(form);
         }
-        known.sort_by_key(|form| std::cmp::Reverse(form.len()));
-        new
-    };
-    added
+    }
+    known.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    new
 }
 
 /// `text` with every known secret replaced by [`MASK`].
