@@ -337,7 +337,9 @@ fn server_wait(headers: &HeaderMap) -> Option<Duration> {
     if header(headers, "x-ratelimit-remaining") == Some("0") {
         let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
+        return Some(Duration::from_secs(
+            reset.saturating_sub(now).saturating_add(1),
+        ));
     }
     None
 }

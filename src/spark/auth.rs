@@ -230,6 +230,9 @@ impl OAuth {
 
 /// The token's header and when to fetch the next one: a little before it expires.
 /// Serde's message is not shown: it may quote part of the body, which holds the token.
+/// The longest a fetched token is kept before a new one is asked for, whatever its `expires_in` says.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
     let reply: TokenReply = serde_json::from_slice(body).map_err(|e| {
         format!(
@@ -243,8 +246,9 @@ fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
     });
+    // A lifetime from the server is checked, never trusted: `1e30` or `u64::MAX` is taken as a day.
     let refresh_at = lifetime.filter(|s| s.is_finite() && *s >= 0.0).map(|secs| {
-        let lifetime = Duration::from_secs_f64(secs);
+        let lifetime = Duration::from_secs_f64(secs.min(MAX_LIFETIME.as_secs_f64()));
         let margin = (lifetime / 4).min(Duration::from_secs(30));
         Instant::now() + (lifetime - margin)
     });
@@ -275,6 +279,31 @@ fn sensitive(value: &str, what: &str) -> Result<HeaderValue, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_token_lifetime_is_taken_as_a_day_without_panicking() {
+        for expires_in in [
+            "1e30",
+            "18446744073709551615",
+            "1.7976931348623157e308",
+            "\"1e30\"",
+        ] {
+            let body = format!(r#"{{"access_token":"t0k3n-x","expires_in":{expires_in}}}"#);
+            let (_, refresh_at) = parse_token(body.as_bytes()).unwrap();
+            let left = refresh_at.unwrap() - Instant::now();
+            assert!(
+                left <= MAX_LIFETIME && left > MAX_LIFETIME / 2,
+                "{expires_in}: {left:?}"
+            );
+        }
+        for expires_in in ["-5", "\"inf\"", "\"NaN\"", "null"] {
+            let body = format!(r#"{{"access_token":"t0k3n-x","expires_in":{expires_in}}}"#);
+            assert!(
+                parse_token(body.as_bytes()).unwrap().1.is_none(),
+                "{expires_in}"
+            );
+        }
+    }
 
     #[test]
     fn token_is_refreshed_a_little_before_it_expires() {

@@ -8,6 +8,7 @@ mod bounds;
 mod github;
 mod index;
 mod names;
+mod numbers;
 mod packages;
 mod parsers;
 mod secrets;

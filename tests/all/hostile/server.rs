@@ -31,6 +31,8 @@ pub enum Act {
     Echo(u16),
     /// A 302 to `location`.
     Redirect(String),
+    /// A JSON answer with one more header (`Retry-After`, ...).
+    Headed(u16, &'static str, String, String),
 }
 
 /// One request the server got.
@@ -139,6 +141,12 @@ async fn answer(State(shared): State<Shared>, request: Request) -> Response {
             text.push_str(&String::from_utf8_lossy(&body));
             shared.sent.fetch_add(text.len() as u64, Ordering::Relaxed);
             (code(status), text).into_response()
+        }
+        Act::Headed(status, name, value, text) => {
+            let mut response = json(status, text);
+            let value = HeaderValue::from_str(&value).unwrap();
+            response.headers_mut().insert(name, value);
+            response
         }
         Act::Redirect(location) => (
             StatusCode::FOUND,
