@@ -3,6 +3,11 @@
 //! when a body says nothing is each client's call (Spark: the status's reason; GitHub: `no message`).
 use serde_json::Value;
 
+/// The most of an error's text a message quotes (a server's text is cut and redacted: see [`snippet`]).
+const MESSAGE_LIMIT: usize = 500;
+/// The most of an error code kept.
+const CODE_LIMIT: usize = 100;
+
 /// What a JSON error body says, from any of the shapes the two APIs use: `{error, message}`, Spark v4's
 /// `{type, code, message}`, the gateway's `{status, errorCode}`, OAuth's `{error, error_description}` and
 /// GitHub's `{message, documentation_url, errors}`.
@@ -19,14 +24,24 @@ impl ErrorBody {
     pub fn parse(body: &str) -> Option<Self> {
         let json = serde_json::from_str::<Value>(body).ok()?;
         let (code, message) = code_and_message(&json);
-        Some(Self { code, message })
+        Some(Self {
+            code: code.map(|code| snippet(&code, CODE_LIMIT)),
+            message: message.map(|message| snippet(&message, MESSAGE_LIMIT)),
+        })
     }
 }
 
 /// The start of a body on one line (white space folded), cut at `limit` bytes; `None` when it is blank.
 pub(crate) fn start(body: &str, limit: usize) -> Option<String> {
-    let flat = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!flat.is_empty()).then(|| truncate(&flat, limit))
+    let start = snippet(body, limit);
+    (!start.is_empty()).then_some(start)
+}
+
+/// Server text as an error message may quote it: on one line, cut at `limit` bytes, secrets removed (see
+/// [`crate::redact`]). serde's messages quote a whole string value, so they go through it too.
+pub(crate) fn snippet(text: &str, limit: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&crate::redact::text(&flat), limit)
 }
 
 /// The code and the text of an error value; the text falls back to the code (`{status, errorCode}`).

@@ -6,8 +6,11 @@
 //! `spark` is the ImpEx client and depends on nothing above it; `sandbox` is an independent emulator.
 //! `retry` is the one retry core of both HTTP clients (`spark` and `github`); `tenant_url` the one rule for an
 //! environment URL and its token URL (`manifest` and `spark`); `error_body` the one reader of an HTTP error
-//! body (`spark` and `github`). See docs/architecture.md.
+//! body (`spark` and `github`); `body` the one cap on a body read into memory and `redact` the secrets known to
+//! the run, removed from server text and from every output (both clients, logs, reports). See
+//! docs/architecture.md.
 
+pub(crate) mod body;
 pub mod cli;
 pub mod commands;
 pub(crate) mod error_body;
@@ -17,6 +20,7 @@ pub mod logging;
 pub mod manifest;
 pub mod progress_display;
 pub mod promote;
+pub mod redact;
 pub mod report;
 pub mod retry;
 pub mod sandbox;

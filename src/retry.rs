@@ -72,7 +72,7 @@ where
             Attempt::Retry { error, .. } if retry >= policy.max_retries => return Err(error),
             Attempt::Retry { error, after } => {
                 let delay = after.unwrap_or_else(|| policy.backoff(retry));
-                if waited + delay > policy.max_wait {
+                if waited.saturating_add(delay) > policy.max_wait {
                     return Err(error);
                 }
                 tracing::debug!(retry = retry + 1, ?delay, %error, "retrying");
@@ -97,7 +97,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .filter_map(|name| headers.get(*name)?.to_str().ok())
         .find_map(|value| {
             let secs: f64 = value.trim().parse().ok()?;
-            (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+            // A wait past what a Duration holds (`1e30`) is a wait for ever: the total wait refuses it.
+            (secs.is_finite() && secs >= 0.0)
+                .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
         })
 }
 
@@ -116,6 +118,36 @@ mod tests {
             max_delay: Duration::from_millis(4),
             max_wait: Duration::from_millis(max_wait_ms),
         }
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_a_wait_for_ever_that_the_total_wait_refuses() {
+        let headers = |value: &str| {
+            let mut map = HeaderMap::new();
+            map.insert("retry-after", HeaderValue::from_str(value).unwrap());
+            map
+        };
+        assert_eq!(retry_after(&headers("1e30")), Some(Duration::MAX));
+        assert_eq!(
+            retry_after(&headers("18446744073709551616")),
+            Some(Duration::MAX)
+        );
+        assert_eq!(retry_after(&headers("-1")), None);
+        assert_eq!(retry_after(&headers("inf")), None);
+        let attempts = AtomicU32::new(0);
+        let outcome: Result<(), String> = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(run(&policy(3, 1000), || async {
+                attempts.fetch_add(1, Ordering::Relaxed);
+                Attempt::Retry {
+                    error: "busy".to_string(),
+                    after: Some(Duration::MAX),
+                }
+            }));
+        assert_eq!(outcome, Err("busy".to_string()));
+        assert_eq!(attempts.load(Ordering::Relaxed), 1);
     }
 
     #[test]

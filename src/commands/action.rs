@@ -37,6 +37,28 @@ fn rollback_scope(runner: &Runner, hosts: &crate::manifest::HostPolicy) -> Optio
 const RESULT_DIR: &str = ".spark-promote";
 
 pub async fn action() -> anyhow::Result<Outcome> {
+    // Listening first, so that SIGINT or SIGTERM ends any phase, the GitHub calls too (`github::api` drops a
+    // call on it); whatever the phase, a signalled run exits 130/143 (the summary written when it got that
+    // far).
+    let cancel = Cancel::on_signals().context("failed to listen for signals")?;
+    // A secret learned during the run (an OAuth access token) is masked as soon as it is known.
+    crate::redact::on_register(|secret| {
+        let _ = crate::github::WorkflowCommands::new(&mut std::io::stdout()).add_mask(secret);
+    });
+    let outcome = steps().await;
+    match cancel.signal() {
+        Some(signal) => {
+            if let Err(err) = &outcome {
+                tracing::error!("{err:#}");
+            }
+            Ok(Outcome::Interrupted(signal))
+        }
+        None => outcome,
+    }
+}
+
+/// The action's steps (see the module's documentation).
+async fn steps() -> anyhow::Result<Outcome> {
     let mut runner = match Runner::from_env(&process_env, Box::new(std::io::stdout())) {
         Ok(runner) => runner,
         Err(err) => return Err(refuse_inputs(err)),

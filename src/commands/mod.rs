@@ -9,6 +9,7 @@ pub mod rollback;
 pub mod run;
 pub mod validate;
 
+use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -64,6 +65,10 @@ pub fn open(
     promotions: &[String],
 ) -> Result<Arc<Manifest>, ManifestError> {
     let manifest = manifest::load_scoped(path, &process_env, hosts, scope)?;
+    // Known to the run before anything is sent (the action masks them itself: no hook).
+    for secret in manifest.secret_values() {
+        crate::redact::remember(secret.expose_secret());
+    }
     manifest.select(promotions)?;
     Ok(Arc::new(manifest))
 }

@@ -27,7 +27,7 @@ pub async fn package_problems(selected: &[&Promotion]) -> Vec<String> {
     let mut problems = Vec::new();
     for promotion in selected {
         if let Source::Package { path, display } = &promotion.source
-            && let Err(err) = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await
+            && let Err(err) = package::committed(path, display).await
         {
             problems.push(format!("promotion {}: {err}", promotion.name));
         }

@@ -6,17 +6,28 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
 use octocrab::Octocrab;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
+use crate::body::{self, Capped};
 use crate::error_body::{self, ErrorBody};
+use crate::promote::cancel::Cancel;
 pub use crate::retry::RetryPolicy;
 use crate::retry::{self, Attempt};
 
 /// The most of a body that is not JSON shown in an error message.
 const SNIPPET_LIMIT: usize = 200;
+/// Opening a connection to GitHub.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Silence on an open connection (reading or writing).
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// One request, its answer read to the end.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// GitHub's default policy: 3 retries from 1 s, at most a minute of waiting in all (a rate limit that
 /// resets later is an error at once).
@@ -58,6 +69,12 @@ pub enum ApiError {
         #[source]
         source: octocrab::Error,
     },
+    /// No answer within the total timeout of one request.
+    #[error("{request} failed: no answer within {}", humantime::format_duration(*after))]
+    TimedOut { request: String, after: Duration },
+    /// The process was cancelled (SIGINT, SIGTERM) while the request ran.
+    #[error("{request} cancelled")]
+    Cancelled { request: String },
     /// The answer was not what the API documents.
     #[error("{request}: unexpected response: {message}")]
     Unexpected { request: String, message: String },
@@ -88,6 +105,8 @@ impl ApiError {
 pub struct Client {
     octocrab: Octocrab,
     retry: RetryPolicy,
+    /// The most one request may take, its answer read.
+    timeout: Duration,
 }
 
 impl Client {
@@ -97,12 +116,22 @@ impl Client {
             .base_uri(api_url)
             .with_context(|| format!("invalid GitHub API URL {api_url}"))?
             .personal_token(token.clone())
+            .set_connect_timeout(Some(CONNECT_TIMEOUT))
+            .set_read_timeout(Some(READ_TIMEOUT))
+            .set_write_timeout(Some(READ_TIMEOUT))
             .build()
             .context("failed to build the GitHub client")?;
         Ok(Client {
             octocrab,
             retry: default_policy(),
+            timeout: TOTAL_TIMEOUT,
         })
+    }
+
+    /// The same client with another total timeout per request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Client {
+        self.timeout = timeout;
+        self
     }
 
     /// The same client with another retry policy.
@@ -131,7 +160,7 @@ impl Client {
         .await?;
         serde_json::from_str(&text).map_err(|err| ApiError::Unexpected {
             request,
-            message: err.to_string(),
+            message: error_body::snippet(&err.to_string(), SNIPPET_LIMIT),
         })
     }
 
@@ -144,33 +173,20 @@ impl Client {
         body: Option<&serde_json::Value>,
         retry: Retry,
     ) -> Attempt<String, ApiError> {
-        let transport = |source| ApiError::Transport {
-            request: request.to_string(),
-            source,
-        };
-        let built = match self
-            .octocrab
-            .build_request(http::Request::builder().method(method).uri(path), body)
-        {
-            Ok(built) => built,
-            Err(source) => return Attempt::Fail(transport(source)),
-        };
-        let response = match self.octocrab.execute(built).await {
-            Ok(response) => response,
-            Err(source) if retry == Retry::Idempotent => {
-                return Attempt::Retry {
-                    error: transport(source),
-                    after: None,
-                };
+        let answer = match self.exchange(request, method, path, body).await {
+            Ok(answer) => answer,
+            Err(error @ (ApiError::Transport { .. } | ApiError::TimedOut { .. }))
+                if retry == Retry::Idempotent =>
+            {
+                return Attempt::Retry { error, after: None };
             }
-            Err(source) => return Attempt::Fail(transport(source)),
+            Err(error) => return Attempt::Fail(error),
         };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = match self.octocrab.body_to_string(response).await {
-            Ok(text) => text,
-            Err(source) => return Attempt::Fail(transport(source)),
-        };
+        let Answer {
+            status,
+            headers,
+            text,
+        } = answer;
         if status.is_success() {
             return Attempt::Done(text);
         }
@@ -192,6 +208,116 @@ impl Client {
             Attempt::Fail(error)
         }
     }
+
+    /// Sends one request and reads its answer within the body's cap and [`TOTAL_TIMEOUT`], unless the
+    /// process is cancelled first (SIGINT, SIGTERM: the call is dropped at once).
+    async fn exchange(
+        &self,
+        request: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ApiError> {
+        let work = tokio::time::timeout(self.timeout, self.send(request, method, path, body));
+        let cancelled = async {
+            match Cancel::process() {
+                Some(cancel) => cancel.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            answer = work => answer.unwrap_or_else(|_| Err(ApiError::TimedOut {
+                request: request.to_string(),
+                after: self.timeout,
+            })),
+            () = cancelled => Err(ApiError::Cancelled { request: request.to_string() }),
+        }
+    }
+
+    /// Sends one request (secrets removed from its body, see [`crate::redact`]) and reads its answer.
+    async fn send(
+        &self,
+        request: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ApiError> {
+        let transport = |source| ApiError::Transport {
+            request: request.to_string(),
+            source,
+        };
+        let body = body.map(redacted);
+        let built = self
+            .octocrab
+            .build_request(
+                http::Request::builder().method(method).uri(path),
+                body.as_ref(),
+            )
+            .map_err(transport)?;
+        let response = self.octocrab.execute(built).await.map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = if status.is_success() {
+            body::ANSWER_LIMIT
+        } else {
+            body::ERROR_LIMIT
+        };
+        let read = read_capped(response.into_body(), limit)
+            .await
+            .map_err(transport)?;
+        let bytes = if status.is_success() {
+            read.answer().map_err(|too_large| ApiError::Unexpected {
+                request: request.to_string(),
+                message: too_large.to_string(),
+            })?
+        } else {
+            read.into_bytes()
+        };
+        Ok(Answer {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+}
+
+/// What GitHub answered to one request.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+}
+
+/// Reads a body frame by frame up to `limit` bytes (see [`crate::body`]); the rest is never read.
+async fn read_capped(
+    mut body: BoxBody<Bytes, octocrab::Error>,
+    limit: usize,
+) -> Result<Capped, octocrab::Error> {
+    let mut read = Capped::new(limit);
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data()
+            && !read.push(&data)
+        {
+            break;
+        }
+    }
+    Ok(read)
+}
+
+/// A request body with every secret known to the run removed from its strings (a comment or an issue
+/// quoting server text).
+fn redacted(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(crate::redact::text(text).into_owned()),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), redacted(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// 429, or a 403 that GitHub marks as a (primary or secondary) rate limit.
@@ -211,7 +337,9 @@ fn server_wait(headers: &HeaderMap) -> Option<Duration> {
     if header(headers, "x-ratelimit-remaining") == Some("0") {
         let reset = header(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
+        return Some(Duration::from_secs(
+            reset.saturating_sub(now).saturating_add(1),
+        ));
     }
     None
 }

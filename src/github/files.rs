@@ -78,9 +78,11 @@ fn fit(markdown: &str, room: usize) -> String {
     format!("{}{NOTE}", &markdown[..end])
 }
 
+/// Appends `bytes` (every secret known to the run removed, see [`crate::redact`]).
 fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let bytes = crate::redact::bytes(bytes::Bytes::copy_from_slice(bytes));
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(bytes)?;
+    file.write_all(&bytes)?;
     file.flush()
 }
 

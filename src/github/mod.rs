@@ -74,6 +74,7 @@ impl Runner {
 
     /// Masks `secret` in all later logs of the job.
     pub fn mask(&mut self, secret: &SecretString) -> anyhow::Result<()> {
+        crate::redact::remember(secret.expose_secret());
         self.commands()
             .add_mask(secret.expose_secret())
             .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))

@@ -94,7 +94,11 @@ impl<'w> WorkflowCommands<'w> {
         } else {
             format!(" {}", properties.join(","))
         };
-        self.write(&format!("::{kind}{properties}::{}\n", escape_data(message)))
+        let message = crate::redact::text(message);
+        self.write(&format!(
+            "::{kind}{properties}::{}\n",
+            escape_data(&message)
+        ))
     }
 
     /// One write per command, so lines from other threads cannot land inside it.

@@ -51,31 +51,49 @@ impl Cancel {
         }
     }
 
-    /// A cancellation triggered by SIGINT or SIGTERM for the rest of the process's life.
+    /// The process's cancellation by SIGINT or SIGTERM: installed by the first call, shared by every later
+    /// one (each phase of a command, the GitHub calls of the action), for the rest of the process's life.
     pub fn on_signals() -> std::io::Result<Cancel> {
-        use tokio::signal::unix::{SignalKind, signal};
+        if let Some(cancel) = PROCESS.get() {
+            return Ok(cancel.clone());
+        }
         let cancel = Cancel::new();
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        let handle = cancel.clone();
-        tokio::spawn(async move {
-            loop {
-                let received = tokio::select! {
-                    _ = interrupt.recv() => Signal::Interrupt,
-                    _ = terminate.recv() => Signal::Terminate,
-                };
-                tracing::warn!(
-                    "received {}: cancelling the running jobs",
-                    match received {
-                        Signal::Interrupt => "SIGINT",
-                        Signal::Terminate => "SIGTERM",
-                    }
-                );
-                handle.trigger(received);
-            }
-        });
-        Ok(cancel)
+        listen(&cancel)?;
+        Ok(PROCESS.get_or_init(|| cancel).clone())
     }
+
+    /// The process's signal cancellation, once [`Cancel::on_signals`] installed it.
+    pub fn process() -> Option<Cancel> {
+        PROCESS.get().cloned()
+    }
+}
+
+/// The process's signal cancellation (see [`Cancel::on_signals`]).
+static PROCESS: OnceLock<Cancel> = OnceLock::new();
+
+/// Triggers `cancel` on each SIGINT or SIGTERM from now on.
+fn listen(cancel: &Cancel) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let handle = cancel.clone();
+    tokio::spawn(async move {
+        loop {
+            let received = tokio::select! {
+                _ = interrupt.recv() => Signal::Interrupt,
+                _ = terminate.recv() => Signal::Terminate,
+            };
+            tracing::warn!(
+                "received {}: cancelling the running jobs and calls",
+                match received {
+                    Signal::Interrupt => "SIGINT",
+                    Signal::Terminate => "SIGTERM",
+                }
+            );
+            handle.trigger(received);
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-/// Writes `bytes` to `path` atomically.
+/// Writes `bytes` to `path` atomically, every secret known to the run removed (see [`crate::redact`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let bytes = &crate::redact::bytes(bytes::Bytes::copy_from_slice(bytes))[..];
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

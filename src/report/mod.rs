@@ -49,7 +49,9 @@ impl RenderOptions {
 /// Renders `result` as markdown within `options.budget` bytes.
 pub fn markdown(result: &RunResult, options: &RenderOptions) -> String {
     let run_url = options.run_url.as_deref();
-    markdown::document(result, run_url).render_within(options.budget, run_url)
+    crate::redact::string(
+        markdown::document(result, run_url).render_within(options.budget, run_url),
+    )
 }
 
 /// Renders `result` as pretty-printed JSON (the `--json` output and the `result` file), with a newline.
@@ -58,7 +60,7 @@ pub fn json(result: &RunResult) -> String {
     let mut out =
         serde_json::to_string_pretty(result).expect("a run result always serializes to JSON");
     out.push('\n');
-    out
+    crate::redact::string(out)
 }
 
 /// The status of the run as a whole: a failure (a plan's predicted failure too) or cancellation anywhere

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::client::ClientOptions;
+use super::client::{Body, ClientOptions, read_body};
 use super::error::{cause_chain, display_url, extract_message};
 use super::retry::{self, Attempt};
 use super::{Error, REQUEST_ID};
@@ -75,6 +75,15 @@ struct TokenReply {
 
 impl Authenticator {
     pub fn new(auth: Auth) -> Result<Self, Error> {
+        // Every credential the client sends is known to the run: removed from anything a server echoes.
+        match &auth {
+            Auth::Bearer(secret) | Auth::ApiKey(secret) => {
+                crate::redact::register(secret.expose_secret());
+            }
+            Auth::ClientCredentials { client_secret, .. } => {
+                crate::redact::register(client_secret.expose_secret());
+            }
+        }
         Ok(match auth {
             Auth::Bearer(token) => Self::Static(vec![(AUTHORIZATION, bearer(&token)?)]),
             Auth::ApiKey(key) => Self::Static(vec![(
@@ -188,8 +197,12 @@ impl OAuth {
             let status = response.status();
             let after = retry::retry_after(response.headers());
             tracing::debug!(%status, %request_id, "token response");
-            let body = match response.bytes().await {
-                Ok(body) => body,
+            let body = match read_body(response).await {
+                Ok(Body::Answer(body)) => body,
+                Ok(Body::TooLarge(too_large)) => {
+                    return Attempt::Fail(auth_error(None, too_large.to_string()));
+                }
+                Ok(Body::Refusal(body)) => body,
                 Err(e) => {
                     let error = auth_error(None, cause_chain(&e));
                     return Attempt::Retry { error, after: None };
@@ -217,6 +230,9 @@ impl OAuth {
 
 /// The token's header and when to fetch the next one: a little before it expires.
 /// Serde's message is not shown: it may quote part of the body, which holds the token.
+/// The longest a fetched token is kept before a new one is asked for, whatever its `expires_in` says.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
     let reply: TokenReply = serde_json::from_slice(body).map_err(|e| {
         format!(
@@ -230,11 +246,14 @@ fn parse_token(body: &[u8]) -> Result<(HeaderValue, Option<Instant>), String> {
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
     });
+    // A lifetime from the server is checked, never trusted: `1e30` or `u64::MAX` is taken as a day.
     let refresh_at = lifetime.filter(|s| s.is_finite() && *s >= 0.0).map(|secs| {
-        let lifetime = Duration::from_secs_f64(secs);
+        let lifetime = Duration::from_secs_f64(secs.min(MAX_LIFETIME.as_secs_f64()));
         let margin = (lifetime / 4).min(Duration::from_secs(30));
         Instant::now() + (lifetime - margin)
     });
+    // Known to the run from now on: removed from any later text (and masked in the action).
+    crate::redact::register(reply.access_token.expose_secret());
     let header = bearer(&reply.access_token).map_err(|e| e.to_string())?;
     Ok((header, refresh_at))
 }
@@ -260,6 +279,31 @@ fn sensitive(value: &str, what: &str) -> Result<HeaderValue, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absurd_token_lifetime_is_taken_as_a_day_without_panicking() {
+        for expires_in in [
+            "1e30",
+            "18446744073709551615",
+            "1.7976931348623157e308",
+            "\"1e30\"",
+        ] {
+            let body = format!(r#"{{"access_token":"t0k3n-x","expires_in":{expires_in}}}"#);
+            let (_, refresh_at) = parse_token(body.as_bytes()).unwrap();
+            let left = refresh_at.unwrap() - Instant::now();
+            assert!(
+                left <= MAX_LIFETIME && left > MAX_LIFETIME / 2,
+                "{expires_in}: {left:?}"
+            );
+        }
+        for expires_in in ["-5", "\"inf\"", "\"NaN\"", "null"] {
+            let body = format!(r#"{{"access_token":"t0k3n-x","expires_in":{expires_in}}}"#);
+            assert!(
+                parse_token(body.as_bytes()).unwrap().1.is_none(),
+                "{expires_in}"
+            );
+        }
+    }
 
     #[test]
     fn token_is_refreshed_a_little_before_it_expires() {

@@ -13,7 +13,12 @@ use super::error::display_url;
 use super::import::PackageUpload;
 use super::retry::{self, Attempt, RetryPolicy};
 use super::{Error, Operation, REQUEST_ID, TENANT_NAME};
+use crate::body::{self, Capped, TooLarge};
+use crate::error_body;
 use crate::tenant_url::TenantUrl;
+
+/// The most of an answer's body or of serde's message quoted in an error.
+const SNIPPET_LIMIT: usize = 300;
 
 /// Timeouts, retries and identity of a [`Client`].
 #[derive(Debug, Clone)]
@@ -28,6 +33,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The tenant's package limit: a download stops there (200 MB by default).
+    pub max_package_bytes: u64,
 }
 
 impl Default for ClientOptions {
@@ -38,6 +45,7 @@ impl Default for ClientOptions {
             transfer_timeout: Duration::from_secs(3600),
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!("spark-promote/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_package_bytes: super::PACKAGE_LIMIT,
         }
     }
 }
@@ -138,6 +146,8 @@ impl Client {
                 .user_agent(&options.user_agent)
                 .connect_timeout(options.connect_timeout)
                 .redirect(redirects)
+                // A redirect of a download would otherwise carry the pre-signed URL (its token) onward.
+                .referer(false)
                 .build()
                 .map_err(|e| Error::Invalid(format!("could not set up the HTTP client: {e}")))
         };
@@ -188,10 +198,7 @@ impl Client {
             op: call.op,
             url: display_url(&call.url, false),
             request_id: Some(reply.request_id),
-            detail: format!(
-                "{e}; body: {}",
-                String::from_utf8_lossy(&reply.body[..reply.body.len().min(300)])
-            ),
+            detail: decode_detail(&e, &reply.body),
         })
     }
 
@@ -280,13 +287,19 @@ async fn answer(
 ) -> Attempt<Reply> {
     let status = response.status();
     let after = retry::retry_after(response.headers());
-    let body = match response.bytes().await {
-        Ok(body) => body,
+    let body = match read_body(response).await {
+        Ok(Body::Answer(body)) => return Attempt::Done(Reply { body, request_id }),
+        Ok(Body::TooLarge(too_large)) => {
+            return Attempt::Fail(Error::Decode {
+                op: call.op,
+                url: shown.to_owned(),
+                request_id: Some(request_id),
+                detail: too_large.to_string(),
+            });
+        }
+        Ok(Body::Refusal(body)) => body,
         Err(e) => return transport_failure(call, shown, &request_id, &e),
     };
-    if status.is_success() {
-        return Attempt::Done(Reply { body, request_id });
-    }
     let error = Error::http(
         call.op,
         &call.method,
@@ -300,6 +313,61 @@ async fn answer(
     } else {
         Attempt::Fail(error)
     }
+}
+
+/// A response's body, read within its cap (see [`crate::body`]).
+pub(crate) enum Body {
+    /// A success answer.
+    Answer(Bytes),
+    /// A success answer over [`body::ANSWER_LIMIT`] (one declared longer is not read at all).
+    TooLarge(TooLarge),
+    /// An error body, cut at [`body::ERROR_LIMIT`].
+    Refusal(Bytes),
+}
+
+/// Reads a response's body within its cap.
+pub(crate) async fn read_body(response: reqwest::Response) -> Result<Body, reqwest::Error> {
+    if !response.status().is_success() {
+        return Ok(Body::Refusal(
+            read_capped(response, body::ERROR_LIMIT).await?.into_bytes(),
+        ));
+    }
+    if body::declared_over(response.content_length(), body::ANSWER_LIMIT) {
+        return Ok(Body::TooLarge(TooLarge {
+            limit: body::ANSWER_LIMIT,
+        }));
+    }
+    Ok(
+        match read_capped(response, body::ANSWER_LIMIT).await?.answer() {
+            Ok(answer) => Body::Answer(answer),
+            Err(too_large) => Body::TooLarge(too_large),
+        },
+    )
+}
+
+/// Reads a body up to `limit` bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Capped, reqwest::Error> {
+    let mut read = Capped::new(limit);
+    while let Some(chunk) = response.chunk().await? {
+        if !read.push(&chunk) {
+            break;
+        }
+    }
+    Ok(read)
+}
+
+/// What a success answer that does not decode shows: serde's message (cut: it quotes a whole string value)
+/// and the start of the body.
+fn decode_detail(error: &serde_json::Error, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_LIMIT)]);
+    format!(
+        "{}; body: {}",
+        error_body::snippet(&error.to_string(), SNIPPET_LIMIT),
+        error_body::snippet(&text, SNIPPET_LIMIT)
+    )
 }
 
 /// A failed send: retried when idempotent; otherwise ambiguous unless the connection never opened.

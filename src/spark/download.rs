@@ -2,6 +2,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::Method;
 use sha2::{Digest, Sha256};
@@ -9,6 +10,7 @@ use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
+use super::client::{Body, read_body};
 use super::error::display_url;
 use super::retry::{self, Attempt};
 use super::{Client, Error, OnBytes, Operation};
@@ -35,6 +37,7 @@ impl Client {
             shown: display_url(url, true),
             dest,
             progress,
+            limit: self.options().max_package_bytes,
         };
         retry::run(&self.options().retry, || async {
             match self.download_once(&target).await {
@@ -82,6 +85,8 @@ struct Target<'a> {
     shown: String,
     dest: &'a Path,
     progress: Option<OnBytes<'a>>,
+    /// The tenant's package limit: the download stops there.
+    limit: u64,
 }
 
 impl Target<'_> {
@@ -91,6 +96,22 @@ impl Target<'_> {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         }
+    }
+
+    /// A package over the tenant's limit (said by its length, or reached while it streamed): not retried,
+    /// and its temporary file is deleted.
+    fn over_limit(&self, bytes: u64) -> Stop {
+        let detail = format!(
+            "the package is over the tenant's package limit of {} bytes (at least {bytes} bytes); \
+             stopped the download",
+            self.limit
+        );
+        Stop::Fail(Error::Decode {
+            op: Operation::Download,
+            url: self.shown.clone(),
+            request_id: None,
+            detail,
+        })
     }
 
     /// A request or a body that broke off: worth another attempt.
@@ -132,7 +153,10 @@ impl From<Stop> for Attempt<Download> {
 async fn refused(response: reqwest::Response, shown: &str) -> Stop {
     let status = response.status();
     let after = retry::retry_after(response.headers());
-    let body = response.bytes().await.unwrap_or_default();
+    let body = match read_body(response).await {
+        Ok(Body::Refusal(body)) => body,
+        _ => Bytes::new(),
+    };
     let error = Error::http(
         Operation::Download,
         &Method::GET,
@@ -158,11 +182,18 @@ async fn stream_to(
 ) -> Result<Download, Stop> {
     let write_error = |e| Stop::Fail(Error::io(format!("failed to write {}", temp.display()), e));
     let total = response.content_length().unwrap_or(0);
+    let limit = target.limit;
+    if total > limit {
+        return Err(target.over_limit(total));
+    }
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| target.interrupted(&e))?;
+        if bytes + chunk.len() as u64 > limit {
+            return Err(target.over_limit(bytes + chunk.len() as u64));
+        }
         file.write_all(&chunk).await.map_err(write_error)?;
         hasher.update(&chunk);
         bytes += chunk.len() as u64;

@@ -38,6 +38,10 @@ pub use wire::JobMessage;
 /// A progress callback: `(bytes done, bytes in total)`; the total is 0 when the server did not say.
 pub type OnBytes<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
+/// Spark's default package limit (200 MB, taken as MiB): a download stops there, a package over it is
+/// refused before its upload.
+pub const PACKAGE_LIMIT: u64 = 200 * 1024 * 1024;
+
 /// The header carrying a fresh uuid per attempt, for tracing a call on the server.
 const REQUEST_ID: &str = "x-request-id";
 /// The header naming the tenant (the v1 APIs read it; API keys need it).

@@ -1,11 +1,19 @@
 //! Hostile input: property tests (a few hundred cases each, seconds in all) over the manifest parser, the
 //! sandbox's request JSON and the client's status decoding; time and memory bounds on alias bombs and deep
 //! nesting; the sandbox under malformed multipart, oversize and concurrent uploads, path-like names and ZIP
-//! bombs. Longer fuzzing runs outside CI with the targets in `fuzz/` (docs/hostile-input.md).
+//! bombs; the binary and its clients against a hostile server of the tests' own (`server.rs`: floods, hangs,
+//! echoes, redirects), each case with its bound asserted. Longer fuzzing runs outside CI with the targets in `fuzz/` (docs/hostile-input.md).
+mod bodies;
 mod bounds;
+mod github;
+mod index;
 mod names;
+mod numbers;
 mod packages;
 mod parsers;
+mod secrets;
+mod server;
+mod timeouts;
 mod uploads;
 
 use std::path::Path;

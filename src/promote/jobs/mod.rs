@@ -122,7 +122,15 @@ pub async fn wait_for_slot(
                     format!("failed to list the tenant's {} jobs", listed.as_str())
                 })
             };
-            let jobs = cancel.unless("waiting for the tenant", list).await?;
+            // The deadline holds for the whole wait, a job list's retries included.
+            let jobs = tokio::select! {
+                jobs = cancel.unless("waiting for the tenant", list) => jobs?,
+                () = tokio::time::sleep_until(deadline.into()) => bail!(
+                    "gave up waiting for the tenant after {}: its {} job list did not answer in time",
+                    format_duration(started.elapsed()),
+                    listed.as_str()
+                ),
+            };
             running.extend(jobs.in_progress.into_iter().map(|job| (listed, job)));
         }
         if let Some((_, ours)) = running.iter().find(|(listed, job)| {
@@ -190,14 +198,16 @@ pub async fn watch(
     cancel: &Cancel,
 ) -> anyhow::Result<Watched> {
     let started = Instant::now();
-    let mut last_state: Option<JobState> = None;
+    let mut last: Option<JobStatus> = None;
     loop {
         if cancel.is_cancelled() {
             return Ok(Watched::Cancelled(cancel_job(client, kind, id).await));
         }
+        // The deadline holds for the whole wait, a status call's retries included.
         let status = tokio::select! {
             status = kind.status(client, id) => status,
             _ = cancel.cancelled() => continue,
+            () = tokio::time::sleep_until(deadline.into()) => return Ok(Watched::TimedOut(last)),
         };
         let status = match status {
             Ok(status) => status,
@@ -208,9 +218,8 @@ pub async fn watch(
                 ))));
             }
         };
-        if last_state.as_ref() != Some(&status.status) {
+        if last.as_ref().map(|seen| &seen.status) != Some(&status.status) {
             tracing::info!("{} job {id}: {}", kind.as_str(), status.status.as_str());
-            last_state = Some(status.status.clone());
         }
         if status.status.is_terminal() {
             return Ok(Watched::Ended(status));
@@ -218,6 +227,7 @@ pub async fn watch(
         if Instant::now() >= deadline {
             return Ok(Watched::TimedOut(Some(status)));
         }
+        last = Some(status);
         tokio::select! {
             _ = tokio::time::sleep(poll::delay(started.elapsed())) => {}
             _ = cancel.cancelled() => {}

@@ -59,8 +59,7 @@ pub(crate) async fn prepare(
     note_unused_lock(ctx, promotion, result);
     match &promotion.source {
         Source::Package { path, display } => {
-            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
-            let index = ExportIndex::load_beside(path)?;
+            let (package, index) = package::committed(path, display).await?;
             Ok(Prepared {
                 content: Content::PackageSha256(package.sha256.clone()),
                 package: Fetch::Ready(package),
@@ -222,11 +221,8 @@ pub(crate) async fn prepare_listing(
     note_unused_lock(ctx, promotion, result);
     let (index, content) = match &promotion.source {
         Source::Package { path, display } => {
-            let package = package::inspect(path, display, package::DEFAULT_MAX_BYTES).await?;
-            (
-                ExportIndex::load_beside(path)?,
-                Some(Content::PackageSha256(package.sha256)),
-            )
+            let (package, index) = package::committed(path, display).await?;
+            (index, Some(Content::PackageSha256(package.sha256)))
         }
         Source::Environment { .. } => {
             let exported = run_export(ctx, promotion, result).await?;

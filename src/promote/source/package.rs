@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::export::ExportIndex;
 use crate::exit::InvalidInput;
 
 /// Spark's default upload limit (200 MB, taken as MiB).
-pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
+pub const DEFAULT_MAX_BYTES: u64 = crate::spark::PACKAGE_LIMIT;
 
 /// A package that passed the checks.
 #[derive(Debug, Clone)]
@@ -20,6 +21,46 @@ pub struct Package {
     pub size: u64,
     /// Lowercase hex sha256 of the whole file.
     pub sha256: String,
+}
+
+/// A committed package (a promotion's `from.package`): its checks and digest, and its export index
+/// (`NAME.zip.json` beside it, if any) checked against it before anything is decided from the index.
+pub async fn committed(
+    path: &Path,
+    display: &str,
+) -> Result<(Package, Option<ExportIndex>), InvalidInput> {
+    let package = inspect(path, display, DEFAULT_MAX_BYTES).await?;
+    let index = ExportIndex::load_beside(path)?;
+    if let Some(index) = &index {
+        matches_index(&package, index)?;
+    }
+    Ok((package, index))
+}
+
+/// A package and its index belong together when the index records the package's sha256 among its file
+/// hashes (an index whose hashes are not sha256 cannot be checked, and is taken as it is).
+fn matches_index(package: &Package, index: &ExportIndex) -> Result<(), InvalidInput> {
+    let recorded: Vec<&str> = index
+        .file_hashes
+        .iter()
+        .map(String::as_str)
+        .filter(|hash| hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    if recorded.is_empty()
+        || recorded
+            .iter()
+            .any(|hash| hash.eq_ignore_ascii_case(&package.sha256))
+    {
+        return Ok(());
+    }
+    Err(InvalidInput::msg(format!(
+        "package {} does not match its index {}: the package's sha256 is {}, the index records {}; \
+         commit a package and its index together (or delete the index)",
+        package.display,
+        ExportIndex::path_for(Path::new(&package.display)).display(),
+        package.sha256,
+        recorded.join(", ")
+    )))
 }
 
 /// Checks a package file and computes its digest. Errors are `InvalidInput` (exit code 2).

@@ -160,7 +160,13 @@ pub async fn spawn_sandbox(args: &[&str]) -> (tokio::process::Child, String) {
 /// Peak resident memory (VmHWM) of a process, in kB.
 #[cfg(target_os = "linux")]
 pub fn peak_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    try_peak_rss_kb(pid).unwrap_or_else(|| panic!("no peak memory for process {pid}"))
+}
+
+/// Peak resident memory (VmHWM) of a process, in kB; `None` once it has ended.
+#[cfg(target_os = "linux")]
+pub fn try_peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -281,40 +281,52 @@ impl Lab {
     /// no comment), with the runner's files in the work directory; `env` adds or overrides variables
     /// (`INPUT_*`, `GITHUB_EVENT_NAME`, ...).
     pub async fn action(&self, env: &[(&str, &str)]) -> ActionRun {
-        let outputs = self.write("github_output", "");
-        let summary = self.write("github_step_summary", "");
-        let event = self.write("event.json", "{}");
-        let workspace = self.dir.path().display().to_string();
-        let (outputs_path, summary_path, event_path) = (
-            outputs.display().to_string(),
-            summary.display().to_string(),
-            event.display().to_string(),
+        let mut all = self.runner_env();
+        all.extend(
+            env.iter()
+                .map(|(name, value)| (name.to_string(), value.to_string())),
         );
-        let mut all = vec![
-            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
-            ("GITHUB_EVENT_PATH", event_path.as_str()),
-            ("GITHUB_REPOSITORY", "acme/pricing"),
-            ("GITHUB_SERVER_URL", "https://github.com"),
-            // Nothing listens there: no test of this kind may reach GitHub.
-            ("GITHUB_API_URL", "http://127.0.0.1:9"),
-            ("GITHUB_RUN_ID", "4242"),
-            ("GITHUB_WORKSPACE", workspace.as_str()),
-            ("GITHUB_OUTPUT", outputs_path.as_str()),
-            ("GITHUB_STEP_SUMMARY", summary_path.as_str()),
-            ("INPUT_GITHUB-TOKEN", GITHUB_TOKEN),
-            ("INPUT_MANIFEST", "spark-promote.yaml"),
-            ("INPUT_COMMENT", "never"),
-        ];
-        all.extend_from_slice(env);
+        let all: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let output = self.cli_with(&["action"], &all).await;
+        self.action_run(output)
+    }
+
+    /// What an action run in the work directory printed (`output`) and wrote.
+    pub fn action_run(&self, output: Output) -> ActionRun {
         let optional = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
         ActionRun {
-            outputs: read(&outputs),
-            summary: read(&summary),
+            outputs: read(&self.path("github_output")),
+            summary: read(&self.path("github_step_summary")),
             result: optional(".spark-promote/result.json"),
             summary_file: optional(".spark-promote/summary.md"),
             output,
         }
+    }
+}
+
+impl Lab {
+    /// The variables GitHub's runner gives the action on a `workflow_dispatch` event, with the runner's
+    /// files (created empty) in the work directory.
+    pub fn runner_env(&self) -> Vec<(String, String)> {
+        let file = |name: &str, text: &str| self.write(name, text).display().to_string();
+        let vars = [
+            ("GITHUB_EVENT_NAME", "workflow_dispatch".to_string()),
+            ("GITHUB_EVENT_PATH", file("event.json", "{}")),
+            ("GITHUB_REPOSITORY", "acme/pricing".to_string()),
+            ("GITHUB_SERVER_URL", "https://github.com".to_string()),
+            // Nothing listens there: no test of this kind may reach GitHub.
+            ("GITHUB_API_URL", "http://127.0.0.1:9".to_string()),
+            ("GITHUB_RUN_ID", "4242".to_string()),
+            ("GITHUB_WORKSPACE", self.dir.path().display().to_string()),
+            ("GITHUB_OUTPUT", file("github_output", "")),
+            ("GITHUB_STEP_SUMMARY", file("github_step_summary", "")),
+            ("INPUT_GITHUB-TOKEN", GITHUB_TOKEN.to_string()),
+            ("INPUT_MANIFEST", "spark-promote.yaml".to_string()),
+            ("INPUT_COMMENT", "never".to_string()),
+        ];
+        vars.into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect()
     }
 }
 
