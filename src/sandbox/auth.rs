@@ -18,6 +18,17 @@ use super::state::{IssuedToken, SandboxState};
 pub struct Caller {
     pub tenant: String,
     pub user: String,
+    /// The feature permissions of an API key the seed restricts (`api_key_permissions`); `None` is all.
+    pub permissions: Option<Vec<String>>,
+}
+
+impl Caller {
+    /// Whether the caller holds a feature permission.
+    pub fn may(&self, permission: &str) -> bool {
+        self.permissions
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|p| p == permission))
+    }
 }
 
 /// The header naming the tenant on v1 routes (and sent with API keys).
@@ -83,6 +94,7 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("api-key@{}", tenant.name),
+            permissions: tenant.api_key_permissions.get(key).cloned(),
         });
     }
     Err(ApiError::unauthorized(
@@ -100,6 +112,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("user@{}", tenant.name),
+            permissions: None,
         });
     }
     let (issued, now) = {
@@ -110,6 +123,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         Some(issued) if issued.expires > now => Ok(Caller {
             tenant: issued.tenant,
             user: format!("service-account-{}", issued.client_id),
+            permissions: None,
         }),
         Some(_) => Err(ApiError::unauthorized("the access token has expired")),
         None => Err(ApiError::unauthorized("unknown bearer token")),

@@ -3,6 +3,7 @@ mod admin;
 mod api;
 mod auth;
 mod controls;
+mod execute;
 mod export;
 mod faults;
 mod import_rules;
