@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod controls;
 mod execute;
+mod execute_client;
 mod export;
 mod faults;
 mod import_rules;
