@@ -18,20 +18,28 @@ use super::state::{IssuedToken, SandboxState};
 pub struct Caller {
     pub tenant: String,
     pub user: String,
-    /// An import-only API key (`Spark.Imports.json` alone).
-    pub import_only: bool,
+    /// The feature permissions of an API key the seed restricts (`api_key_permissions`); `None` is all.
+    pub permissions: Option<Vec<String>>,
 }
 
 impl Caller {
-    /// Refuses an import-only key on a route outside `Spark.Imports.json` (catalog reads, exports), as
-    /// Spark's API-key permissions do.
+    /// Refuses a key restricted to `Spark.Imports.json` (the seed's import-only key) on a route outside
+    /// imports (catalog reads, exports), as Spark's API-key permissions do: such routes need
+    /// `Spark.AllEncompassingProxy.json`.
     pub fn beyond_imports(&self, what: &str) -> Result<(), ApiError> {
-        if self.import_only {
+        if !self.may("Spark.AllEncompassingProxy.json") {
             return Err(ApiError::forbidden(format!(
-                "this API key's user groups do not allow {what} (it has Spark.Imports.json only)"
+                "this API key's user groups do not allow {what} (it needs Spark.AllEncompassingProxy.json)"
             )));
         }
         Ok(())
+    }
+
+    /// Whether the caller holds a feature permission.
+    pub fn may(&self, permission: &str) -> bool {
+        self.permissions
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|p| p == permission))
     }
 }
 
@@ -93,17 +101,12 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
             .seed()
             .tenants
             .iter()
-            .find(|t| {
-                t.api_keys
-                    .iter()
-                    .chain(&t.import_only_keys)
-                    .any(|k| k == key)
-            })
+            .find(|t| t.api_keys.iter().any(|k| k == key))
             .ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("api-key@{}", tenant.name),
-            import_only: tenant.import_only_keys.iter().any(|k| k == key),
+            permissions: tenant.api_key_permissions.get(key).cloned(),
         });
     }
     Err(ApiError::unauthorized(
@@ -121,7 +124,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("user@{}", tenant.name),
-            import_only: false,
+            permissions: None,
         });
     }
     let (issued, now) = {
@@ -132,7 +135,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         Some(issued) if issued.expires > now => Ok(Caller {
             tenant: issued.tenant,
             user: format!("service-account-{}", issued.client_id),
-            import_only: false,
+            permissions: None,
         }),
         Some(_) => Err(ApiError::unauthorized("the access token has expired")),
         None => Err(ApiError::unauthorized("unknown bearer token")),

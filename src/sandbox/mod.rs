@@ -6,6 +6,8 @@
 //! `/_sandbox` (faults, jobs, state, clock, service removal) need no credentials: the sandbox is meant for
 //! loopback use. `POST /_sandbox/clock` moves its clock forward (job listings and tokens read it) and
 //! `DELETE /_sandbox/tenants/{t}/folders/{f}/services/{s}` removes a service, so tests can show a later day.
+//! The Execute API (v3 and v4) runs versions: see `execute`; `POST /_sandbox/execute/wrong` makes one answer
+//! wrongly.
 //!
 //! `--compat spec` answers exactly the shapes of Coherent's published OpenAPI file instead (see `compat`).
 //!
@@ -20,6 +22,7 @@ mod catalog;
 mod clock;
 mod compat;
 mod error;
+mod execute;
 mod export;
 mod faults;
 mod fields;
@@ -45,7 +48,7 @@ use tokio::task::JoinHandle;
 pub use compat::Compat;
 pub use package::FORMAT as PACKAGE_FORMAT;
 pub use routes::router;
-pub use seed::{Seed, SeedClient, SeedFolder, SeedService, SeedTenant};
+pub use seed::{Seed, SeedClient, SeedFolder, SeedModel, SeedService, SeedTenant};
 pub use state::{SandboxState, Settings};
 
 /// Parses an `importRequestEntity` as `POST /{tenant}/api/v4/import` does; the error is the message of the
