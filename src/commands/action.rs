@@ -15,10 +15,6 @@ use crate::manifest::{self, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::RunKind, result::RunResult};
 use crate::report;
 
-/// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
-/// later steps read them from the workspace).
-const RESULT_DIR: &str = ".spark-promote";
-
 pub async fn action() -> anyhow::Result<Outcome> {
     let mut runner = match Runner::from_env(&process_env, Box::new(std::io::stdout())) {
         Ok(runner) => runner,
@@ -70,7 +66,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    promote::files::create_dir(&dir)?;
     let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
@@ -78,7 +74,7 @@ pub async fn action() -> anyhow::Result<Outcome> {
         progress: crate::progress_display::for_stderr(),
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
-        backup_dir: dir.join("backups"),
+        backup_dir: tool_dir(&runner).join("backups"),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {
@@ -242,7 +238,8 @@ async fn drift(
     };
     let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
     let text = format!(
-        "## spark-promote drift\n\n```\n{}\n```\n",
+        "## spark-promote drift: `{}`\n\n```\n{}\n```\n",
+        runner.inputs.manifest.display(),
         neutralize(&report.text())
     );
     runner.write_summary(&text)?;
@@ -269,19 +266,17 @@ async fn drift(
         return Ok(outcome);
     };
     let client = crate::github::api::Client::new(&runner.context.api_url, token)?;
-    let marker =
-        crate::github::comment::Marker::new(&runner.inputs.manifest.to_string_lossy(), &[]);
+    let manifest_path = runner.inputs.manifest.to_string_lossy().into_owned();
+    let marker = crate::github::comment::Marker::new(&manifest_path, &[]);
     let drifted = (outcome == Outcome::Drift).then_some(text.as_str());
     let repository = format!("{}/{}", repository.owner, repository.name);
-    match crate::github::issue::sync(
-        &client,
-        &repository,
-        &marker,
-        drifted,
-        &runner.inputs.issue_labels,
-    )
-    .await
-    {
+    let issue = crate::github::issue::IssueOf {
+        repository: &repository,
+        manifest: &manifest_path,
+        marker: &marker,
+        labels: &runner.inputs.issue_labels,
+    };
+    match crate::github::issue::sync(&client, &issue, drifted).await {
         Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => runner.warn(&message)?,
         Ok(done) => tracing::info!("drift issue: {done:?}"),
         Err(err) => runner.warn(&format!("the drift issue was not kept: {err:#}"))?,
@@ -485,13 +480,22 @@ fn work_dir(result_dir: &Path) -> anyhow::Result<tempfile::TempDir> {
         .with_context(|| format!("failed to create a work directory in {}", base.display()))
 }
 
-fn result_dir(runner: &Runner) -> PathBuf {
+/// `.spark-promote/` in the workspace (a Docker action's paths are not the runner's, so later steps read
+/// its files from the workspace).
+fn tool_dir(runner: &Runner) -> PathBuf {
     runner
         .context
         .workspace
         .clone()
         .unwrap_or_else(|| PathBuf::from("."))
-        .join(RESULT_DIR)
+        .join(promote::files::TOOL_DIR)
+}
+
+/// Where this manifest's result files go: a directory of its own under `.spark-promote/`.
+fn result_dir(runner: &Runner) -> PathBuf {
+    tool_dir(runner).join(crate::github::files::result_dir_name(
+        &runner.inputs.manifest,
+    ))
 }
 
 /// A path relative to the workspace when it is inside it.

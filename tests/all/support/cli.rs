@@ -311,8 +311,8 @@ impl Lab {
         ActionRun {
             outputs: read(&outputs),
             summary: read(&summary),
-            result: optional(".spark-promote/result.json"),
-            summary_file: optional(".spark-promote/summary.md"),
+            result: optional(".spark-promote/spark-promote/result.json"),
+            summary_file: optional(".spark-promote/spark-promote/summary.md"),
             output,
         }
     }
