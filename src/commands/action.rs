@@ -32,10 +32,6 @@ fn rollback_scope(runner: &Runner, hosts: &crate::manifest::HostPolicy) -> Optio
     super::rollback::origin_of(&bare, backup).map(manifest::Scope::Environment)
 }
 
-/// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
-/// later steps read them from the workspace).
-const RESULT_DIR: &str = ".spark-promote";
-
 pub async fn action() -> anyhow::Result<Outcome> {
     // Listening first, so that SIGINT or SIGTERM ends any phase, the GitHub calls too (`github::api` drops a
     // call on it); whatever the phase, a signalled run exits 130/143 (the summary written when it got that
@@ -109,7 +105,7 @@ async fn steps() -> anyhow::Result<Outcome> {
         ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    promote::files::create_dir(&dir)?;
     let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
@@ -117,7 +113,7 @@ async fn steps() -> anyhow::Result<Outcome> {
         progress: crate::progress_display::for_stderr(),
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
-        backup_dir: dir.join("backups"),
+        backup_dir: tool_dir(&runner).join("backups"),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {
@@ -282,7 +278,8 @@ async fn drift(
     };
     let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
     let text = format!(
-        "## spark-promote drift\n\n```\n{}\n```\n",
+        "## spark-promote drift: `{}`\n\n```\n{}\n```\n",
+        runner.inputs.manifest.display(),
         neutralize(&report.text())
     );
     runner.write_summary(&text)?;
@@ -309,19 +306,17 @@ async fn drift(
         return Ok(outcome);
     };
     let client = crate::github::api::Client::new(&runner.context.api_url, token)?;
-    let marker =
-        crate::github::comment::Marker::new(&runner.inputs.manifest.to_string_lossy(), &[]);
+    let manifest_path = runner.inputs.manifest.to_string_lossy().into_owned();
+    let marker = crate::github::comment::Marker::new(&manifest_path, &[]);
     let drifted = (outcome == Outcome::Drift).then_some(text.as_str());
     let repository = format!("{}/{}", repository.owner, repository.name);
-    match crate::github::issue::sync(
-        &client,
-        &repository,
-        &marker,
-        drifted,
-        &runner.inputs.issue_labels,
-    )
-    .await
-    {
+    let issue = crate::github::issue::IssueOf {
+        repository: &repository,
+        manifest: &manifest_path,
+        marker: &marker,
+        labels: &runner.inputs.issue_labels,
+    };
+    match crate::github::issue::sync(&client, &issue, drifted).await {
         Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => runner.warn(&message)?,
         Ok(done) => tracing::info!("drift issue: {done:?}"),
         Err(err) => runner.warn(&format!("the drift issue was not kept: {err:#}"))?,
@@ -525,13 +520,22 @@ fn work_dir(result_dir: &Path) -> anyhow::Result<tempfile::TempDir> {
         .with_context(|| format!("failed to create a work directory in {}", base.display()))
 }
 
-fn result_dir(runner: &Runner) -> PathBuf {
+/// `.spark-promote/` in the workspace (a Docker action's paths are not the runner's, so later steps read
+/// its files from the workspace).
+fn tool_dir(runner: &Runner) -> PathBuf {
     runner
         .context
         .workspace
         .clone()
         .unwrap_or_else(|| PathBuf::from("."))
-        .join(RESULT_DIR)
+        .join(promote::files::TOOL_DIR)
+}
+
+/// Where this manifest's result files go: a directory of its own under `.spark-promote/`.
+fn result_dir(runner: &Runner) -> PathBuf {
+    tool_dir(runner).join(crate::github::files::result_dir_name(
+        &runner.inputs.manifest,
+    ))
 }
 
 /// A path relative to the workspace when it is inside it.

@@ -15,12 +15,8 @@ pub struct LockRequest {
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
-    // Least privilege: the lock reads only the sources, so only their secrets are resolved.
-    let manifest = request
-        .selection
-        .load_scoped(&crate::manifest::Scope::Sources(
-            request.selection.promotions.clone(),
-        ))?;
+    // Only the sources' secrets: a lock lists the source versions and never calls a destination.
+    let manifest = request.selection.load_sources()?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),

@@ -98,9 +98,16 @@ pub async fn resolve_target(client: &Client, context: &Context) -> Result<Commen
 }
 
 /// The hidden marker that finds a run's comment again: one per manifest and set of selected promotions
-/// (not per command, so that `apply` updates the comment `plan` wrote).
+/// (not per command, so that `apply` updates the comment `plan` wrote). It names its manifest
+/// (`<!-- spark-promote:KEY manifest: teams/pricing/spark-promote.yaml -->`), so that in a monorepo each
+/// comment and drift issue says which manifest it is for; the key alone finds it (so do markers written
+/// before the name was added).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Marker(String);
+pub struct Marker {
+    text: String,
+    /// `<!-- spark-promote:KEY `: what finds the marker.
+    key: String,
+}
 
 impl Marker {
     /// The marker for `manifest` (as given; `./` and `\` are normalised) and the selected `promotions`
@@ -117,19 +124,54 @@ impl Marker {
             hasher.update(b"\n");
             hasher.update(promotion.as_bytes());
         }
-        let key = hex::encode(&hasher.finalize()[..8]);
-        Marker(format!("<!-- spark-promote:{key} -->"))
+        let key = format!(
+            "<!-- spark-promote:{} ",
+            hex::encode(&hasher.finalize()[..8])
+        );
+        Marker {
+            text: format!("{key}manifest: {} -->", in_html_comment(manifest)),
+            key,
+        }
     }
 
     /// The marker as it appears in a comment.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
+
+    /// Whether `body` holds this marker (as written now, or without the manifest's name, as before).
+    pub fn is_in(&self, body: &str) -> bool {
+        body.contains(&self.key)
+    }
+
+    /// Whether `body` begins with this marker (a drift issue's body).
+    pub fn starts(&self, body: &str) -> bool {
+        body.starts_with(&self.key)
+    }
+}
+
+/// `path` as it may stand inside an HTML comment: `%XX` for what could end it or break a line.
+fn in_html_comment(path: &str) -> String {
+    let mut text = String::new();
+    let mut previous = ' ';
+    for c in path.chars() {
+        let unsafe_here =
+            matches!(c, '>' | '<' | '%' | '!') || c.is_control() || (c == '-' && previous == '-');
+        if unsafe_here && c.is_ascii() {
+            text.push_str(&format!("%{:02X}", c as u32));
+        } else if c.is_control() {
+            text.push('?');
+        } else {
+            text.push(c);
+        }
+        previous = c;
+    }
+    text
 }
 
 impl fmt::Display for Marker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -583,7 +625,7 @@ async fn find(
                 && comment
                     .body
                     .as_deref()
-                    .is_some_and(|body| body.contains(marker.as_str()))
+                    .is_some_and(|body| marker.is_in(body))
         })
         .await
 }
@@ -669,10 +711,27 @@ mod tests {
         );
         let text = a.as_str();
         assert!(
-            text.starts_with("<!-- spark-promote:") && text.ends_with(" -->"),
+            text.starts_with("<!-- spark-promote:")
+                && text.ends_with(" manifest: spark-promote.yaml -->"),
             "{text}"
         );
-        assert_eq!(text.len(), "<!-- spark-promote: -->".len() + 16);
+        // Found by its key, as written before the manifest was named too.
+        let key = &text[..text.find(" manifest:").unwrap()];
+        assert!(a.is_in(&format!("intro\n{key} -->\n## Plan")));
+        assert!(!a.is_in(text.replace(&key[19..], "0000000000000000").as_str()));
+    }
+
+    #[test]
+    fn the_marker_names_its_manifest_without_ending_the_html_comment() {
+        let marker = Marker::new("teams/a--b/x>y.yaml", &[]);
+        assert!(
+            marker
+                .as_str()
+                .ends_with(" manifest: teams/a-%2Db/x%3Ey.yaml -->"),
+            "{}",
+            marker.as_str()
+        );
+        assert_eq!(marker.as_str().matches("-->").count(), 1);
     }
 
     #[test]

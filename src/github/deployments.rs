@@ -106,17 +106,22 @@ struct Status {
 /// promotions (name, target): the newest one of each correlation id; at most `limit`.
 pub fn candidates(
     deployments: &[Deployment],
+    manifest: &str,
     selected: &[(&str, &str)],
     limit: usize,
 ) -> Vec<(Deployment, Payload)> {
+    // A monorepo's manifests may name their promotions alike: a record is this manifest's.
+    let normal = |path: &str| path.replace('\\', "/").trim_start_matches("./").to_string();
+    let manifest = normal(manifest);
     let mut chosen: Vec<(Deployment, Payload)> = Vec::new();
     for deployment in deployments {
         let Some(payload) = deployment.payload() else {
             continue;
         };
-        let ours = selected
-            .iter()
-            .any(|(name, target)| *name == payload.promotion && *target == payload.target);
+        let ours = normal(&payload.manifest) == manifest
+            && selected
+                .iter()
+                .any(|(name, target)| *name == payload.promotion && *target == payload.target);
         let newer_seen = chosen
             .iter()
             .any(|(_, seen)| seen.correlation_id == payload.correlation_id);
@@ -227,7 +232,9 @@ impl Deployments {
                 .filter(|(_, target)| self.environment_for(target) == environment)
                 .collect();
             let mut lookups = 0;
-            for (deployment, payload) in candidates(&listed, &here, MAX_STATUS_LOOKUPS) {
+            for (deployment, payload) in
+                candidates(&listed, &self.manifest, &here, MAX_STATUS_LOOKUPS)
+            {
                 match self.succeeded(&deployment, &mut lookups).await {
                     None => break,
                     Some(false) => continue,
@@ -555,14 +562,37 @@ mod tests {
             listed(1, "pricing", "prod", "sp1-oldest"),
         ]));
         let ids = |limit| {
-            candidates(&deployments, &[("pricing", "prod")], limit)
-                .into_iter()
-                .map(|(deployment, _)| deployment.id)
-                .collect::<Vec<_>>()
+            candidates(
+                &deployments,
+                "./spark-promote.yaml",
+                &[("pricing", "prod")],
+                limit,
+            )
+            .into_iter()
+            .map(|(deployment, _)| deployment.id)
+            .collect::<Vec<_>>()
         };
         assert_eq!(ids(20), [6, 2, 1]);
         assert_eq!(ids(2), [6, 2]);
-        assert!(candidates(&deployments, &[("claims", "prod")], 20).is_empty());
+        assert!(
+            candidates(
+                &deployments,
+                "spark-promote.yaml",
+                &[("claims", "prod")],
+                20
+            )
+            .is_empty()
+        );
+        assert!(
+            candidates(
+                &deployments,
+                "teams/rates/spark-promote.yaml",
+                &[("pricing", "prod")],
+                20
+            )
+            .is_empty(),
+            "another manifest's promotion of the same name"
+        );
     }
 
     fn ended(status: PromotionStatus, versions: usize, errors: &[&str]) -> ImportEnded {

@@ -34,7 +34,7 @@ use super::promotion::{Promotion, ServiceMapping, Source};
 use super::raw::{
     RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource,
 };
-use super::scope::{Scope, Uses};
+use super::scope::{Scope, Use, Uses};
 use super::secrets::{self, EnvLookup};
 use crate::tenant_url::TenantUrl;
 
@@ -160,25 +160,11 @@ fn uses(raw: &RawManifest) -> Uses<'_> {
             .iter()
             .map(|promotion| {
                 let promotion = &promotion.value;
-                let from = promotion.from.value.environment.as_ref();
-                let used = from
-                    .into_iter()
-                    .chain([&promotion.to])
-                    .map(|name| name.value.as_str())
-                    .collect();
-                (promotion.name.value.as_str(), used)
-            })
-            .collect(),
-        sources: raw
-            .promotions
-            .iter()
-            .map(|promotion| {
-                let promotion = &promotion.value;
-                let from = promotion.from.value.environment.as_ref();
-                (
-                    promotion.name.value.as_str(),
-                    from.map(|name| name.value.as_str()),
-                )
+                Use {
+                    name: promotion.name.value.as_str(),
+                    source: (promotion.from.value.environment.as_ref()).map(|e| e.value.as_str()),
+                    target: promotion.to.value.as_str(),
+                }
             })
             .collect(),
     }

@@ -40,7 +40,7 @@ pub(crate) fn document(result: &RunResult, run_url: Option<&str>) -> Document {
         doc.text("Promotions already applied are not counted in the totals.\n\n");
     }
     for promotion in &result.promotions {
-        section(&mut doc, result.command, promotion);
+        section(&mut doc, result, promotion);
     }
     if let Some(url) = run_url {
         doc.text(format!("[View the run]({})\n", super::escape::url(url)));
@@ -171,7 +171,8 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// One promotion: heading, facts, services, versions, errors and warnings.
-fn section(doc: &mut Document, command: RunKind, promotion: &PromotionResult) {
+fn section(doc: &mut Document, result: &RunResult, promotion: &PromotionResult) {
+    let command = result.command;
     let status = promotion.status;
     let label = match status {
         PromotionStatus::Skipped => "skipped, already applied",
@@ -212,9 +213,10 @@ fn section(doc: &mut Document, command: RunKind, promotion: &PromotionResult) {
             facts,
             "- **Backup**: {} (undo with {})",
             code(backup),
-            code(&format!(
-                "spark-promote rollback --env {} --backup {backup}",
-                promotion.target
+            code(&super::command::undo(
+                &result.manifest,
+                &promotion.target,
+                backup
             ))
         );
     }

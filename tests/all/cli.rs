@@ -87,3 +87,85 @@ fn a_bad_seed_file_exits_2_naming_the_file_with_its_line_and_column() {
     assert!(stdout.is_empty(), "{stdout}");
     insta::assert_snapshot!(stderr);
 }
+
+/// The command that undoes a promotion, as the summary prints it (`undo with <code>…</code>`).
+fn undo_command(summary: &str) -> String {
+    let start = summary
+        .find("undo with <code>")
+        .unwrap_or_else(|| panic!("no undo command in {summary}"))
+        + "undo with <code>".len();
+    let end = start + summary[start..].find("</code>").unwrap();
+    // Markdown's backslash escapes, then HTML's entities, as a reader's browser shows them.
+    let mut shown = String::new();
+    let mut chars = summary[start..end].chars();
+    while let Some(c) = chars.next() {
+        shown.push(if c == '\\' { chars.next().unwrap() } else { c });
+    }
+    shown
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_undo_command_of_a_manifest_in_a_subfolder_runs_as_printed_and_git_ignores_the_backups()
+{
+    let lab = crate::support::cli::Lab::start(std::time::Duration::from_millis(200)).await;
+    let manifest = "team pricing/spark-promote.yaml";
+    std::fs::create_dir_all(lab.path("team pricing")).unwrap();
+    lab.write(
+        manifest,
+        &format!(
+            "{}promotions:\n  - name: pricing\n    from: {{ environment: uat, services: [pricing/quote], version_filter: all }}\n    to: prod\n    services_existing: add_version\n    backup: true\n",
+            crate::support::cli::ENVIRONMENTS
+        ),
+    );
+    let applied = lab.cli(&["apply", "-m", manifest]).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    let command = undo_command(&applied.stdout);
+    assert!(
+        command.starts_with("spark-promote rollback -m 'team pricing/spark-promote.yaml' --env prod --backup .spark-promote/backups/pricing-"),
+        "{command}"
+    );
+    // Run back through a shell, exactly as printed, with the binary under test first on PATH.
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(crate::support::bin::PATH, bin.path().join("spark-promote"))
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut shell = tokio::process::Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(&command)
+        .current_dir(lab.path(""))
+        .env("PATH", path)
+        .envs(crate::support::cli::SECRETS.iter().copied());
+    let undone = shell.output().await.unwrap();
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+
+    // `git add -A` leaves the backups out: `.spark-promote/` ignores itself.
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(lab.path(""))
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "-A"]);
+    let staged = git(&["diff", "--cached", "--name-only"]);
+    assert!(staged.contains("spark-promote.yaml"), "{staged}");
+    assert!(!staged.contains(".spark-promote"), "{staged}");
+}

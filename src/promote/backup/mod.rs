@@ -87,9 +87,7 @@ pub(crate) async fn take(
         .backup_dir
         .join(file_name(&promotion.name, std::time::SystemTime::now()));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| {
-            format!("failed to create the backup directory {}", parent.display())
-        })?;
+        crate::promote::files::create_dir(parent).context("no backup directory")?;
     }
     let label = format!("{} backup", promotion.name);
     let turn = ctx.turn(client).await?;

@@ -139,7 +139,7 @@ impl Journal {
         let excess = file.entries.len().saturating_sub(MAX_ENTRIES);
         file.entries.drain(..excess);
         if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
+            crate::promote::files::create_dir(parent)?;
         }
         crate::promote::files::write_atomic(&self.path, &serde_json::to_vec_pretty(&file)?)
     }
