@@ -15,6 +15,7 @@ mod layers;
 mod lock;
 mod locked_rerun;
 mod manifest;
+mod model;
 mod own_jobs;
 mod package_index;
 mod predictions;

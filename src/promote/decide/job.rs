@@ -27,8 +27,8 @@ pub(crate) enum Ours {
 }
 
 /// The most imports of one content undone and imported again within Spark's one-hour job list that are
-/// followed.
-const MAX_AGAIN: usize = 5;
+/// followed; past it the decision fails rather than take an undone import for done.
+const MAX_AGAIN: usize = 20;
 
 /// Our import job, if the tenant lists one. `correlation_id` becomes a new one when an earlier import with
 /// it was undone since: the caller imports (or attaches) with it.
@@ -50,7 +50,12 @@ pub(crate) async fn ours(
             return Ok(None);
         }
         match changed_since(client, promotion, &status).await? {
-            Some(change) if undone < MAX_AGAIN => {
+            Some(change) if undone == MAX_AGAIN => anyhow::bail!(
+                "this content was imported into {} and undone since {MAX_AGAIN} times within Spark's \
+                 one-hour job list (last: {change}): nothing imported; run again after the hour",
+                promotion.to
+            ),
+            Some(change) => {
                 tracing::info!(
                     "import job {} imported this promotion into {}, but {change}: it was undone since, so \
                      it is imported again",
@@ -60,7 +65,7 @@ pub(crate) async fn ours(
                 *correlation_id = correlation::again(correlation_id, &found.id);
                 undone += 1;
             }
-            _ => {
+            None => {
                 return Ok(Some(Ours::Completed {
                     job_id: found.id,
                     status: Box::new(status),
