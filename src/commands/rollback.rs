@@ -47,6 +47,14 @@ pub async fn restore(
     environment: Option<&str>,
 ) -> Result<Promotion, InvalidInput> {
     let display = backup.display().to_string();
+    if !backup.is_file() {
+        let looked_at = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
+        return Err(InvalidInput::msg(format!(
+            "backup {display}: no such file (looked at {}); a backup is under .spark-promote/backups/ \
+             where apply ran, or in the artifact a workflow kept",
+            looked_at.display()
+        )));
+    }
     let index = ExportIndex::load_beside(backup)
         .map_err(|err| InvalidInput::msg(format!("backup {display}: {err:#}")))?
         .ok_or_else(|| {
