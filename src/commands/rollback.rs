@@ -15,7 +15,8 @@ pub struct RollbackRequest {
     /// The backup package (its index beside it, as written by apply).
     pub backup: PathBuf,
     pub allowed_hosts: Vec<String>,
-    pub json: bool,
+    /// `--format` or `--json`; `None`: the default for where stdout goes.
+    pub format: Option<super::run::Format>,
     /// Only show what it would change (the plan path).
     pub dry_run: bool,
     pub wait_timeout: Duration,
@@ -34,7 +35,7 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
         RunKind::Rollback
     };
     let result = promote::run_promotions(command, manifest, vec![promotion], options).await?;
-    super::run::print(&result, request.json)?;
+    super::run::print(&result, request.format)?;
     Ok(result.outcome(&cancel))
 }
 

@@ -122,7 +122,9 @@ async fn the_undo_command_of_a_manifest_in_a_subfolder_runs_as_printed_and_git_i
             crate::support::cli::ENVIRONMENTS
         ),
     );
-    let applied = lab.cli(&["apply", "-m", manifest]).await;
+    let applied = lab
+        .cli(&["apply", "-m", manifest, "--format", "markdown"])
+        .await;
     assert_eq!(applied.code, 0, "{applied:?}");
     let command = undo_command(&applied.stdout);
     assert!(
@@ -252,5 +254,37 @@ async fn status_of_an_export_suggests_its_kind_and_cancel_of_an_ended_job_says_n
         )),
         "{}",
         cancel.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_gets_text_github_gets_markdown_and_json_stays_data() {
+    let lab = crate::support::cli::Lab::start(std::time::Duration::from_millis(100)).await;
+    lab.manifest("promotions:\n  - name: pricing\n    from: { environment: uat, services: [pricing/quote] }\n    to: prod\n    services_existing: add_version\n");
+    let text = lab.cli_with(&["plan"], &[("GITHUB_ACTIONS", "")]).await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout
+            .starts_with("spark-promote plan spark-promote.yaml: planned\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("<code>") && !text.stdout.contains('\u{1b}'));
+    let github = lab.cli_with(&["plan"], &[("GITHUB_ACTIONS", "true")]).await;
+    assert!(
+        github
+            .stdout
+            .starts_with("## 📝 spark-promote plan: <code>spark-promote.yaml</code>"),
+        "{}",
+        github.stdout
+    );
+    let asked = lab.cli(&["plan", "--format", "markdown"]).await;
+    let first = |text: &str| text.lines().next().unwrap_or_default().to_string();
+    assert_eq!(first(&asked.stdout), first(&github.stdout));
+    let json = lab.cli(&["plan", "--format", "json"]).await;
+    assert_eq!(json.json()["command"], "plan");
+    assert_eq!(
+        lab.cli(&["plan", "--json", "--format", "text"]).await.code,
+        2
     );
 }
