@@ -31,20 +31,12 @@ pub fn text(result: &RunResult, colour: Colour) -> String {
         safe(&result.manifest),
         paint.status(overall)
     );
-    let counted = result
-        .promotions
-        .iter()
-        .filter(|p| p.status != PromotionStatus::Skipped);
     let _ = writeln!(
         out,
         "totals: {}",
-        Totals::of(counted).describe(result.command)
+        Totals::of_run(result).describe(result.command)
     );
-    if result
-        .promotions
-        .iter()
-        .any(|p| p.status == PromotionStatus::Skipped)
-    {
+    if Totals::leaves_out_some(result) {
         out.push_str("(promotions already applied are not counted)\n");
     }
     for promotion in &result.promotions {
