@@ -15,7 +15,8 @@ pub struct RollbackRequest {
     /// The backup package (its index beside it, as written by apply).
     pub backup: PathBuf,
     pub allowed_hosts: Vec<String>,
-    pub json: bool,
+    /// `--format` or `--json`; `None`: the default for where stdout goes.
+    pub format: Option<super::run::Format>,
     /// Only show what it would change (the plan path).
     pub dry_run: bool,
     pub wait_timeout: Duration,
@@ -50,7 +51,7 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
         RunKind::Rollback
     };
     let result = promote::run_promotions(command, manifest, vec![promotion], options).await?;
-    super::run::print(&result, request.json)?;
+    super::run::print(&result, request.format)?;
     Ok(result.outcome(&cancel))
 }
 
@@ -63,6 +64,14 @@ pub async fn restore(
     environment: Option<&str>,
 ) -> Result<Promotion, InvalidInput> {
     let display = backup.display().to_string();
+    if !backup.is_file() {
+        let looked_at = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
+        return Err(InvalidInput::msg(format!(
+            "backup {display}: no such file (looked at {}); a backup is under .spark-promote/backups/ \
+             where apply ran, or in the artifact a workflow kept",
+            looked_at.display()
+        )));
+    }
     let index = ExportIndex::load_beside(backup)
         .map_err(|err| InvalidInput::msg(format!("backup {display}: {err:#}")))?
         .ok_or_else(|| {

@@ -27,6 +27,7 @@ mod diagnostic;
 mod environment;
 mod flow;
 pub mod hosts;
+mod indent;
 mod parse;
 mod promotion;
 mod raw;

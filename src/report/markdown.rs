@@ -24,19 +24,11 @@ pub(crate) fn document(result: &RunResult, run_url: Option<&str>) -> Document {
         code(&result.manifest)
     ));
     doc.text(format!("{}\n\n", promotion_counts(&result.promotions)));
-    let counted = result
-        .promotions
-        .iter()
-        .filter(|p| p.status != PromotionStatus::Skipped);
     doc.text(format!(
         "**Totals**: {}\n\n",
-        Totals::of(counted).describe(result.command)
+        Totals::of_run(result).describe(result.command)
     ));
-    if result
-        .promotions
-        .iter()
-        .any(|p| p.status == PromotionStatus::Skipped)
-    {
+    if Totals::leaves_out_some(result) {
         doc.text("Promotions already applied are not counted in the totals.\n\n");
     }
     for promotion in &result.promotions {
@@ -122,6 +114,24 @@ impl Totals {
             }
         }
         totals
+    }
+
+    /// The run's totals: its promotions but those already applied (skipped), which changed nothing.
+    pub fn of_run(result: &RunResult) -> Totals {
+        Totals::of(
+            result
+                .promotions
+                .iter()
+                .filter(|p| p.status != PromotionStatus::Skipped),
+        )
+    }
+
+    /// Whether [`Totals::of_run`] leaves promotions out (some were already applied).
+    pub fn leaves_out_some(result: &RunResult) -> bool {
+        result
+            .promotions
+            .iter()
+            .any(|p| p.status == PromotionStatus::Skipped)
     }
 
     /// `3 services (1 added, 1 replaced, 1 updated), 24 versions (20 added, 4 replaced)`; a plan also

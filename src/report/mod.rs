@@ -1,4 +1,5 @@
-//! Renders a [`RunResult`] as the markdown job summary, the pull-request comment body, and JSON.
+//! Renders a [`RunResult`] as the markdown job summary, the pull-request comment body, JSON, and plain text
+//! for a terminal ([`text`]).
 //!
 //! Pure text: no IO, nothing GitHub-specific beyond the markdown dialect. Every value that comes from the
 //! Spark API or the manifest is escaped (see [`escape`]), and the markdown is kept within a byte budget by
@@ -9,6 +10,7 @@ pub mod escape;
 mod markdown;
 #[cfg(test)]
 mod tests;
+pub mod text;
 
 pub use markdown::{FOLD_AFTER_ROWS, Totals};
 

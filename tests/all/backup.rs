@@ -174,7 +174,7 @@ async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
     let lab = Lab::start(QUICK).await;
     let before = lab.versions_of("acme-prod", "pricing/quote").await;
     lab.manifest(&quote_to_prod("add_version", "    backup: true\n"));
-    let output = lab.cli(&["apply"]).await;
+    let output = lab.cli(&["apply", "--format", "markdown"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     let backups: Vec<_> = std::fs::read_dir(lab.path(".spark-promote/backups"))
         .unwrap()

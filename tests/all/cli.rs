@@ -122,7 +122,9 @@ async fn the_undo_command_of_a_manifest_in_a_subfolder_runs_as_printed_and_git_i
             crate::support::cli::ENVIRONMENTS
         ),
     );
-    let applied = lab.cli(&["apply", "-m", manifest]).await;
+    let applied = lab
+        .cli(&["apply", "-m", manifest, "--format", "markdown"])
+        .await;
     assert_eq!(applied.code, 0, "{applied:?}");
     let command = undo_command(&applied.stdout);
     assert!(
@@ -168,4 +170,121 @@ async fn the_undo_command_of_a_manifest_in_a_subfolder_runs_as_printed_and_git_i
     let staged = git(&["diff", "--cached", "--name-only"]);
     assert!(staged.contains("spark-promote.yaml"), "{staged}");
     assert!(!staged.contains(".spark-promote"), "{staged}");
+}
+
+#[test]
+fn messages_that_used_to_stop_short_say_what_where_and_what_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "version: 1\nenvironments:\n  prod:\n    url: https://excel.prod.us.coherent.global/bank-prod\n    auth: { bearer: \"${SPARK_PROD_TOKEN}\" }\npromotions:\n  - name: p\n";
+    let manifests = [
+        (
+            "shallow.yaml",
+            format!(
+                "{head}    from:\n      environment: prod\n      services: [a/b]\n   to: prod\n"
+            ),
+        ),
+        (
+            "deep.yaml",
+            format!("{head}    from: {{ package: p.zip }}\n     to: prod\n"),
+        ),
+        (
+            "api-url.yaml",
+            format!("{head}    from: {{ package: p.zip }}\n    to: prod\n")
+                .replace("/bank-prod\n", "/bank-prod/api/v3\n"),
+        ),
+        (
+            "package.yaml",
+            format!("{head}    from: {{ package: packages/p.zip }}\n    to: prod\n"),
+        ),
+    ];
+    let mut all = String::new();
+    let show = |args: &[&str], all: &mut String| {
+        let output = Bin::new(args)
+            .dir(dir.path())
+            .own_logs()
+            .env("SPARK_PROD_TOKEN", "tok-unused")
+            .output();
+        assert_eq!(output.code, 2, "{args:?}: {}", output.stderr);
+        let stderr = output
+            .stderr
+            .replace(&dir.path().display().to_string(), "[dir]");
+        all.push_str(&format!("$ spark-promote {}\n{stderr}\n", args.join(" ")));
+    };
+    for (name, text) in &manifests {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        show(&["validate", "-m", name], &mut all);
+    }
+    show(
+        &[
+            "rollback",
+            "-m",
+            "package.yaml",
+            "--env",
+            "prod",
+            "--backup",
+            ".spark-promote/backups/p-20261201T143110Z.zip",
+        ],
+        &mut all,
+    );
+    insta::assert_snapshot!(all);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_of_an_export_suggests_its_kind_and_cancel_of_an_ended_job_says_nothing_was_cancelled()
+ {
+    let lab = crate::support::cli::Lab::start(std::time::Duration::from_millis(100)).await;
+    lab.export_package("out.zip", &["--folder", "pricing"])
+        .await;
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(lab.path("out.zip.json")).unwrap()).unwrap();
+    let id = index["export_job_id"].as_str().unwrap();
+    let status = lab.cli(&["status", "--env", "uat", id]).await;
+    assert_eq!(status.code, 1, "{status:?}");
+    let hint = format!(
+        "if {id} is an export job, run `spark-promote status --kind export {id}` (with the same --env)"
+    );
+    assert!(status.stderr.contains(&hint), "{}", status.stderr);
+    let cancel = lab
+        .cli(&["cancel", "--env", "uat", "--kind", "export", id])
+        .await;
+    assert_eq!(cancel.code, 0, "{cancel:?}");
+    assert!(
+        cancel.stderr.contains(&format!(
+            "nothing was cancelled: job {id} had already ended (completed)"
+        )),
+        "{}",
+        cancel.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_gets_text_github_gets_markdown_and_json_stays_data() {
+    let lab = crate::support::cli::Lab::start(std::time::Duration::from_millis(100)).await;
+    lab.manifest("promotions:\n  - name: pricing\n    from: { environment: uat, services: [pricing/quote] }\n    to: prod\n    services_existing: add_version\n");
+    let text = lab.cli_with(&["plan"], &[("GITHUB_ACTIONS", "")]).await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout
+            .starts_with("spark-promote plan spark-promote.yaml: planned\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(!text.stdout.contains("<code>") && !text.stdout.contains('\u{1b}'));
+    let github = lab.cli_with(&["plan"], &[("GITHUB_ACTIONS", "true")]).await;
+    assert!(
+        github
+            .stdout
+            .starts_with("## 📝 spark-promote plan: <code>spark-promote.yaml</code>"),
+        "{}",
+        github.stdout
+    );
+    let asked = lab.cli(&["plan", "--format", "markdown"]).await;
+    let first = |text: &str| text.lines().next().unwrap_or_default().to_string();
+    assert_eq!(first(&asked.stdout), first(&github.stdout));
+    let json = lab.cli(&["plan", "--format", "json"]).await;
+    assert_eq!(json.json()["command"], "plan");
+    assert_eq!(
+        lab.cli(&["plan", "--json", "--format", "text"]).await.code,
+        2
+    );
 }
