@@ -153,19 +153,13 @@ pub(crate) async fn narrow(
     result: &mut PromotionResult,
 ) -> anyhow::Result<Prepared> {
     let job = export_job(ctx, promotion, Some(ids))?;
-    let environment = job.environment.unwrap_or_default().to_string();
     tracing::info!(
         "{}: exporting only the {} version(s) still missing at {}",
         promotion.name,
         ids.len(),
         promotion.to
     );
-    let turn = ctx.turn(job.client).await?;
-    let exported = export::run(job, None)
-        .await
-        .with_context(|| format!("export of the missing versions from {environment} failed"))?;
-    drop(turn);
-    result.export_job_id = Some(exported.index.export_job_id.clone());
+    let exported = export_in_turn(ctx, job, "export of the missing versions", result).await?;
     let pending = exported.pending.context("the export has no package")?;
     Ok(Prepared {
         content: exported.index.content(),
@@ -189,10 +183,21 @@ async fn run_export(
             .warnings
             .extend(locked::check_source(job.client, &environment, locked).await?);
     }
+    export_in_turn(ctx, job, "export", result).await
+}
+
+/// Runs an export job in its turn on the source tenant; the result names it.
+async fn export_in_turn(
+    ctx: &Context,
+    job: ExportJob<'_>,
+    what: &str,
+    result: &mut PromotionResult,
+) -> anyhow::Result<Exported> {
+    let environment = job.environment.unwrap_or_default().to_string();
     let turn = ctx.turn(job.client).await?;
     let exported = export::run(job, None)
         .await
-        .with_context(|| format!("export from {environment} failed"))?;
+        .with_context(|| format!("{what} from {environment} failed"))?;
     drop(turn);
     result.export_job_id = Some(exported.index.export_job_id.clone());
     Ok(exported)
