@@ -22,3 +22,4 @@ pub mod retry;
 pub mod sandbox;
 pub mod spark;
 pub mod tenant_url;
+pub mod verify;

@@ -8,6 +8,7 @@ pub mod lock;
 pub mod rollback;
 pub mod run;
 pub mod validate;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,12 +3,14 @@
 //! Pure text: no IO, nothing GitHub-specific beyond the markdown dialect. Every value that comes from the
 //! Spark API or the manifest is escaped (see [`escape`]), and the markdown is kept within a byte budget by
 //! cutting the middle rows of the long tables (the totals are always kept).
+mod comparison;
 mod document;
 pub mod escape;
 mod markdown;
 #[cfg(test)]
 mod tests;
 
+pub use comparison::comparison_section;
 pub use markdown::{FOLD_AFTER_ROWS, Totals};
 
 use crate::promote::result::{PromotionStatus, RunKind, RunResult};
