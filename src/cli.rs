@@ -39,6 +39,9 @@ enum Command {
     Cancel(JobArgs),
     /// Compare each promotion's source (or its lock) with its destination: exit 0 in sync, 3 on drift.
     Drift(DriftArgs),
+    /// Run each promotion's `verify:` cases against an environment (compared with the expected outputs)
+    /// or two (`--against`): exit 0 when every case matches, 1 otherwise.
+    Verify(VerifyArgs),
     /// Pin each promotion's source versions (or package sha256) in spark-promote.lock beside the manifest.
     Lock(LockArgs),
     /// Run the embedded emulator of the Spark ImpEx API.
@@ -80,6 +83,21 @@ struct LockArgs {
 struct DriftArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// The environment whose answers are checked.
+    #[arg(long, value_name = "NAME")]
+    env: String,
+    /// Compare with this environment's answers instead of the cases' expected outputs.
+    #[arg(long, value_name = "NAME")]
+    against: Option<String>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -316,6 +334,15 @@ impl Cli {
                     },
                     output: args.output,
                     wait_timeout: args.wait_timeout,
+                })
+                .await
+            }
+            Command::Verify(args) => {
+                commands::verify::verify(commands::verify::VerifyRequest {
+                    selection: args.manifest.into(),
+                    env: args.env,
+                    against: args.against,
+                    json: args.json,
                 })
                 .await
             }

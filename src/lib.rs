@@ -26,3 +26,4 @@ pub mod retry;
 pub mod sandbox;
 pub mod spark;
 pub mod tenant_url;
+pub mod verify;

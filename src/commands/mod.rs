@@ -8,6 +8,7 @@ pub mod lock;
 pub mod rollback;
 pub mod run;
 pub mod validate;
+pub mod verify;
 
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};

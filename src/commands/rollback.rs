@@ -128,6 +128,9 @@ pub async fn restore(
         source_system: None,
         correlation_id: None,
         backup: Some(false),
+        verify: None,
+        after: Vec::new(),
+        xcalls: Vec::new(),
     };
     let problems = super::validate::package_problems(&[&promotion]).await;
     if !problems.is_empty() {

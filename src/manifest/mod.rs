@@ -35,6 +35,7 @@ mod schema;
 mod scope;
 mod secrets;
 mod validate;
+mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,7 @@ pub use promotion::{
 pub use schema::schema;
 pub use scope::Scope;
 pub use secrets::EnvLookup;
+pub use verify::{CasesPattern, OnFailure, Tolerance, Verify};
 
 /// A checked manifest with its secrets resolved. `Debug` shows no secret.
 #[derive(Debug, Clone)]

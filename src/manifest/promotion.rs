@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::verify::Verify;
+
 /// One promotion of the manifest, validated: its environments exist, its service URIs are well formed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Promotion {
@@ -25,6 +27,12 @@ pub struct Promotion {
     pub correlation_id: Option<String>,
     /// The manifest's `backup:`, when given (see [`Promotion::backs_up`]).
     pub backup: Option<bool>,
+    /// The cases run against the promoted service, when the manifest gives them.
+    pub verify: Option<Verify>,
+    /// Promotions imported before this one.
+    pub after: Vec<String>,
+    /// Services the promoted services call (`folder/service[version]`).
+    pub xcalls: Vec<String>,
 }
 
 impl Promotion {

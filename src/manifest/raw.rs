@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::promotion::{ServicesExisting, UpdateVersionType, VersionFilter};
+use super::verify::RawVerify;
 
 /// The `${VAR}` form of a secret field, for the schema.
 const REFERENCE_PATTERN: &str = r"^\$\{[A-Z_][A-Z0-9_]*\}$";
@@ -112,6 +113,19 @@ pub(crate) struct RawPromotion {
     /// Export the destination's existing services (all versions) before the import, for
     /// `spark-promote rollback`; default: true for `services_existing: replace`, false otherwise.
     pub backup: Option<bool>,
+    /// Cases run against the promoted service: the plan shows how its results change, the apply proves
+    /// the destination answers as the source did.
+    #[schemars(with = "Option<RawVerify>")]
+    pub verify: Option<Spanned<RawVerify>>,
+    /// Promotions (by name) imported before this one, e.g. those of the services this one calls.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub after: Vec<Spanned<String>>,
+    /// The services (`folder/service` or `folder/service[version]`) the promoted services call with
+    /// `CS.SPARK_XCALL` (Spark has no API that lists them): the plan warns when the destination lacks one.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub xcalls: Vec<Spanned<String>>,
 }
 
 /// Where the package comes from: `environment` with at least one of `services`, `folders`, `version_ids`; or

@@ -18,6 +18,7 @@
 //! - There is no per-promotion `wait_timeout` (the command's `--wait-timeout` applies to all), and no top-level
 //!   key besides `version`, `environments`, `promotions`; anchors and `<<` merge keys may share settings between
 //!   promotions.
+//! - `verify:`, `after:` and `xcalls:`: see `verify`.
 //! - Package files are not opened here: whether they exist and are ZIPs is checked where they are used.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,12 +31,13 @@ use super::Manifest;
 use super::diagnostic::{Diagnostic, ManifestError};
 use super::environment::{self, Auth, Environment};
 use super::hosts::HostPolicy;
-use super::promotion::{Promotion, ServiceMapping, Source};
+use super::promotion::{Promotion, ServiceMapping, ServicesExisting, Source};
 use super::raw::{
     RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource,
 };
 use super::scope::{Scope, Use, Uses};
 use super::secrets::{self, EnvLookup};
+use super::verify::{Problem, RawBehaviour, after_cycle, check_behaviour};
 use crate::tenant_url::TenantUrl;
 
 /// The only manifest format version.
@@ -69,6 +71,11 @@ pub(crate) fn validate(
         masked: Vec::new(),
         variables: Vec::new(),
         resolving: true,
+        promotion_names: raw
+            .promotions
+            .iter()
+            .map(|p| p.value.name.value.clone())
+            .collect(),
     };
     if raw.version.value != VERSION {
         checker.error(
@@ -125,6 +132,19 @@ pub(crate) fn validate(
             promotions.push(promotion);
         }
     }
+    let order: Vec<(String, Vec<String>)> = promotions
+        .iter()
+        .map(|p: &Promotion| (p.name.clone(), p.after.clone()))
+        .collect();
+    if let Some(cycle) = after_cycle(&order) {
+        let message = format!("`after` makes a cycle: {}", cycle.join(" → "));
+        match first_seen.get(&cycle[0]).copied() {
+            Some(at) => checker.error(at, message),
+            None => checker
+                .diagnostics
+                .push(Diagnostic::whole_file(context.file, message)),
+        }
+    }
     checker.finish(Manifest {
         path,
         environments,
@@ -144,6 +164,8 @@ struct Checker<'a> {
     variables: Vec<String>,
     /// Whether the environment being checked is in scope: its references are then resolved.
     resolving: bool,
+    /// Every promotion's name, for `after:`.
+    promotion_names: Vec<String>,
 }
 
 /// The environment names and, per promotion, the environments it uses, as written.
@@ -340,10 +362,28 @@ impl Checker<'_> {
             source_system,
             correlation_id,
             backup,
+            verify,
+            after,
+            xcalls,
         } = raw.value;
         let name_ok = self
             .check(name.referenced, check_name("promotion", &name.value))
             .is_some();
+        let backs_up = backup.unwrap_or(services_existing == ServicesExisting::Replace);
+        let raw_behaviour = RawBehaviour {
+            verify,
+            after,
+            xcalls,
+        };
+        let behaviour = check_behaviour(
+            &name.value,
+            &from.value,
+            backs_up,
+            raw_behaviour,
+            self.context.base_dir,
+            &self.promotion_names,
+        );
+        let behaviour = self.problems(behaviour);
         let source = self.source(from, known);
         let to_ok = self
             .check(to.referenced, known_environment(&to.value, known))
@@ -364,7 +404,21 @@ impl Checker<'_> {
             source_system: source_system?,
             correlation_id: correlation_id?,
             backup,
+            verify: behaviour.as_ref()?.verify.clone(),
+            after: behaviour.as_ref()?.after.clone(),
+            xcalls: behaviour?.xcalls,
         })
+    }
+
+    /// `Some(value)` when a check that may find several problems found none, else a diagnostic each.
+    fn problems<T>(&mut self, checked: Result<T, Vec<Problem>>) -> Option<T> {
+        checked
+            .map_err(|problems| {
+                for (at, message) in problems {
+                    self.error(at, message);
+                }
+            })
+            .ok()
     }
 
     fn source(&mut self, raw: Spanned<RawSource>, known: &[String]) -> Option<Source> {
@@ -571,7 +625,7 @@ fn known_environment(name: &str, known: &[String]) -> Result<(), String> {
 }
 
 /// `folder/service`: two non-empty parts without surrounding spaces or brackets.
-fn check_folder_service(text: &str) -> Result<(), String> {
+pub(super) fn check_folder_service(text: &str) -> Result<(), String> {
     let valid = text.split_once('/').is_some_and(|(folder, service)| {
         check_folder(folder).is_ok()
             && check_folder(service).is_ok()

@@ -5,6 +5,7 @@
 //! Spark API or the manifest is escaped (see [`escape`]), and the markdown is kept within a byte budget by
 //! cutting the middle rows of the long tables (the totals are always kept).
 pub mod command;
+mod comparison;
 mod document;
 pub mod escape;
 mod markdown;
@@ -12,6 +13,7 @@ mod markdown;
 mod tests;
 pub mod text;
 
+pub use comparison::comparison_section;
 pub use markdown::{FOLD_AFTER_ROWS, Totals};
 
 use crate::promote::result::{PromotionStatus, RunKind, RunResult};

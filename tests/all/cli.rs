@@ -23,6 +23,7 @@ fn help_of_every_command_is_reviewed() {
         vec!["rollback", "--help"],
         vec!["lock", "--help"],
         vec!["drift", "--help"],
+        vec!["verify", "--help"],
         vec!["export", "--help"],
         vec!["status", "--help"],
         vec!["cancel", "--help"],

@@ -342,6 +342,9 @@ mod tests {
             source_system: None,
             backup: None,
             correlation_id: None,
+            verify: None,
+            after: Vec::new(),
+            xcalls: Vec::new(),
         }
     }
 

@@ -1,0 +1,114 @@
+//! Verification: a promotion's cases (`verify:` in the manifest) run against a service version in an
+//! environment, compared with another environment's answers or with the expected outputs, within the
+//! tolerance. Used by `spark-promote verify`; plan and apply call [`between`] and [`against_expected`].
+pub mod cases;
+pub mod compare;
+
+use crate::manifest::{Environment, Promotion, Verify};
+use crate::spark::{self, ExecuteOptions, ExecuteTarget};
+
+pub use cases::{Case, CaseSet};
+pub use compare::{Baseline, Change, Comparison, Failure};
+
+/// One side of a comparison: an environment, the service (or version) in it, and its label.
+pub struct Side {
+    pub label: String,
+    pub client: spark::Client,
+    pub target: ExecuteTarget,
+}
+
+impl Side {
+    /// The side of `environment` for a promotion's verified service: its destination name in the
+    /// promotion's target environment, its source name elsewhere; the latest version.
+    pub fn of(
+        environment: &Environment,
+        promotion: &Promotion,
+        verify: &Verify,
+    ) -> anyhow::Result<Side> {
+        let service = if environment.name == promotion.to {
+            promotion.destination_of(&verify.service)
+        } else {
+            verify.service.clone()
+        };
+        let (folder, name) = service
+            .split_once('/')
+            .ok_or_else(|| anyhow::anyhow!("verify.service `{service}` is not folder/service"))?;
+        Ok(Side {
+            label: format!("{} {service}", environment.name),
+            client: crate::promote::context::default_client(environment)?,
+            target: ExecuteTarget::Uri {
+                folder: folder.to_owned(),
+                service: name.to_owned(),
+                version: None,
+            },
+        })
+    }
+}
+
+fn options(verify: &Verify) -> ExecuteOptions {
+    ExecuteOptions {
+        outputs: verify.outputs.clone(),
+        ..ExecuteOptions::default()
+    }
+}
+
+async fn run(side: &Side, cases: &CaseSet, verify: &Verify) -> anyhow::Result<spark::Execution> {
+    let records: Vec<spark::Inputs> = cases.cases.iter().map(|c| c.inputs.clone()).collect();
+    side.client
+        .execute(&side.target, &records, &options(verify))
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to run the cases against {}: {e}", side.label))
+}
+
+/// Runs the cases on both sides (at once) and compares `after`'s answers with `now`'s.
+pub async fn between(
+    cases: &CaseSet,
+    now: &Side,
+    after: &Side,
+    verify: &Verify,
+) -> anyhow::Result<Comparison> {
+    let (baseline, checked) = tokio::try_join!(run(now, cases, verify), run(after, cases, verify))?;
+    let mut comparison = compare::compare(
+        &cases.cases,
+        &Baseline::Answers(&baseline.records),
+        &checked.records,
+        &verify.outputs,
+        verify.tolerance,
+    );
+    comparison.now = labelled(now, &baseline);
+    comparison.after = labelled(after, &checked);
+    comparison.calls = baseline.calls + checked.calls;
+    comparison
+        .warnings
+        .splice(0..0, baseline.warnings.into_iter().chain(checked.warnings));
+    Ok(comparison)
+}
+
+/// Runs the cases on one side and compares its answers with the cases' expected outputs.
+pub async fn against_expected(
+    cases: &CaseSet,
+    side: &Side,
+    verify: &Verify,
+) -> anyhow::Result<Comparison> {
+    let checked = run(side, cases, verify).await?;
+    let mut comparison = compare::compare(
+        &cases.cases,
+        &Baseline::Expected,
+        &checked.records,
+        &verify.outputs,
+        verify.tolerance,
+    );
+    comparison.now = "expected".to_owned();
+    comparison.after = labelled(side, &checked);
+    comparison.calls = checked.calls;
+    comparison.warnings.splice(0..0, checked.warnings);
+    Ok(comparison)
+}
+
+/// A side's label with the version that answered (`prod pricing/quote 1.2.0`).
+fn labelled(side: &Side, execution: &spark::Execution) -> String {
+    match &execution.version {
+        Some(version) => format!("{} {version}", side.label),
+        None => side.label.clone(),
+    }
+}
