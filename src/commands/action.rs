@@ -263,9 +263,10 @@ async fn drift(
         ..RunOptions::default()
     };
     let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
+    // The report quotes the catalog's names: in a fence they cannot close (see `report::escape`).
     let text = format!(
-        "## spark-promote drift\n\n```\n{}\n```\n",
-        neutralize(&report.text())
+        "## spark-promote drift\n\n{}",
+        report::escape::code_block(&neutralize(&report.text()))
     );
     runner.write_summary(&text)?;
     let outcome = if report.failed() {

@@ -7,6 +7,7 @@ mod bodies;
 mod bounds;
 mod github;
 mod index;
+mod markdown;
 mod names;
 mod numbers;
 mod packages;
