@@ -93,6 +93,21 @@ async fn steps() -> anyhow::Result<Outcome> {
     };
     let dir = result_dir(&runner);
     std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    // A committed `.spark-promote` (or `.spark-promote/backups`) symlink would have the results written
+    // outside the workspace.
+    for written in [dir.clone(), dir.join("backups")] {
+        if let Some(workspace) = &runner.context.workspace
+            && written.exists()
+            && let Err(why) = promote::files::inside(workspace, &written)
+        {
+            let message = format!(
+                "{}: {why}; remove it from the repository",
+                written.display()
+            );
+            runner.refuse("result directory refused", &message)?;
+            return Err(InvalidInput::msg(message).into());
+        }
+    }
     let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {

@@ -16,6 +16,7 @@ mod secrets;
 mod server;
 mod timeouts;
 mod uploads;
+mod workspace;
 
 use std::path::Path;
 
