@@ -190,7 +190,7 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
 }
 
 /// Serves the sandbox with `seed` (`config.seed` is ignored: the caller loaded it, so that a bad seed is
-/// reported as its input error) until ctrl-c, after logging each tenant's URL and (fake) credentials.
+/// reported as its input error) until ctrl-c or SIGTERM, after logging each tenant's URL and (fake) credentials.
 pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
     let running = start_with_seed(config, seed).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
@@ -214,9 +214,13 @@ pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
             tenant.name,
         );
     }
-    tokio::signal::ctrl_c()
-        .await
-        .context("failed to wait for ctrl-c")?;
+    // SIGTERM (a container's stop, `kill`) stops it as Ctrl-C does: its temporary state directory goes.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("failed to listen for SIGTERM")?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.context("failed to wait for ctrl-c")?,
+        _ = terminate.recv() => {}
+    }
     tracing::info!("sandbox stopping");
     running.shutdown().await;
     Ok(())

@@ -12,6 +12,7 @@ mod names;
 mod numbers;
 mod packages;
 mod parsers;
+mod sandbox;
 mod secrets;
 mod server;
 mod timeouts;
