@@ -25,6 +25,7 @@ mod faults;
 mod fields;
 mod import;
 mod jobs;
+mod listener;
 mod package;
 mod reads;
 mod routes;
@@ -175,11 +176,8 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        listener::serve(listener, app, stopped).await;
+        Ok(())
     });
     Ok(Running {
         addr,

@@ -120,3 +120,59 @@ async fn sigterm_removes_the_sandbox_temporary_directory_as_ctrl_c_does() {
         assert_eq!(super::tree(tmp.path()), Vec::<String>::new(), "{signal}");
     }
 }
+
+/// Open file descriptors of a process.
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_connections_are_capped_and_closed_at_the_header_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (child, root) = spawn_sandbox_with(&[], &[]).await;
+    let pid = child.id().unwrap();
+    let addr = root.trim_start_matches("http://").to_owned();
+    let before = open_fds(pid);
+    // 300 clients that send the start of a request head and then nothing.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"GET /_sandbox/jobs HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = open_fds(pid) - before;
+    assert!(
+        held <= 256 + 8,
+        "{held} descriptors held by 300 slow clients"
+    );
+    // The first one is closed once its head has taken too long (10 s), without an answer to its request.
+    let started = Instant::now();
+    let mut buffer = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(20), slow[0].read(&mut buffer))
+        .await
+        .expect("closed within 20 s");
+    assert!(
+        matches!(read, Ok(n) if n == 0 || buffer.starts_with(b"HTTP/1.1 408")),
+        "{read:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // And the sandbox answers again.
+    let answered = reqwest::Client::new()
+        .get(format!("{root}/_sandbox/jobs"))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    assert!(answered.status().is_success());
+    drop(child);
+}
