@@ -89,9 +89,13 @@ struct DriftArgs {
 struct RunArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
-    /// Print the result as JSON on stdout.
+    /// Print the result as JSON on stdout (as `--format json`).
     #[arg(long)]
     json: bool,
+    /// How to print the result: text (for a person; coloured on a terminal unless NO_COLOR is set),
+    /// markdown (GitHub's, as the job summary), json. Default: markdown inside GitHub Actions, else text.
+    #[arg(long, value_enum, conflicts_with = "json")]
+    format: Option<FormatArg>,
     /// Refuse to run (exit 2) unless spark-promote.lock is present, up to date with the manifest and covers
     /// every selected promotion.
     #[arg(long)]
@@ -112,16 +116,20 @@ struct RollbackArgs {
     /// Path of the promotion manifest that names the environment.
     #[arg(short, long, default_value = "spark-promote.yaml")]
     manifest: PathBuf,
-    /// Environment of the manifest to restore.
+    /// Environment of the manifest to restore; by default the one the backup was exported from (any other
+    /// is refused).
     #[arg(long = "env", value_name = "NAME")]
-    environment: String,
+    environment: Option<String>,
     /// The backup package (e.g. .spark-promote/backups/pricing-20261201T143110Z.zip); its index
     /// (NAME.zip.json) must be beside it.
     #[arg(long, value_name = "FILE")]
     backup: PathBuf,
-    /// Print the result as JSON on stdout.
+    /// Print the result as JSON on stdout (as `--format json`).
     #[arg(long)]
     json: bool,
+    /// How to print the result: text, markdown or json (see `apply --help`).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    format: Option<FormatArg>,
     /// Only show what the rollback would change (nothing is imported).
     #[arg(long)]
     dry_run: bool,
@@ -169,6 +177,27 @@ struct ExportArgs {
 enum VersionFilterArg {
     Latest,
     All,
+}
+
+/// `--format`: how a run's result is printed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Markdown,
+    Json,
+}
+
+impl FormatArg {
+    /// The format asked for with `--format` or `--json`; `None` leaves it to the command.
+    fn chosen(format: Option<FormatArg>, json: bool) -> Option<crate::commands::run::Format> {
+        use crate::commands::run::Format;
+        match (format, json) {
+            (_, true) | (Some(FormatArg::Json), _) => Some(Format::Json),
+            (Some(FormatArg::Text), _) => Some(Format::Text),
+            (Some(FormatArg::Markdown), _) => Some(Format::Markdown),
+            (None, false) => None,
+        }
+    }
 }
 
 /// `--kind`: an import or an export job.
@@ -265,7 +294,7 @@ impl Cli {
                     environment: args.environment,
                     backup: args.backup,
                     allowed_hosts: args.allowed_hosts,
-                    json: args.json,
+                    format: FormatArg::chosen(args.format, args.json),
                     dry_run: args.dry_run,
                     wait_timeout: args.wait_timeout,
                 })
@@ -361,7 +390,7 @@ impl RunArgs {
         crate::commands::run::RunRequest {
             command,
             selection: self.manifest.into(),
-            json: self.json,
+            format: FormatArg::chosen(self.format, self.json),
             locked: self.locked,
             wait_timeout: wait_timeout.unwrap_or(Duration::from_secs(30 * 60)),
         }

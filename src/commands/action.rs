@@ -15,9 +15,22 @@ use crate::manifest::{self, Manifest, ManifestError, Promotion};
 use crate::promote::{self, RunOptions, cancel::Cancel, result::RunKind, result::RunResult};
 use crate::report;
 
-/// Where the result files go, relative to the workspace (a Docker action's paths are not the runner's, so
-/// later steps read them from the workspace).
-const RESULT_DIR: &str = ".spark-promote";
+/// A rollback without an `environment` input goes back where its backup came from: only that
+/// environment's secret is resolved (the manifest read first without any secret, to find it by its URL).
+fn rollback_scope(runner: &Runner, hosts: &crate::manifest::HostPolicy) -> Option<manifest::Scope> {
+    if runner.inputs.command != ActionCommand::Rollback || runner.inputs.environment.is_some() {
+        return None;
+    }
+    let backup = runner.inputs.backup.as_deref()?;
+    let bare = super::open(
+        &runner.inputs.manifest,
+        hosts,
+        &manifest::Scope::Nothing,
+        &[],
+    )
+    .ok()?;
+    super::rollback::origin_of(&bare, backup).map(manifest::Scope::Environment)
+}
 
 pub async fn action() -> anyhow::Result<Outcome> {
     // Listening first, so that SIGINT or SIGTERM ends any phase, the GitHub calls too (`github::api` drops a
@@ -65,7 +78,7 @@ async fn steps() -> anyhow::Result<Outcome> {
     let scope = if fork {
         manifest::Scope::Nothing
     } else {
-        runner.inputs.scope()
+        rollback_scope(&runner, &hosts).unwrap_or_else(|| runner.inputs.scope())
     };
     let promotions = runner.inputs.promotions.clone();
     let manifest = match super::open(&runner.inputs.manifest, &hosts, &scope, &promotions) {
@@ -92,22 +105,13 @@ async fn steps() -> anyhow::Result<Outcome> {
         ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    // A committed `.spark-promote` (or `.spark-promote/backups`) symlink would have the results written
-    // outside the workspace.
-    for written in [dir.clone(), dir.join("backups")] {
-        if let Some(workspace) = &runner.context.workspace
-            && written.exists()
-            && let Err(why) = promote::files::inside(workspace, &written)
-        {
-            let message = format!(
-                "{}: {why}; remove it from the repository",
-                written.display()
-            );
-            runner.refuse("result directory refused", &message)?;
-            return Err(InvalidInput::msg(message).into());
-        }
-    }
+    // A committed `.spark-promote` (or a directory in it) that is a symlink would have the results written
+    // outside the workspace: checked before anything is written there, and again once created.
+    let tool = tool_dir(&runner);
+    refuse_outside(&mut runner, &tool)?;
+    promote::files::create_dir(&dir)?;
+    refuse_outside(&mut runner, &dir)?;
+    refuse_outside(&mut runner, &dir.join("backups"))?;
     let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
@@ -115,7 +119,7 @@ async fn steps() -> anyhow::Result<Outcome> {
         progress: crate::progress_display::for_stderr(),
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
-        backup_dir: dir.join("backups"),
+        backup_dir: tool_dir(&runner).join("backups"),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {
@@ -132,6 +136,7 @@ async fn steps() -> anyhow::Result<Outcome> {
         }
     };
     if command == RunKind::Rollback {
+        options.rollback = true;
         // Recorded as deployments that say they roll back (see `Deployments::for_rollback`).
         if let Some(deployments) = &deployments {
             options.recorder = deployments.clone();
@@ -280,7 +285,8 @@ async fn drift(
     let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
     // The report quotes the catalog's names: in a fence they cannot close (see `report::escape`).
     let text = format!(
-        "## spark-promote drift\n\n{}",
+        "## spark-promote drift: `{}`\n\n{}",
+        runner.inputs.manifest.display(),
         report::escape::code_block(&neutralize(&report.text()))
     );
     runner.write_summary(&text)?;
@@ -307,19 +313,17 @@ async fn drift(
         return Ok(outcome);
     };
     let client = crate::github::api::Client::new(&runner.context.api_url, token)?;
-    let marker =
-        crate::github::comment::Marker::new(&runner.inputs.manifest.to_string_lossy(), &[]);
+    let manifest_path = runner.inputs.manifest.to_string_lossy().into_owned();
+    let marker = crate::github::comment::Marker::new(&manifest_path, &[]);
     let drifted = (outcome == Outcome::Drift).then_some(text.as_str());
     let repository = format!("{}/{}", repository.owner, repository.name);
-    match crate::github::issue::sync(
-        &client,
-        &repository,
-        &marker,
-        drifted,
-        &runner.inputs.issue_labels,
-    )
-    .await
-    {
+    let issue = crate::github::issue::IssueOf {
+        repository: &repository,
+        manifest: &manifest_path,
+        marker: &marker,
+        labels: &runner.inputs.issue_labels,
+    };
+    match crate::github::issue::sync(&client, &issue, drifted).await {
         Ok(crate::github::issue::IssueOutcome::Forbidden(message)) => runner.warn(&message)?,
         Ok(done) => tracing::info!("drift issue: {done:?}"),
         Err(err) => runner.warn(&format!("the drift issue was not kept: {err:#}"))?,
@@ -523,13 +527,38 @@ fn work_dir(result_dir: &Path) -> anyhow::Result<tempfile::TempDir> {
         .with_context(|| format!("failed to create a work directory in {}", base.display()))
 }
 
-fn result_dir(runner: &Runner) -> PathBuf {
+/// `.spark-promote/` in the workspace (a Docker action's paths are not the runner's, so later steps read
+/// its files from the workspace).
+fn tool_dir(runner: &Runner) -> PathBuf {
     runner
         .context
         .workspace
         .clone()
         .unwrap_or_else(|| PathBuf::from("."))
-        .join(RESULT_DIR)
+        .join(promote::files::TOOL_DIR)
+}
+
+/// Where this manifest's result files go: a directory of its own under `.spark-promote/`.
+fn result_dir(runner: &Runner) -> PathBuf {
+    tool_dir(runner).join(crate::github::files::result_dir_name(
+        &runner.inputs.manifest,
+    ))
+}
+
+/// Refuses (invalid input) a result path that exists and leads out of the workspace.
+fn refuse_outside(runner: &mut Runner, path: &Path) -> anyhow::Result<()> {
+    let Some(workspace) = runner.context.workspace.clone() else {
+        return Ok(());
+    };
+    if !path.exists() {
+        return Ok(());
+    }
+    if let Err(why) = promote::files::inside(&workspace, path) {
+        let message = format!("{}: {why}; remove it from the repository", path.display());
+        runner.refuse("result directory refused", &message)?;
+        return Err(InvalidInput::msg(message).into());
+    }
+    Ok(())
 }
 
 /// A path relative to the workspace when it is inside it.

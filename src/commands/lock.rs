@@ -15,7 +15,8 @@ pub struct LockRequest {
 }
 
 pub async fn lock(request: LockRequest) -> anyhow::Result<Outcome> {
-    let manifest = request.selection.load()?;
+    // Only the sources' secrets: a lock lists the source versions and never calls a destination.
+    let manifest = request.selection.load_sources()?;
     let options = RunOptions {
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),

@@ -40,9 +40,17 @@ impl Selection {
     /// What every command over promotions starts with: the manifest with only the selected promotions'
     /// environments resolved (least privilege), its selection checked; errors are invalid input (exit 2).
     pub fn load(&self) -> Result<Arc<Manifest>, InvalidInput> {
+        self.load_in(&Scope::promotions(&self.promotions))
+    }
+
+    /// As [`Selection::load`], with only the selected promotions' source environments resolved (`lock`).
+    pub fn load_sources(&self) -> Result<Arc<Manifest>, InvalidInput> {
+        self.load_in(&Scope::Sources(self.promotions.clone()))
+    }
+
+    fn load_in(&self, scope: &Scope) -> Result<Arc<Manifest>, InvalidInput> {
         let hosts = host_policy(&self.allowed_hosts)?;
-        let scope = Scope::promotions(&self.promotions);
-        open(&self.manifest, &hosts, &scope, &self.promotions).map_err(InvalidInput::of)
+        open(&self.manifest, &hosts, scope, &self.promotions).map_err(InvalidInput::of)
     }
 
     /// The selected promotions of a manifest that [`Selection::load`] gave.

@@ -10,12 +10,13 @@ use crate::promote::{self, result::RunKind, source::export::ExportIndex};
 /// A `rollback` from the command line.
 pub struct RollbackRequest {
     pub manifest: PathBuf,
-    /// The environment to restore (a name of the manifest).
-    pub environment: String,
+    /// The environment to restore (a name of the manifest); none: where the backup came from.
+    pub environment: Option<String>,
     /// The backup package (its index beside it, as written by apply).
     pub backup: PathBuf,
     pub allowed_hosts: Vec<String>,
-    pub json: bool,
+    /// `--format` or `--json`; `None`: the default for where stdout goes.
+    pub format: Option<super::run::Format>,
     /// Only show what it would change (the plan path).
     pub dry_run: bool,
     pub wait_timeout: Duration,
@@ -23,10 +24,26 @@ pub struct RollbackRequest {
 
 pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
     let hosts = super::host_policy(&request.allowed_hosts)?;
-    let scope = crate::manifest::Scope::Environment(request.environment.clone());
+    // Only the restored environment's secret is resolved: the one named, or the backup's origin (found
+    // from the manifest read without any secret).
+    let environment = match &request.environment {
+        Some(name) => name.clone(),
+        None => {
+            let bare = super::load_manifest_scoped(
+                &request.manifest,
+                &hosts,
+                &crate::manifest::Scope::Nothing,
+            )?;
+            restore(&bare, &request.backup, None).await?.to
+        }
+    };
+    let scope = crate::manifest::Scope::Environment(environment.clone());
     let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    let promotion = restore(&manifest, &request.backup, Some(&request.environment)).await?;
-    let options = super::run::options(request.wait_timeout)?;
+    let promotion = restore(&manifest, &request.backup, Some(&environment)).await?;
+    let options = promote::RunOptions {
+        rollback: true,
+        ..super::run::with_journal(super::run::options(request.wait_timeout)?, &manifest)
+    };
     let cancel = options.cancel.clone();
     let command = if request.dry_run {
         RunKind::Plan
@@ -34,7 +51,7 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
         RunKind::Rollback
     };
     let result = promote::run_promotions(command, manifest, vec![promotion], options).await?;
-    super::run::print(&result, request.json)?;
+    super::run::print(&result, request.format)?;
     Ok(result.outcome(&cancel))
 }
 
@@ -47,6 +64,14 @@ pub async fn restore(
     environment: Option<&str>,
 ) -> Result<Promotion, InvalidInput> {
     let display = backup.display().to_string();
+    if !backup.is_file() {
+        let looked_at = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
+        return Err(InvalidInput::msg(format!(
+            "backup {display}: no such file (looked at {}); a backup is under .spark-promote/backups/ \
+             where apply ran, or in the artifact a workflow kept",
+            looked_at.display()
+        )));
+    }
     let index = ExportIndex::load_beside(backup)
         .map_err(|err| InvalidInput::msg(format!("backup {display}: {err:#}")))?
         .ok_or_else(|| {
@@ -56,13 +81,34 @@ pub async fn restore(
             ))
         })?;
     let to = match environment {
-        Some(name) if manifest.environments.contains_key(name) => name.to_string(),
-        Some(name) => {
-            return Err(InvalidInput::msg(format!(
-                "environment {name} is not in {}",
-                manifest.path.display()
-            )));
-        }
+        Some(name) => match manifest.urls.get(name) {
+            Some(url) if same_url(url, &index.source) => name.to_string(),
+            Some(url) => {
+                return Err(InvalidInput::msg(format!(
+                    "backup {display} was exported from {}, not from {name} ({}): a backup goes back \
+                     only where it came from{}",
+                    index.source.trim_end_matches('/'),
+                    url.trim_end_matches('/'),
+                    match origins(manifest, &index).as_slice() {
+                        [] => String::new(),
+                        names => format!(
+                            " ({})",
+                            names
+                                .iter()
+                                .map(|name| format!("--env {name}"))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        ),
+                    }
+                )));
+            }
+            None => {
+                return Err(InvalidInput::msg(format!(
+                    "environment {name} is not in {}",
+                    manifest.path.display()
+                )));
+            }
+        },
         None => environment_of(manifest, &index, &display)?,
     };
     let stem = backup
@@ -97,14 +143,8 @@ fn environment_of(
     display: &str,
 ) -> Result<String, InvalidInput> {
     let source = index.source.trim_end_matches('/');
-    let names: Vec<&String> = manifest
-        .environments
-        .iter()
-        .filter(|(_, environment)| environment.url.as_str().trim_end_matches('/') == source)
-        .map(|(name, _)| name)
-        .collect();
-    match names.as_slice() {
-        [name] => Ok((*name).clone()),
+    match origins(manifest, index).as_slice() {
+        [name] => Ok(name.clone()),
         [] => Err(InvalidInput::msg(format!(
             "backup {display} comes from {source}, which no environment of {} has: name the environment",
             manifest.path.display()
@@ -114,4 +154,27 @@ fn environment_of(
             manifest.path.display()
         ))),
     }
+}
+
+/// The environments of `manifest` at the URL a backup was exported from.
+fn origins(manifest: &Manifest, index: &ExportIndex) -> Vec<String> {
+    manifest
+        .urls
+        .iter()
+        .filter(|(_, url)| same_url(url, &index.source))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Whether two base URLs (with the tenant) name the same place.
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+/// The environment a backup goes back to, from its index alone (before any secret is read): the one
+/// environment of `manifest` at the URL it was exported from. For loading the manifest scoped to it.
+pub fn origin_of(manifest: &Manifest, backup: &Path) -> Option<String> {
+    let index = ExportIndex::load_beside(backup).ok()??;
+    environment_of(manifest, &index, "").ok()
 }

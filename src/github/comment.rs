@@ -1,7 +1,5 @@
 //! The sticky pull-request comment: which pull request, which comment (a hidden marker among the token
 //! user's comments), and create / update / leave alone.
-use std::fmt;
-
 use http::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -10,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::api::{ApiError, Client, Retry};
 use super::context::{Context, Event};
 use super::inputs::CommentMode;
+pub use super::marker::Marker;
 use crate::promote::result::{PromotionStatus, RunKind, RunResult};
 use crate::report::{self, RenderOptions, escape};
 
@@ -95,42 +94,6 @@ pub async fn resolve_target(client: &Client, context: &Context) -> Result<Commen
         Some(pull) => pull_request(pull.number),
         None => CommentTarget::None(format!("no pull request contains commit {sha}")),
     })
-}
-
-/// The hidden marker that finds a run's comment again: one per manifest and set of selected promotions
-/// (not per command, so that `apply` updates the comment `plan` wrote).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Marker(String);
-
-impl Marker {
-    /// The marker for `manifest` (as given; `./` and `\` are normalised) and the selected `promotions`
-    /// (in any order; empty means all).
-    pub fn new(manifest: &str, promotions: &[String]) -> Marker {
-        let manifest = manifest.replace('\\', "/");
-        let manifest = manifest.trim_start_matches("./");
-        let mut promotions: Vec<&str> = promotions.iter().map(String::as_str).collect();
-        promotions.sort_unstable();
-        promotions.dedup();
-        let mut hasher = Sha256::new();
-        hasher.update(manifest.as_bytes());
-        for promotion in promotions {
-            hasher.update(b"\n");
-            hasher.update(promotion.as_bytes());
-        }
-        let key = hex::encode(&hasher.finalize()[..8]);
-        Marker(format!("<!-- spark-promote:{key} -->"))
-    }
-
-    /// The marker as it appears in a comment.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Marker {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// What the comment says the run was for: the commit and each promotion's modes.
@@ -239,13 +202,11 @@ pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now
         .promotions
         .iter()
         .map(|p| {
-            let reason = p
-                .warnings
-                .iter()
-                .find(|w| w.starts_with("already applied"))
-                .map(String::as_str)
-                .unwrap_or("already applied");
-            format!("{}: {}", escape::text(&p.name), escape::text(reason))
+            let reason = match &p.skip {
+                Some(skip) => skip.to_string(),
+                None => "already applied".to_string(),
+            };
+            format!("{}: {}", escape::text(&p.name), escape::text(&reason))
         })
         .collect();
     Update::Rerun {
@@ -360,7 +321,10 @@ fn has_news(result: &RunResult) -> bool {
         PromotionStatus::Planned => {
             !p.services.is_empty() || !p.errors.is_empty() || !p.warnings.is_empty()
         }
-        PromotionStatus::Completed | PromotionStatus::Failed | PromotionStatus::Cancelled => true,
+        PromotionStatus::Completed
+        | PromotionStatus::Failed
+        | PromotionStatus::Cancelled
+        | PromotionStatus::WouldFail => true,
     })
 }
 
@@ -526,8 +490,7 @@ async fn write(
     .await;
     match written {
         Err(err) if err.is_refused() => Ok(CommentOutcome::Forbidden(format!(
-            "cannot write the pull request comment: {err} (a pull request from a fork gets a read-only token; \
-             the workflow needs `pull-requests: write`)"
+            "cannot write the pull request comment: {err}"
         ))),
         other => other,
     }
@@ -577,7 +540,7 @@ async fn find(
                 && comment
                     .body
                     .as_deref()
-                    .is_some_and(|body| body.contains(marker.as_str()))
+                    .is_some_and(|body| marker.is_in(body))
         })
         .await
 }
@@ -606,6 +569,7 @@ mod tests {
                 job_id: None,
                 export_job_id: None,
                 correlation_id: "c".to_string(),
+                skip: None,
                 backup: None,
                 services: Vec::new(),
                 service_versions: Vec::new(),
@@ -641,31 +605,6 @@ mod tests {
         );
         assert!(next.ends_with("- [re-run 13](https://run): nothing to do; p\n"));
         assert_eq!(next.lines().count(), body.lines().count());
-    }
-
-    #[test]
-    fn the_marker_depends_on_the_manifest_and_the_selection_not_its_order() {
-        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let a = Marker::new("spark-promote.yaml", &names(&["rates", "pricing"]));
-        assert_eq!(
-            a,
-            Marker::new(
-                "./spark-promote.yaml",
-                &names(&["pricing", "rates", "pricing"])
-            )
-        );
-        assert_ne!(a, Marker::new("spark-promote.yaml", &names(&["pricing"])));
-        assert_ne!(a, Marker::new("other.yaml", &names(&["rates", "pricing"])));
-        assert_ne!(
-            Marker::new("spark-promote.yaml", &[]),
-            Marker::new("spark-promote.yaml", &names(&["pricing"]))
-        );
-        let text = a.as_str();
-        assert!(
-            text.starts_with("<!-- spark-promote:") && text.ends_with(" -->"),
-            "{text}"
-        );
-        assert_eq!(text.len(), "<!-- spark-promote: -->".len() + 16);
     }
 
     #[test]

@@ -15,7 +15,9 @@ use serde_json::json;
 
 use super::api::{ApiError, Client, Retry};
 use super::context::Repository;
-use crate::promote::record::{ImportEnded, ImportStarted, PromotionRecord, Recorder};
+use crate::promote::record::{
+    ImportEnded, ImportStarted, Origin, PromotionRecord, Proof, Recorder,
+};
 use crate::promote::result::PromotionStatus;
 
 /// The deployments' `task`: names the tool, and finds its deployments among others.
@@ -72,15 +74,20 @@ impl Deployment {
 
     /// The record it makes when its latest status is `success`.
     pub fn record(&self, payload: Payload) -> PromotionRecord {
-        let origin = match &self.created_at {
-            Some(at) => format!("GitHub deployment {} ({at})", self.id),
-            None => format!("GitHub deployment {}", self.id),
-        };
         PromotionRecord {
+            origin: Origin::Deployment {
+                id: self.id,
+                created_at: self.created_at.clone(),
+            },
+            at: self.created_at.clone(),
             correlation_id: payload.correlation_id,
             target: payload.target,
+            rollback: payload.rollback,
             destination_services: payload.destination_services,
-            origin,
+            proof: match payload.import_job_id.is_empty() {
+                true => Proof::Nothing,
+                false => Proof::ImportJob(payload.import_job_id),
+            },
         }
     }
 }
@@ -99,17 +106,22 @@ struct Status {
 /// promotions (name, target): the newest one of each correlation id; at most `limit`.
 pub fn candidates(
     deployments: &[Deployment],
+    manifest: &str,
     selected: &[(&str, &str)],
     limit: usize,
 ) -> Vec<(Deployment, Payload)> {
+    // A monorepo's manifests may name their promotions alike: a record is this manifest's.
+    let normal = |path: &str| path.replace('\\', "/").trim_start_matches("./").to_string();
+    let manifest = normal(manifest);
     let mut chosen: Vec<(Deployment, Payload)> = Vec::new();
     for deployment in deployments {
         let Some(payload) = deployment.payload() else {
             continue;
         };
-        let ours = selected
-            .iter()
-            .any(|(name, target)| *name == payload.promotion && *target == payload.target);
+        let ours = normal(&payload.manifest) == manifest
+            && selected
+                .iter()
+                .any(|(name, target)| *name == payload.promotion && *target == payload.target);
         let newer_seen = chosen
             .iter()
             .any(|(_, seen)| seen.correlation_id == payload.correlation_id);
@@ -220,7 +232,9 @@ impl Deployments {
                 .filter(|(_, target)| self.environment_for(target) == environment)
                 .collect();
             let mut lookups = 0;
-            for (deployment, payload) in candidates(&listed, &here, MAX_STATUS_LOOKUPS) {
+            for (deployment, payload) in
+                candidates(&listed, &self.manifest, &here, MAX_STATUS_LOOKUPS)
+            {
                 match self.succeeded(&deployment, &mut lookups).await {
                     None => break,
                     Some(false) => continue,
@@ -503,10 +517,16 @@ mod tests {
         assert_eq!(
             deployments[0].record(payload),
             PromotionRecord {
+                origin: Origin::Deployment {
+                    id: 42,
+                    created_at: Some("2026-12-01T10:00:42Z".to_string()),
+                },
+                at: Some("2026-12-01T10:00:42Z".to_string()),
                 correlation_id: "sp1-aa".to_string(),
                 target: "prod".to_string(),
+                rollback: false,
                 destination_services: vec!["pricing/quote".to_string()],
-                origin: "GitHub deployment 42 (2026-12-01T10:00:42Z)".to_string(),
+                proof: Proof::ImportJob("i-42".to_string()),
             }
         );
     }
@@ -542,14 +562,37 @@ mod tests {
             listed(1, "pricing", "prod", "sp1-oldest"),
         ]));
         let ids = |limit| {
-            candidates(&deployments, &[("pricing", "prod")], limit)
-                .into_iter()
-                .map(|(deployment, _)| deployment.id)
-                .collect::<Vec<_>>()
+            candidates(
+                &deployments,
+                "./spark-promote.yaml",
+                &[("pricing", "prod")],
+                limit,
+            )
+            .into_iter()
+            .map(|(deployment, _)| deployment.id)
+            .collect::<Vec<_>>()
         };
         assert_eq!(ids(20), [6, 2, 1]);
         assert_eq!(ids(2), [6, 2]);
-        assert!(candidates(&deployments, &[("claims", "prod")], 20).is_empty());
+        assert!(
+            candidates(
+                &deployments,
+                "spark-promote.yaml",
+                &[("claims", "prod")],
+                20
+            )
+            .is_empty()
+        );
+        assert!(
+            candidates(
+                &deployments,
+                "teams/rates/spark-promote.yaml",
+                &[("pricing", "prod")],
+                20
+            )
+            .is_empty(),
+            "another manifest's promotion of the same name"
+        );
     }
 
     fn ended(status: PromotionStatus, versions: usize, errors: &[&str]) -> ImportEnded {
@@ -568,6 +611,11 @@ mod tests {
             status,
             service_versions: vec![version; versions],
             errors: errors.iter().map(|e| e.to_string()).collect(),
+            correlation_id: "sp1-aa".to_string(),
+            target: "prod".to_string(),
+            target_url: "https://excel.prod.example/bank".to_string(),
+            rollback: false,
+            placed: Vec::new(),
         }
     }
 

@@ -9,6 +9,33 @@ use anyhow::Context as _;
 /// GitHub's limit for one step's job summary.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 
+/// The directory of one manifest's result files under `.spark-promote/`, so that several steps of one job
+/// (a monorepo's manifests) never overwrite each other's `result.json` and `summary.md`: the manifest's
+/// path without its `.yaml`/`.yml`, each character other than a letter, a digit, `.`, `_` or `-` as `-`
+/// (`teams/pricing/spark-promote.yaml` → `teams-pricing-spark-promote`).
+pub fn result_dir_name(manifest: &Path) -> String {
+    let path = manifest.to_string_lossy().replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    let stem = path
+        .strip_suffix(".yaml")
+        .or_else(|| path.strip_suffix(".yml"))
+        .unwrap_or(path);
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    match name.trim_matches('.') {
+        "" => "manifest".to_string(),
+        trimmed => trimmed.to_string(),
+    }
+}
+
 /// Formats outputs in the multi-line form (`name<<DELIMITER\nvalue\nDELIMITER\n`), each with a delimiter
 /// from `delimiter` that occurs in neither its name nor its value (a new one is drawn until it does not).
 pub fn format_outputs(
@@ -89,6 +116,23 @@ fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_manifest_has_its_own_result_directory() {
+        let name = |path: &str| result_dir_name(Path::new(path));
+        assert_eq!(name("spark-promote.yaml"), "spark-promote");
+        assert_eq!(name("./spark-promote.yaml"), "spark-promote");
+        assert_eq!(
+            name("teams/pricing/spark-promote.yaml"),
+            "teams-pricing-spark-promote"
+        );
+        assert_eq!(
+            name("teams/rates/spark-promote.yml"),
+            "teams-rates-spark-promote"
+        );
+        assert_eq!(name("../up/m.yaml"), "-up-m");
+        assert_eq!(name(".."), "manifest");
+    }
 
     #[test]
     fn outputs_use_the_multiline_form_with_a_delimiter_absent_from_the_value() {

@@ -7,8 +7,10 @@ use serde_json::json;
 use super::api::{ApiError, Client, Retry};
 use super::comment::Marker;
 
-/// The issue's title.
-pub const TITLE: &str = "spark-promote: drift";
+/// The issue's title, naming its manifest (a monorepo has one issue per manifest).
+pub fn title(manifest: &str) -> String {
+    format!("spark-promote: drift in {manifest}")
+}
 
 /// What the drift issue sync did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,32 +34,59 @@ struct Issue {
     pull_request: Option<serde_json::Value>,
 }
 
-/// The issue body for a drift report: the marker first, then the report.
-pub fn body(marker: &Marker, report: &str) -> String {
-    format!("{marker}\n{report}")
+/// The issue body for a drift report: the marker first, then the manifest, then the report.
+pub fn body(marker: &Marker, manifest: &str, report: &str) -> String {
+    format!("{marker}\nManifest: `{manifest}`\n\n{report}")
 }
 
-/// Keeps the drift issue of `marker` in `owner/repo` as `drift` says: `Some(markdown)` when drifted, `None`
-/// when in sync. The issue is looked for among the open issues with the first of `labels` (every
-/// page), by its marker. A 403 or 404 is [`IssueOutcome::Forbidden`].
+/// What a query value keeps as it is: letters, digits and the unreserved `-._~` (RFC 3986).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The query of the open issues with `label`, the label percent-encoded (a space, `&`, `#`, `+`).
+fn open_issues(repo: &str, label: &str) -> String {
+    let label = percent_encoding::utf8_percent_encode(label, QUERY_VALUE);
+    format!("{repo}/issues?state=open&labels={label}")
+}
+
+/// The drift issue of one manifest: where, how it is found, and its labels.
+pub struct IssueOf<'a> {
+    /// `owner/repo`.
+    pub repository: &'a str,
+    /// The manifest's path, as the title and body name it.
+    pub manifest: &'a str,
+    pub marker: &'a Marker,
+    pub labels: &'a [String],
+}
+
+/// Keeps the drift issue `of` as `drift` says: `Some(markdown)` when drifted, `None` when in sync. The
+/// issue is looked for among the open issues with the first of its labels (every page), by its marker.
+/// A 403 or 404 is [`IssueOutcome::Forbidden`].
 pub async fn sync(
     client: &Client,
-    repository: &str,
-    marker: &Marker,
+    of: &IssueOf<'_>,
     drift: Option<&str>,
-    labels: &[String],
 ) -> Result<IssueOutcome, ApiError> {
+    let IssueOf {
+        repository,
+        manifest,
+        marker,
+        labels,
+    } = *of;
     let result: Result<IssueOutcome, ApiError> = async {
         let repo = format!("/repos/{repository}");
         let label = labels.first().map(String::as_str).unwrap_or("spark-promote");
-        let open = format!("{repo}/issues?state=open&labels={label}");
+        let open = open_issues(&repo, label);
         let found = client
             .find_in_pages(&open, |issue: &Issue| {
                 issue.pull_request.is_none()
                     && issue
                         .body
                         .as_deref()
-                        .is_some_and(|body| body.starts_with(marker.as_str()))
+                        .is_some_and(|body| marker.starts(body))
             })
             .await?;
         match (drift, found) {
@@ -66,14 +95,14 @@ pub async fn sync(
                     .json(
                         Method::POST,
                         &format!("{repo}/issues"),
-                        Some(&json!({"title": TITLE, "body": body(marker, report), "labels": labels})),
+                        Some(&json!({"title": title(manifest), "body": body(marker, manifest, report), "labels": labels})),
                         Retry::RateLimitOnly,
                     )
                     .await?;
                 Ok(IssueOutcome::Opened(created.number))
             }
             (Some(report), Some(issue)) => {
-                let wanted = body(marker, report);
+                let wanted = body(marker, manifest, report);
                 if issue.body.as_deref().map(str::trim_end) == Some(wanted.trim_end()) {
                     return Ok(IssueOutcome::Unchanged(issue.number));
                 }
@@ -115,5 +144,22 @@ pub async fn sync(
             "cannot keep the drift issue: {err} (the workflow needs `issues: write`)"
         ))),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_is_encoded_in_the_issue_query() {
+        assert_eq!(
+            open_issues("/repos/acme/pricing", "needs review & spark"),
+            "/repos/acme/pricing/issues?state=open&labels=needs%20review%20%26%20spark"
+        );
+        assert_eq!(
+            open_issues("/r", "spark-promote"),
+            "/r/issues?state=open&labels=spark-promote"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod deployments;
 pub mod files;
 pub mod inputs;
 pub mod issue;
+pub mod marker;
 pub mod pages;
 pub mod workflow_commands;
 
@@ -247,7 +248,15 @@ impl Runner {
             Err(err) => return Err(err.into()),
         };
         if let CommentOutcome::Forbidden(message) = &outcome {
-            let message = message.clone();
+            // What can help: on a fork nothing the workflow sets (its token is read-only whatever the
+            // permissions say); elsewhere the permission.
+            let advice = if self.context.from_fork() {
+                "a pull request from a fork gets a read-only token, which no `permissions:` of the \
+                 workflow can change; the job summary has the same text"
+            } else {
+                "the workflow needs `pull-requests: write`"
+            };
+            let message = format!("{message} ({advice})");
             self.warn(&message)?;
         }
         Ok(outcome)

@@ -108,7 +108,38 @@ pub(crate) fn from_yaml(
             "; a ${VAR} reference inside { } must be quoted (\"${VAR}\") or written in block style",
         );
     }
+    if let Some(misindented) = misindented(source, location, error) {
+        return Diagnostic {
+            file: file.to_owned(),
+            line: misindented.line,
+            column: misindented.column,
+            message: format!(
+                "{}; {}\n{}",
+                sanitise(&message),
+                misindented.hint,
+                misindented.snippet
+            ),
+        };
+    }
     Diagnostic::at(file, location, sanitise(&message))
+}
+
+/// A key indented unlike its siblings, when that is what the parser's error comes from.
+fn misindented(
+    source: &str,
+    location: Location,
+    error: &YamlError,
+) -> Option<super::indent::Misindented> {
+    let line = location.line() as usize;
+    match error {
+        YamlError::SerdeMissingField { field, .. } => {
+            super::indent::missing_field(source, line, field)
+        }
+        _ if reword(error).contains("did not find expected key") => {
+            super::indent::unexpected_key(source, line)
+        }
+        _ => None,
+    }
 }
 
 /// The error itself, without the snippet and alias wrappers (whose location is the alias's use).

@@ -81,7 +81,37 @@ impl Auth {
 /// its parts. The host policy is checked separately.
 pub(crate) fn parse_url(text: &str) -> Result<TenantUrl, String> {
     let url = Url::parse(text).map_err(|e| format!("invalid url: {e}"))?;
-    TenantUrl::parse(&url).map_err(|e| e.to_string())
+    let parsed = TenantUrl::parse(&url).map_err(|e| e.to_string())?;
+    refuse_api_path(&parsed)?;
+    Ok(parsed)
+}
+
+/// A URL copied from an API call (`…/bank-prod/api/v3`) would make `v3` the tenant: refused, with the URL
+/// that was meant (everything before `api`).
+fn refuse_api_path(url: &TenantUrl) -> Result<(), String> {
+    let segments: Vec<&str> = url.base.path_segments().into_iter().flatten().collect();
+    let Some(at) = segments
+        .iter()
+        .position(|segment| segment.eq_ignore_ascii_case("api"))
+    else {
+        return Ok(());
+    };
+    let mut meant = url.base.clone();
+    meant.set_path(&segments[..at].join("/"));
+    let meant = meant.as_str().trim_end_matches('/').to_owned();
+    let api = segments[at..].join("/");
+    Err(if at == 0 {
+        format!(
+            "url ends in the API's path `{api}`, not a tenant: write the base URL with the tenant last \
+             ({meant}/TENANT)"
+        )
+    } else {
+        format!(
+            "url ends in the API's path `{api}`, which would make `{}` the tenant: write the base URL with \
+             the tenant last ({meant})",
+            url.tenant
+        )
+    })
 }
 
 /// Why the SDK's `CSPARK_*` variables do not make an environment; never holds a secret's value.

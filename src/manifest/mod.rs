@@ -27,6 +27,7 @@ mod diagnostic;
 mod environment;
 mod flow;
 pub mod hosts;
+mod indent;
 mod parse;
 mod promotion;
 mod raw;
@@ -59,6 +60,9 @@ pub struct Manifest {
     /// The environments in the [`Scope`] it was loaded for (all of them by default), by name, credentials
     /// resolved. Environments out of scope were checked but are not here.
     pub environments: BTreeMap<String, Environment>,
+    /// Every environment's base URL, in scope or not (where a backup came from is found without any
+    /// secret).
+    pub urls: BTreeMap<String, String>,
     /// The promotions, in file order.
     pub promotions: Vec<Promotion>,
     /// Client ids taken from variables: not secret, but masked as the user asked by referencing them.

@@ -35,6 +35,14 @@ impl Promotion {
             .find(|mapping| mapping.source == source)
     }
 
+    /// How `add_version` numbers the versions of the source service `source` (`folder/service`): its
+    /// mapping's `update_version_type`, else the promotion's. The one place of this override.
+    pub fn update_of(&self, source: &str) -> UpdateVersionType {
+        self.mapping(source)
+            .and_then(|mapping| mapping.update_version_type)
+            .unwrap_or(self.update_version_type)
+    }
+
     /// Whether the destination's existing services are exported before the import: the manifest's
     /// `backup:`, by default only for `replace` (the one import that deletes versions).
     pub fn backs_up(&self) -> bool {
@@ -72,6 +80,13 @@ pub enum Source {
         /// The path as written in the manifest (for messages and reports).
         display: String,
     },
+}
+
+impl Source {
+    /// An export of an environment (not a committed package).
+    pub fn is_environment(&self) -> bool {
+        matches!(self, Source::Environment { .. })
+    }
 }
 
 /// One entry of `services:`: where a source service goes (the API's `services_modify`).

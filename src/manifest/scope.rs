@@ -13,6 +13,9 @@ pub enum Scope {
     /// The environments the named promotions export from and import into; every environment when the list is
     /// empty (no `-p`: all promotions).
     Promotions(Vec<String>),
+    /// Only the environments the named promotions export from (all promotions' when the list is empty):
+    /// `lock`, which lists the sources' versions and never calls a destination.
+    Sources(Vec<String>),
     /// One environment (`export`, `status`, `cancel` with `--env`).
     Environment(String),
     /// No environment: the manifest is checked, no secret is resolved (a fork's pull request, which has
@@ -21,10 +24,17 @@ pub enum Scope {
 }
 
 /// What the scope is decided on: the manifest's environment names and each promotion's name with the
-/// environments it uses (its source environment, if any, and its target).
+/// environments it uses.
 pub(crate) struct Uses<'a> {
     pub environments: Vec<&'a str>,
-    pub promotions: Vec<(&'a str, Vec<&'a str>)>,
+    pub promotions: Vec<Use<'a>>,
+}
+
+/// One promotion's environments: its source environment (none for a package) and its target.
+pub(crate) struct Use<'a> {
+    pub name: &'a str,
+    pub source: Option<&'a str>,
+    pub target: &'a str,
 }
 
 impl Scope {
@@ -43,10 +53,15 @@ impl Scope {
             Scope::All => None,
             Scope::Promotions(names) if names.is_empty() => None,
             Scope::Promotions(names) => Some(
-                uses.promotions
-                    .iter()
-                    .filter(|(name, _)| names.iter().any(|wanted| wanted == name))
-                    .flat_map(|(_, environments)| environments.iter().map(|e| e.to_string()))
+                selected(uses, names)
+                    .flat_map(|used| used.source.into_iter().chain([used.target]))
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            Scope::Sources(names) => Some(
+                selected(uses, names)
+                    .filter_map(|used| used.source)
+                    .map(str::to_string)
                     .collect(),
             ),
             Scope::Environment(name) => Some(BTreeSet::from([name.clone()])),
@@ -58,8 +73,8 @@ impl Scope {
     pub(crate) fn unknown(&self, uses: &Uses<'_>) -> Vec<String> {
         match self {
             Scope::All | Scope::Nothing => Vec::new(),
-            Scope::Promotions(names) => {
-                let known: Vec<&str> = uses.promotions.iter().map(|(name, _)| *name).collect();
+            Scope::Promotions(names) | Scope::Sources(names) => {
+                let known: Vec<&str> = uses.promotions.iter().map(|used| used.name).collect();
                 unknown_promotions(names, &known)
             }
             Scope::Environment(name) if uses.environments.contains(&name.as_str()) => Vec::new(),
@@ -69,6 +84,13 @@ impl Scope {
             )],
         }
     }
+}
+
+/// The promotions of `uses` named in `names` (every one when `names` is empty).
+fn selected<'u, 'a>(uses: &'u Uses<'a>, names: &'u [String]) -> impl Iterator<Item = &'u Use<'a>> {
+    uses.promotions
+        .iter()
+        .filter(move |used| names.is_empty() || names.iter().any(|wanted| wanted == used.name))
 }
 
 /// One message per name of `names` that is not among the `known` promotions.
@@ -93,10 +115,18 @@ mod tests {
         Uses {
             environments: vec!["uat", "test", "prod"],
             promotions: vec![
-                ("pricing", vec!["uat", "prod"]),
-                ("nightly-sync", vec!["uat", "test"]),
-                ("package", vec!["uat"]),
+                used("pricing", Some("uat"), "prod"),
+                used("nightly-sync", Some("uat"), "test"),
+                used("package", None, "uat"),
             ],
+        }
+    }
+
+    fn used<'a>(name: &'a str, source: Option<&'a str>, target: &'a str) -> Use<'a> {
+        Use {
+            name,
+            source,
+            target,
         }
     }
 
@@ -119,6 +149,19 @@ mod tests {
         assert_eq!(
             names(Scope::Environment("prod".into())),
             Some(vec!["prod".into()])
+        );
+    }
+
+    #[test]
+    fn a_lock_resolves_only_the_sources_of_its_promotions() {
+        assert_eq!(
+            names(Scope::Sources(vec!["pricing".into(), "package".into()])),
+            Some(vec!["uat".into()])
+        );
+        assert_eq!(names(Scope::Sources(Vec::new())), Some(vec!["uat".into()]));
+        assert_eq!(
+            Scope::Sources(vec!["pricng".into()]).unknown(&uses()).len(),
+            1
         );
     }
 

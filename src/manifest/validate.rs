@@ -34,7 +34,7 @@ use super::promotion::{Promotion, ServiceMapping, Source};
 use super::raw::{
     RawAuth, RawEnvironment, RawManifest, RawPromotion, RawServiceMapping, RawSource,
 };
-use super::scope::{Scope, Uses};
+use super::scope::{Scope, Use, Uses};
 use super::secrets::{self, EnvLookup};
 use crate::tenant_url::TenantUrl;
 
@@ -93,10 +93,12 @@ pub(crate) fn validate(
     }
     let in_scope = context.scope.environments(&uses);
     let mut environments = BTreeMap::new();
+    let mut urls = BTreeMap::new();
     for (name, raw_environment) in raw.environments.0 {
         checker.resolving = in_scope
             .as_ref()
             .is_none_or(|names| names.contains(&name.value));
+        urls.insert(name.value.clone(), raw_environment.url.value.clone());
         let environment = checker.environment(name, raw_environment);
         if let Some(environment) = environment.filter(|_| checker.resolving) {
             environments.insert(environment.name.clone(), environment);
@@ -126,6 +128,7 @@ pub(crate) fn validate(
     checker.finish(Manifest {
         path,
         environments,
+        urls,
         promotions,
         masked_client_ids: Vec::new(),
         variables: Vec::new(),
@@ -157,13 +160,11 @@ fn uses(raw: &RawManifest) -> Uses<'_> {
             .iter()
             .map(|promotion| {
                 let promotion = &promotion.value;
-                let from = promotion.from.value.environment.as_ref();
-                let used = from
-                    .into_iter()
-                    .chain([&promotion.to])
-                    .map(|name| name.value.as_str())
-                    .collect();
-                (promotion.name.value.as_str(), used)
+                Use {
+                    name: promotion.name.value.as_str(),
+                    source: (promotion.from.value.environment.as_ref()).map(|e| e.value.as_str()),
+                    target: promotion.to.value.as_str(),
+                }
             })
             .collect(),
     }
@@ -347,7 +348,7 @@ impl Checker<'_> {
         let to_ok = self
             .check(to.referenced, known_environment(&to.value, known))
             .is_some();
-        let services = self.service_mappings(services);
+        let services = self.service_mappings(services, source.as_ref());
         let source_system = self.tag("source_system", source_system);
         let correlation_id = self.tag("correlation_id", correlation_id);
         if !(name_ok && to_ok) {
@@ -471,6 +472,7 @@ impl Checker<'_> {
     fn service_mappings(
         &mut self,
         raw: Vec<Spanned<RawServiceMapping>>,
+        from: Option<&Source>,
     ) -> Option<Vec<ServiceMapping>> {
         let mut seen: BTreeMap<String, Location> = BTreeMap::new();
         let mut ok = true;
@@ -502,7 +504,11 @@ impl Checker<'_> {
             } else {
                 seen.insert(source.value.clone(), source.referenced);
             }
-            ok &= source_ok && destination_ok;
+            let offered = !source_ok
+                || self
+                    .check(source.referenced, offered_by(from, &source.value))
+                    .is_some();
+            ok &= source_ok && destination_ok && offered;
             mappings.push(ServiceMapping {
                 destination: destination.map_or_else(|| source.value.clone(), |d| d.value),
                 source: source.value,
@@ -627,6 +633,39 @@ fn check_version_id(text: &str) -> Result<(), String> {
     })
 }
 
+/// Whether an export of `from` can hold the service `source` that `services:` maps (offline): an
+/// environment source that names its services (by `folder/service`) and folders only exports those. A
+/// package, version ids or services given by id cannot be told before the export.
+fn offered_by(from: Option<&Source>, source: &str) -> Result<(), String> {
+    let Some(Source::Environment {
+        environment,
+        services,
+        folders,
+        version_ids,
+        ..
+    }) = from
+    else {
+        return Ok(());
+    };
+    let named: Vec<&str> = services
+        .iter()
+        .map(|service| service.split('[').next().unwrap_or(service))
+        .collect();
+    if !version_ids.is_empty() || named.iter().any(|service| !service.contains('/')) {
+        return Ok(());
+    }
+    let folder = source.split('/').next().unwrap_or_default();
+    if named.contains(&source) || folders.iter().any(|f| f == folder) {
+        return Ok(());
+    }
+    let mut offered: Vec<String> = named.iter().map(|s| format!("`{s}`")).collect();
+    offered.extend(folders.iter().map(|f| format!("`{f}/*`")));
+    Err(format!(
+        "`{source}` is not exported from {environment} by this promotion's `from:` (it exports {}): add \
+         it to `from.services`, or map one of those",
+        offered.join(", ")
+    ))
+}
 #[cfg(test)]
 mod tests {
     use super::*;

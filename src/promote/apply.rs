@@ -1,35 +1,38 @@
 //! Apply one promotion: get the package (a file, or an export of the source environment), then import it
 //! idempotently into the target and report what Spark did.
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::manifest::Promotion;
 use crate::promote::backup;
 use crate::promote::context::Context;
-use crate::promote::decide::applied::{self, Applied, Verdict};
-use crate::promote::decide::locked;
-use crate::promote::decide::predict;
+use crate::promote::decide::{self, Decision, Shipment, Skipped, Verdict, locked, mappings};
 use crate::promote::import::messages;
 use crate::promote::import::outputs;
 use crate::promote::jobs::{self, JobRun, JobSpec, Kind, Start, Watched};
 use crate::promote::progress::Transfer;
-use crate::promote::record;
+use crate::promote::record::{self, Placed};
 use crate::promote::result::{PromotionResult, PromotionStatus};
 use crate::promote::source::export::ExportIndex;
-use crate::promote::source::request;
-use crate::promote::source::{self, Listed};
+use crate::promote::source::{self, request};
 use crate::spark::{ImportRequestEntity, JobState, JobStatus};
 
 /// Applies one promotion. Failures are part of the result, never an `Err`.
 pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let started = std::time::Instant::now();
     let mut result = PromotionResult::begin(promotion);
-    let recorded = AtomicBool::new(false);
-    let outcome = run(ctx, promotion, &mut result, &recorded).await;
-    let result = crate::promote::run::finish(ctx, result, started, outcome, None);
-    if recorded.load(Ordering::Relaxed) {
-        ctx.options.recorder.ended(record::ended(&result)).await;
+    // Where the versions left out of the import are, once its start is recorded.
+    let mut recorded: Option<Vec<Placed>> = None;
+    let outcome = run(ctx, promotion, &mut result, &mut recorded).await;
+    let result = crate::promote::finish::finish(ctx, result, started, outcome, None);
+    if let Some(present) = recorded {
+        let event = record::ended(
+            &result,
+            ctx.target_url(&promotion.to),
+            ctx.options.rollback,
+            present,
+        );
+        ctx.options.recorder.ended(event).await;
     }
     result
 }
@@ -38,16 +41,16 @@ async fn run(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
-    recorded: &AtomicBool,
+    recorded: &mut Option<Vec<Placed>>,
 ) -> anyhow::Result<()> {
-    if let Some(applied) = locked::applied_before_export(ctx, promotion, result).await? {
-        skipped(result, &applied);
+    if let Some(decision) = locked::decided_before_export(ctx, promotion, result).await? {
+        decided(result, decision);
         return Ok(());
     }
     let prepared = source::prepare(ctx, promotion, result).await?;
     let listed = source::listed(prepared.index.as_ref(), promotion);
-    predict::check_mappings(promotion, &listed, prepared.index.is_some())?;
-    let (mut entity, correlation_id) = request::import_request(
+    mappings::check_mappings(promotion, &listed, prepared.index.is_some())?;
+    let (_, correlation_id) = request::import_request(
         ctx,
         promotion,
         prepared.index.as_ref(),
@@ -55,51 +58,81 @@ async fn run(
         &mut result.warnings,
     )?;
     result.correlation_id = correlation_id;
-    let index = prepared.index.clone();
-    if !ready(ctx, promotion, index.as_ref(), &listed, result).await? {
+    let shipment = Shipment {
+        index: prepared.index.as_ref(),
+        listed: &listed,
+        narrowable: promotion.source.is_environment(),
+        display: source::display(promotion),
+    };
+    let decision = decide::decide(ctx, promotion, &shipment, &mut result.correlation_id).await?;
+    let Some((prepared, present)) = ready(ctx, promotion, prepared, decision, result).await? else {
         return Ok(());
-    }
-    // The decision may have given a new correlation id (an earlier import undone since).
+    };
+    // The request follows the package imported (narrowed or not); the correlation id stays the one of the
+    // whole shipment (or the one the decision gave), so that a re-run finds this import.
+    let (mut entity, _) = request::import_request(
+        ctx,
+        promotion,
+        prepared.index.as_ref(),
+        Some(&prepared.content),
+        &mut Vec::new(),
+    )?;
     entity.correlation_id = Some(result.correlation_id.clone());
+    let index = prepared.index.clone();
     let path = prepared.package(ctx, promotion).await?.path;
     let upload = Upload {
         path: &path,
         entity: &entity,
         index: index.as_ref(),
+        present: &present,
     };
     let run = import(ctx, promotion, &upload, result, recorded).await?;
     report(ctx, promotion, result, run);
     Ok(())
 }
 
-/// Whether to import, by the one "already applied?" decision: not when it was (reported as skipped), nor
-/// when a failure is known beforehand (reported as failed). A new import takes its backup first.
+/// What the decision leaves to import: the package (narrowed to the versions still missing when some are
+/// in place), after the backup; `None` when nothing is imported (already applied, reported as skipped; or
+/// a failure known beforehand, reported as failed). Attaching to a running job of ours takes no backup:
+/// what it does is already decided (and its own backup was taken before it started).
 async fn ready(
     ctx: &Context,
     promotion: &Promotion,
-    index: Option<&ExportIndex>,
-    listed: &[Listed],
+    prepared: source::Prepared,
+    decision: Decision,
     result: &mut PromotionResult,
-) -> anyhow::Result<bool> {
-    let client = ctx.client(&promotion.to)?;
-    match applied::decide(ctx, promotion, index, &mut result.correlation_id).await? {
-        Verdict::Applied(applied) => {
-            skipped(result, &applied);
-            Ok(false)
+) -> anyhow::Result<Option<(source::Prepared, Vec<Placed>)>> {
+    let prepared = match &decision.verdict {
+        Verdict::Skip(_) | Verdict::Fail => {
+            decided(result, decision);
+            return Ok(None);
         }
-        // Attach to it: what it does is already decided (and its own backup was taken before it started).
-        Verdict::Running { .. } => Ok(true),
-        Verdict::Import => {
-            let predicted = predict::services(client, promotion, listed).await?;
-            let failures = predict::failures(&predicted);
-            if !failures.is_empty() {
-                result.services = predicted;
-                result.errors.extend(failures);
-                result.status = PromotionStatus::Failed;
-                return Ok(false);
-            }
-            backup::take(ctx, promotion, index, result).await?;
-            Ok(true)
+        Verdict::Running { .. } => prepared,
+        Verdict::Import { only } => {
+            let prepared = match only {
+                Some(ids) => source::narrow(ctx, promotion, ids, result).await?,
+                None => prepared,
+            };
+            backup::take(ctx, promotion, &decision.services, result).await?;
+            prepared
+        }
+    };
+    result.warnings.extend(decision.warnings);
+    Ok(Some((prepared, decision.present)))
+}
+
+/// Reports a decision that imports nothing: a skip, or a failure known before the import.
+fn decided(result: &mut PromotionResult, decision: Decision) {
+    result.warnings.extend(decision.warnings);
+    match decision.verdict {
+        Verdict::Skip(skipped) => {
+            result.services = decision.services;
+            skipped_by(result, skipped);
+        }
+        _ => {
+            result.services = decision.services;
+            result.errors.extend(decision.failures);
+            result.status = PromotionStatus::Failed;
         }
     }
 }
@@ -109,6 +142,8 @@ struct Upload<'a> {
     path: &'a Path,
     entity: &'a ImportRequestEntity,
     index: Option<&'a ExportIndex>,
+    /// The versions the decision found in place (left out of a narrowed import).
+    present: &'a [Placed],
 }
 
 /// Starts the import (or attaches to ours, or finds it done) in this run's turn on the tenant; a job it
@@ -118,7 +153,7 @@ async fn import(
     promotion: &Promotion,
     upload: &Upload<'_>,
     result: &mut PromotionResult,
-    recorded: &AtomicBool,
+    recorded: &mut Option<Vec<Placed>>,
 ) -> anyhow::Result<JobRun> {
     let client = ctx.client(&promotion.to)?;
     let label = promotion.name.clone();
@@ -141,7 +176,7 @@ async fn import(
             result.job_id = Some(id.clone());
             let event = record::started(result, &id, upload.index, upload.entity);
             ctx.options.recorder.started(event).await;
-            recorded.store(true, Ordering::Relaxed);
+            *recorded = Some(upload.present.to_vec());
             let deadline = Instant::now() + ctx.options.wait_timeout;
             let watched =
                 jobs::watch(client, Kind::Import, &id, deadline, &ctx.options.cancel).await?;
@@ -159,15 +194,13 @@ async fn import(
 /// Reports how the import job ran.
 fn report(ctx: &Context, promotion: &Promotion, result: &mut PromotionResult, run: JobRun) {
     match run {
-        JobRun::AlreadyDone { id, status } => {
-            skipped(
-                result,
-                &Applied::ByJob {
-                    job_id: id,
-                    status: Box::new(status),
-                },
-            );
-        }
+        JobRun::AlreadyDone { id, status } => skipped_by(
+            result,
+            Skipped::Job {
+                job_id: id,
+                status: Box::new(status),
+            },
+        ),
         JobRun::Ran { id, watched, .. } => {
             result.job_id = Some(id.clone());
             match watched {
@@ -243,14 +276,16 @@ fn cancelled(
 }
 
 /// Reports a promotion that was already applied: the earlier job's outputs when a job says so.
-fn skipped(result: &mut PromotionResult, applied: &Applied) {
-    tracing::info!("{}: {}", result.name, applied.reason());
-    if let Applied::ByJob { job_id, status } = applied {
+fn skipped_by(result: &mut PromotionResult, skipped: Skipped) {
+    let skip = skipped.skip();
+    tracing::info!("{}: {skip}", result.name);
+    if let Skipped::Job { job_id, status } = &skipped {
         result.job_id = Some(job_id.clone());
         record(result, status);
     }
     result.status = PromotionStatus::Skipped;
-    result.warnings.push(applied.reason());
+    result.warnings.push(skip.to_string());
+    result.skip = Some(skip);
 }
 
 /// How to find a job this run stopped watching.

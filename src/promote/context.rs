@@ -35,6 +35,8 @@ pub struct RunOptions {
     pub records: Arc<Vec<PromotionRecord>>,
     /// The lock file's up-to-date entries: those promotions export exactly their locked versions.
     pub lock: Arc<RunLock>,
+    /// A rollback run (its records say so).
+    pub rollback: bool,
 }
 
 impl Default for RunOptions {
@@ -50,6 +52,7 @@ impl Default for RunOptions {
             recorder: Arc::new(NoRecorder),
             records: Arc::new(Vec::new()),
             lock: Arc::new(RunLock::default()),
+            rollback: false,
         }
     }
 }
@@ -97,6 +100,15 @@ impl Context {
         self.clients
             .get(environment)
             .with_context(|| format!("environment {environment} is not in the manifest"))
+    }
+
+    /// The base URL (with the tenant) of an environment named in the manifest.
+    pub fn target_url(&self, environment: &str) -> String {
+        self.manifest
+            .environments
+            .get(environment)
+            .map(|environment| environment.url.to_string())
+            .unwrap_or_default()
     }
 
     /// Waits for this run's turn on the tenant of `client`, to start (or attach to) a job there: one job of

@@ -337,7 +337,11 @@ async fn views(
         };
         let destination_all = read(destination_client, &destination, &promotion.to).await?;
         views.push(ServiceView {
-            keeps_numbers: crate::promote::decide::applied::keeps_numbers(promotion, &source),
+            keeps_numbers: crate::promote::decide::rules::Mode::of(
+                promotion.services_existing,
+                promotion.update_of(&source),
+            )
+            .keeps_numbers(),
             source,
             destination,
             shipped,

@@ -13,6 +13,7 @@ pub mod context;
 pub mod decide;
 pub mod drift;
 pub mod files;
+mod finish;
 pub mod import;
 pub mod job_by_id;
 pub mod jobs;

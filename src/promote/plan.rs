@@ -1,12 +1,11 @@
 //! Plan: a read-only prediction of what apply would do to each service (added, replaced, updated to a
-//! version, or would fail and why). The services come from the manifest's `services:`, from the package's
-//! export index, or, for an environment source, from an export listing (an export job, not downloaded).
+//! version, unchanged, or would fail and why), by the one decision apply makes. The services come from the
+//! manifest's `services:`, from the package's export index, or, for an environment source, from an export
+//! listing (an export job, not downloaded).
 use crate::manifest::Promotion;
 use crate::promote::backup;
 use crate::promote::context::Context;
-use crate::promote::decide::applied::{self, Applied, Verdict};
-use crate::promote::decide::locked;
-use crate::promote::decide::predict;
+use crate::promote::decide::{self, Decision, Shipment, Verdict, locked, mappings};
 use crate::promote::result::{PromotionResult, PromotionStatus};
 use crate::promote::source;
 use crate::promote::source::export::ExportIndex;
@@ -18,20 +17,20 @@ pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
     let mut result = PromotionResult::begin(promotion);
     let outcome = run(ctx, promotion, &mut result).await;
     let status = outcome.as_ref().ok().copied();
-    crate::promote::run::finish(ctx, result, started, outcome.map(|_| ()), status)
+    crate::promote::finish::finish(ctx, result, started, outcome.map(|_| ()), status)
 }
 
-/// Predicts each service, or finds the promotion already applied: `planned` or `skipped`.
+/// Predicts each service, or finds the promotion already applied: `planned`, `would_fail` or `skipped`.
 async fn run(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<PromotionStatus> {
-    if let Some(applied) = locked::applied_before_export(ctx, promotion, result).await? {
-        return Ok(skipped(result, &applied));
+    if let Some(decision) = locked::decided_before_export(ctx, promotion, result).await? {
+        return Ok(report(promotion, result, decision));
     }
     let listing = source::prepare_listing(ctx, promotion, result).await?;
-    predict::check_mappings(promotion, &listing.services, listing.index.is_some())?;
+    mappings::check_mappings(promotion, &listing.services, listing.index.is_some())?;
     let (_, mut correlation_id) = request::import_request(
         ctx,
         promotion,
@@ -39,21 +38,14 @@ async fn run(
         listing.content.as_ref(),
         &mut result.warnings,
     )?;
-    let client = ctx.client(&promotion.to)?;
-    match applied::decide(ctx, promotion, listing.index.as_ref(), &mut correlation_id).await? {
-        Verdict::Applied(applied) => {
-            result.correlation_id = correlation_id;
-            return Ok(skipped(result, &applied));
-        }
-        Verdict::Running { job_id } => result.warnings.push(format!(
-            "import job {job_id} with this correlation id is running: apply will attach to it"
-        )),
-        Verdict::Import => {}
-    }
+    let shipment = Shipment {
+        index: listing.index.as_ref(),
+        listed: &listing.services,
+        narrowable: promotion.source.is_environment(),
+        display: source::display(promotion),
+    };
+    let decision = decide::decide(ctx, promotion, &shipment, &mut correlation_id).await?;
     result.correlation_id = correlation_id;
-    result.services = predict::services(client, promotion, &listing.services).await?;
-    backup::note_in_plan(promotion, &mut result.services);
-    result.errors.extend(predict::failures(&result.services));
     if listing.services.is_empty() {
         result.warnings.push(format!(
             "the services of this package are unknown: add services: to the promotion, or keep its export \
@@ -61,14 +53,43 @@ async fn run(
             ExportIndex::name_for(&promotion.source)
         ));
     }
-    Ok(PromotionStatus::Planned)
+    Ok(report(promotion, result, decision))
 }
 
-/// A promotion found already applied: `skipped`, with the job that applied it and why.
-fn skipped(result: &mut PromotionResult, applied: &Applied) -> PromotionStatus {
-    if let Applied::ByJob { job_id, .. } = applied {
-        result.job_id = Some(job_id.clone());
+/// What the plan says of a decision.
+fn report(
+    promotion: &Promotion,
+    result: &mut PromotionResult,
+    decision: Decision,
+) -> PromotionStatus {
+    result.warnings.extend(decision.warnings);
+    match decision.verdict {
+        Verdict::Skip(skipped) => {
+            let skip = skipped.skip();
+            if let decide::Skipped::Job { job_id, .. } = &skipped {
+                result.job_id = Some(job_id.clone());
+            }
+            result.services = decision.services;
+            result.warnings.push(skip.to_string());
+            result.skip = Some(skip);
+            return PromotionStatus::Skipped;
+        }
+        Verdict::Running { job_id } => result.warnings.push(format!(
+            "import job {job_id} with this correlation id is running: apply will attach to it"
+        )),
+        Verdict::Import { only: Some(ids) } => result.warnings.push(format!(
+            "only the {} version{} still missing will be exported and imported; the rest is already there",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" }
+        )),
+        Verdict::Import { only: None } | Verdict::Fail => {}
     }
-    result.warnings.push(applied.reason());
-    PromotionStatus::Skipped
+    result.services = decision.services;
+    backup::note_in_plan(promotion, &mut result.services);
+    result.errors.extend(decision.failures);
+    if result.errors.is_empty() {
+        PromotionStatus::Planned
+    } else {
+        PromotionStatus::WouldFail
+    }
 }

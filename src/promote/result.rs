@@ -34,6 +34,8 @@ pub enum PromotionStatus {
     Skipped,
     /// A plan: nothing was changed.
     Planned,
+    /// A plan that predicts the import would fail (its errors say why): nothing was changed.
+    WouldFail,
 }
 
 impl PromotionStatus {
@@ -45,6 +47,7 @@ impl PromotionStatus {
             PromotionStatus::Cancelled => "cancelled",
             PromotionStatus::Skipped => "skipped",
             PromotionStatus::Planned => "planned",
+            PromotionStatus::WouldFail => "would fail",
         }
     }
 }
@@ -63,6 +66,9 @@ pub struct PromotionResult {
     /// The export job's id, when the package came from an environment.
     pub export_job_id: Option<String>,
     pub correlation_id: String,
+    /// Why nothing was imported, when the promotion was already applied (`skipped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip: Option<Skip>,
     /// The backup taken before the import (a package; its index beside it as `.json`), if any.
     pub backup: Option<String>,
     pub services: Vec<ServiceResult>,
@@ -84,6 +90,10 @@ pub enum ServiceStatus {
     Updated,
     /// A plan predicts the import would fail for this service (see `detail`).
     WouldFail,
+    /// Everything shipped for it is already there: left out of the import.
+    Unchanged,
+    /// The destination refused the reads that would tell (see the warnings): the import decides.
+    Unchecked,
 }
 
 impl ServiceStatus {
@@ -94,6 +104,8 @@ impl ServiceStatus {
             ServiceStatus::Replaced => "replaced",
             ServiceStatus::Updated => "updated",
             ServiceStatus::WouldFail => "would fail",
+            ServiceStatus::Unchanged => "unchanged",
+            ServiceStatus::Unchecked => "unchecked",
         }
     }
 }
@@ -114,6 +126,17 @@ pub struct ServiceResult {
     /// Why a plan predicts a failure, or any other note about this service.
     pub detail: Option<String>,
     pub service_id_destination: Option<String>,
+}
+
+impl ServiceResult {
+    /// Adds a note to the row's detail (after any there).
+    pub fn note(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.detail = Some(match self.detail.take() {
+            Some(detail) => format!("{detail}; {text}"),
+            None => text,
+        });
+    }
 }
 
 /// What happened to one service version.
@@ -143,7 +166,7 @@ impl PromotionResult {
     /// status output, the summary's heading and the exit code all follow this one rule).
     pub fn fails_the_run(&self) -> bool {
         match self.status {
-            PromotionStatus::Failed => true,
+            PromotionStatus::Failed | PromotionStatus::WouldFail => true,
             PromotionStatus::Planned => !self.errors.is_empty(),
             PromotionStatus::Completed | PromotionStatus::Skipped | PromotionStatus::Cancelled => {
                 false
@@ -164,12 +187,83 @@ impl PromotionResult {
             job_id: None,
             export_job_id: None,
             correlation_id: String::new(),
+            skip: None,
             backup: None,
             services: Vec::new(),
             service_versions: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
             duration_ms: 0,
+        }
+    }
+}
+
+/// Why a promotion was already applied: what the summary, the comment's re-run line and `--json` say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Skip {
+    /// A completed import job with this correlation id (within Spark's one-hour listing), whose versions
+    /// are still there.
+    Job { job_id: String },
+    /// The destination holds every source version (by its id, at its number where the import keeps numbers).
+    Destination {
+        versions: usize,
+        services: Vec<String>,
+    },
+    /// A record of an earlier promotion placed the versions that the destination still holds.
+    Record { origin: Origin, versions: usize },
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skip::Job { job_id } => write!(
+                f,
+                "already applied by import job {job_id} (same content, request and target): nothing imported"
+            ),
+            Skip::Destination { versions, services } => write!(
+                f,
+                "already applied: the destination already holds all {versions} source version id{} ({}): \
+                 nothing imported",
+                plural(*versions),
+                services.join(", ")
+            ),
+            Skip::Record { origin, versions } => write!(
+                f,
+                "already applied by {origin} (the destination still holds the {versions} version{} it \
+                 placed): nothing imported",
+                plural(*versions)
+            ),
+        }
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Where a promotion record comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// A GitHub deployment the action wrote.
+    Deployment { id: u64, created_at: Option<String> },
+    /// An entry of the CLI's journal.
+    Journal { path: String, at: String },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Deployment {
+                id,
+                created_at: Some(at),
+            } => write!(f, "GitHub deployment {id} ({at})"),
+            Origin::Deployment {
+                id,
+                created_at: None,
+            } => write!(f, "GitHub deployment {id}"),
+            Origin::Journal { path, at } => write!(f, "the import recorded in {path} ({at})"),
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion};
 use crate::promote::context::{Context, RunOptions};
 use crate::promote::jobs::turns;
-use crate::promote::result::{PromotionResult, PromotionStatus, RunKind, RunResult};
+use crate::promote::result::{PromotionStatus, RunKind, RunResult};
 
 /// Runs `plan` or `apply` over the selected promotions (all when `selected` is empty).
 pub async fn run(
@@ -72,48 +72,4 @@ impl RunResult {
             Outcome::Failed
         }
     }
-}
-
-/// Ends one promotion's result: its duration, and the body's outcome. An error fails the promotion (or
-/// cancels it, when the run was cancelled); success sets `on_success` (a plan's `planned`), or leaves the
-/// status the body set.
-pub(crate) fn finish(
-    ctx: &Context,
-    mut result: PromotionResult,
-    started: std::time::Instant,
-    outcome: anyhow::Result<()>,
-    on_success: Option<PromotionStatus>,
-) -> PromotionResult {
-    match outcome {
-        Ok(()) => {
-            if let Some(status) = on_success {
-                result.status = status;
-            }
-        }
-        Err(err) => {
-            result.status = if ctx.options.cancel.is_cancelled() {
-                PromotionStatus::Cancelled
-            } else {
-                PromotionStatus::Failed
-            };
-            result.errors.push(format!("{err:#}"));
-        }
-    }
-    result.duration_ms = started.elapsed().as_millis() as u64;
-    if matches!(
-        result.status,
-        PromotionStatus::Failed | PromotionStatus::Cancelled
-    ) {
-        // The summary goes to stdout (or a file); a failure is said in the logs too.
-        let errors = match result.errors.as_slice() {
-            [] => String::new(),
-            errors => format!(": {}", errors.join("; ")),
-        };
-        tracing::error!(
-            "promotion {} {}{errors}",
-            result.name,
-            result.status.as_str()
-        );
-    }
-    result
 }

@@ -24,23 +24,15 @@ pub(crate) fn document(result: &RunResult, run_url: Option<&str>) -> Document {
         code(&result.manifest)
     ));
     doc.text(format!("{}\n\n", promotion_counts(&result.promotions)));
-    let counted = result
-        .promotions
-        .iter()
-        .filter(|p| p.status != PromotionStatus::Skipped);
     doc.text(format!(
         "**Totals**: {}\n\n",
-        Totals::of(counted).describe(result.command)
+        Totals::of_run(result).describe(result.command)
     ));
-    if result
-        .promotions
-        .iter()
-        .any(|p| p.status == PromotionStatus::Skipped)
-    {
+    if Totals::leaves_out_some(result) {
         doc.text("Promotions already applied are not counted in the totals.\n\n");
     }
     for promotion in &result.promotions {
-        section(&mut doc, result.command, promotion);
+        section(&mut doc, result, promotion);
     }
     if let Some(url) = run_url {
         doc.text(format!("[View the run]({})\n", super::escape::url(url)));
@@ -63,6 +55,7 @@ fn promotion_counts(promotions: &[PromotionResult]) -> String {
         PromotionStatus::Cancelled,
         PromotionStatus::Completed,
         PromotionStatus::Skipped,
+        PromotionStatus::WouldFail,
         PromotionStatus::Planned,
     ];
     let parts: Vec<String> = order
@@ -91,6 +84,9 @@ pub struct Totals {
     pub services_replaced: usize,
     pub services_updated: usize,
     pub services_would_fail: usize,
+    /// Unchanged (already there) or unchecked (the destination refused the reads) services.
+    pub services_unchanged: usize,
+    pub services_unchecked: usize,
     pub versions_added: usize,
     pub versions_replaced: usize,
 }
@@ -106,6 +102,8 @@ impl Totals {
                     ServiceStatus::Replaced => totals.services_replaced += 1,
                     ServiceStatus::Updated => totals.services_updated += 1,
                     ServiceStatus::WouldFail => totals.services_would_fail += 1,
+                    ServiceStatus::Unchanged => totals.services_unchanged += 1,
+                    ServiceStatus::Unchecked => totals.services_unchecked += 1,
                 }
             }
             for version in &promotion.service_versions {
@@ -116,6 +114,24 @@ impl Totals {
             }
         }
         totals
+    }
+
+    /// The run's totals: its promotions but those already applied (skipped), which changed nothing.
+    pub fn of_run(result: &RunResult) -> Totals {
+        Totals::of(
+            result
+                .promotions
+                .iter()
+                .filter(|p| p.status != PromotionStatus::Skipped),
+        )
+    }
+
+    /// Whether [`Totals::of_run`] leaves promotions out (some were already applied).
+    pub fn leaves_out_some(result: &RunResult) -> bool {
+        result
+            .promotions
+            .iter()
+            .any(|p| p.status == PromotionStatus::Skipped)
     }
 
     /// `3 services (1 added, 1 replaced, 1 updated), 24 versions (20 added, 4 replaced)`; a plan also
@@ -136,6 +152,14 @@ impl Totals {
             let _ = write!(out, ", {} would fail", self.services_would_fail);
         }
         out.push(')');
+        for (count, label) in [
+            (self.services_unchanged, "unchanged"),
+            (self.services_unchecked, "unchecked"),
+        ] {
+            if count > 0 {
+                let _ = write!(out, ", {count} {label}");
+            }
+        }
         if command == RunKind::Plan {
             // A plan predicts services; the versions are known once the import has run.
             return out;
@@ -157,7 +181,8 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// One promotion: heading, facts, services, versions, errors and warnings.
-fn section(doc: &mut Document, command: RunKind, promotion: &PromotionResult) {
+fn section(doc: &mut Document, result: &RunResult, promotion: &PromotionResult) {
+    let command = result.command;
     let status = promotion.status;
     let label = match status {
         PromotionStatus::Skipped => "skipped, already applied",
@@ -198,9 +223,10 @@ fn section(doc: &mut Document, command: RunKind, promotion: &PromotionResult) {
             facts,
             "- **Backup**: {} (undo with {})",
             code(backup),
-            code(&format!(
-                "spark-promote rollback --env {} --backup {backup}",
-                promotion.target
+            code(&super::command::undo(
+                &result.manifest,
+                &promotion.target,
+                backup
             ))
         );
     }

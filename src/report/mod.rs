@@ -1,13 +1,16 @@
-//! Renders a [`RunResult`] as the markdown job summary, the pull-request comment body, and JSON.
+//! Renders a [`RunResult`] as the markdown job summary, the pull-request comment body, JSON, and plain text
+//! for a terminal ([`text`]).
 //!
 //! Pure text: no IO, nothing GitHub-specific beyond the markdown dialect. Every value that comes from the
 //! Spark API or the manifest is escaped (see [`escape`]), and the markdown is kept within a byte budget by
 //! cutting the middle rows of the long tables (the totals are always kept).
+pub mod command;
 mod document;
 pub mod escape;
 mod markdown;
 #[cfg(test)]
 mod tests;
+pub mod text;
 
 pub use markdown::{FOLD_AFTER_ROWS, Totals};
 
@@ -93,5 +96,6 @@ pub fn emoji(status: PromotionStatus) -> &'static str {
         PromotionStatus::Cancelled => "🚫",
         PromotionStatus::Skipped => "⏭️",
         PromotionStatus::Planned => "📝",
+        PromotionStatus::WouldFail => "❌",
     }
 }

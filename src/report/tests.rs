@@ -15,6 +15,7 @@ fn promotion(name: &str, status: PromotionStatus) -> PromotionResult {
         job_id: Some("5f0e7c1a-3b4d-4e2f-9a61-0c8d2b7e4f10".to_string()),
         export_job_id: None,
         correlation_id: "sp-7d1f3c5e9a2b4c6d".to_string(),
+        skip: None,
         backup: None,
         services: Vec::new(),
         service_versions: Vec::new(),
@@ -341,4 +342,45 @@ fn cut_rows_elided(rendered: &str) -> String {
         }
     }
     out.join("\n")
+}
+
+/// The terminal's text of each result the markdown snapshots show: the same facts, no markup.
+#[test]
+fn the_text_report_for_a_terminal_is_reviewed() {
+    let mut with_backup = apply_completed();
+    with_backup.manifest = "teams/pricing/spark-promote.yaml".to_string();
+    with_backup.promotions[0].backup =
+        Some(".spark-promote/backups/pricing-20261201T143110Z.zip".to_string());
+    let mut all = String::new();
+    for (name, result) in [
+        (
+            "plan with a service that would fail",
+            plan_with_would_fail(),
+        ),
+        ("apply with a backup, in a subfolder", with_backup),
+        ("skipped", skipped()),
+        ("failed", failed_with_errors()),
+        ("several", several()),
+    ] {
+        let text = text::text(&result, text::Colour::Never);
+        assert!(!text.contains("<code>") && !text.contains("**"), "{text}");
+        all.push_str(&format!("=== {name}\n{text}\n"));
+    }
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn the_text_report_is_coloured_only_when_asked_and_never_carries_an_escape_from_a_value() {
+    let mut result = failed_with_errors();
+    result.promotions[0]
+        .errors
+        .push("\u{1b}[2Jcleared".to_string());
+    let plain = text::text(&result, text::Colour::Never);
+    assert!(!plain.contains('\u{1b}'), "{plain:?}");
+    let coloured = text::text(&result, text::Colour::Always);
+    assert!(
+        coloured.contains("\u{1b}[1;31mfailed\u{1b}[0m"),
+        "{coloured:?}"
+    );
+    assert!(!coloured.contains("\u{1b}[2J"), "{coloured:?}");
 }

@@ -2,7 +2,7 @@
 //! Spark's UI would; the ImpEx API itself has no delete); and the guard of every admin route.
 use axum::Json;
 use axum::extract::{Path, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -53,8 +53,7 @@ pub async fn json_only(request: Request, next: Next) -> Response {
         .and_then(|value| value.split(';').next())
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
     if request.method() == Method::POST && !json {
-        return ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        return ApiError::bad_request(
             "the sandbox's admin routes take JSON bodies only (content-type: application/json)",
         )
         .into_response();

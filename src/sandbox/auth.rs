@@ -18,6 +18,29 @@ use super::state::{IssuedToken, SandboxState};
 pub struct Caller {
     pub tenant: String,
     pub user: String,
+    /// The feature permissions of an API key the seed restricts (`api_key_permissions`); `None` is all.
+    pub permissions: Option<Vec<String>>,
+}
+
+impl Caller {
+    /// Refuses a key restricted to `Spark.Imports.json` (the seed's import-only key) on a route outside
+    /// imports (catalog reads, exports), as Spark's API-key permissions do: such routes need
+    /// `Spark.AllEncompassingProxy.json`.
+    pub fn beyond_imports(&self, what: &str) -> Result<(), ApiError> {
+        if !self.may("Spark.AllEncompassingProxy.json") {
+            return Err(ApiError::forbidden(format!(
+                "this API key's user groups do not allow {what} (it needs Spark.AllEncompassingProxy.json)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the caller holds a feature permission.
+    pub fn may(&self, permission: &str) -> bool {
+        self.permissions
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|p| p == permission))
+    }
 }
 
 /// The header naming the tenant on v1 routes (and sent with API keys).
@@ -83,6 +106,7 @@ fn identify(state: &SandboxState, headers: &HeaderMap) -> Result<Caller, ApiErro
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("api-key@{}", tenant.name),
+            permissions: tenant.api_key_permissions.get(key).cloned(),
         });
     }
     Err(ApiError::unauthorized(
@@ -100,6 +124,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         return Ok(Caller {
             tenant: tenant.name.clone(),
             user: format!("user@{}", tenant.name),
+            permissions: None,
         });
     }
     let (issued, now) = {
@@ -110,6 +135,7 @@ fn bearer(state: &SandboxState, token: &str) -> Result<Caller, ApiError> {
         Some(issued) if issued.expires > now => Ok(Caller {
             tenant: issued.tenant,
             user: format!("service-account-{}", issued.client_id),
+            permissions: None,
         }),
         Some(_) => Err(ApiError::unauthorized("the access token has expired")),
         None => Err(ApiError::unauthorized("unknown bearer token")),

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::auth::authenticate;
 use super::catalog::TenantData;
 use super::error::ApiError;
+use super::execute;
 use super::fields::{Fields, Text, parse_json};
 use super::jobs::{self, Job, Kind, Work};
 use super::package::{self, Content, ExportService};
@@ -203,6 +204,7 @@ pub async fn post(
     Text(body): Text,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate(&state, &headers, &tenant)?;
+    caller.beyond_imports("exports")?;
     let (request, source_system, correlation_id) = parse(&body)?;
     {
         let inner = state.lock();
@@ -240,8 +242,10 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
             .get(&tenant)
             .cloned()
             .unwrap_or_default();
-        select(&tenant, &data, &request)
-            .map(|selection| (tenant, origin, request, prepare(state, &data, selection)))
+        select(&tenant, &data, &request).map(|selection| {
+            let prepared = prepare(state, &tenant, &data, selection);
+            (tenant, origin, request, prepared)
+        })
     };
     let (tenant, origin, request, (services, outputs)) = match built {
         Ok(built) => built,
@@ -286,6 +290,7 @@ pub async fn complete(state: &SandboxState, id: Uuid) {
 /// The package content and the `services` / `service_versions` outputs of a selection.
 fn prepare(
     state: &SandboxState,
+    tenant_name: &str,
     tenant: &TenantData,
     selection: Selection,
 ) -> (Vec<ExportService>, Value) {
@@ -318,9 +323,13 @@ fn prepare(
             }));
             let content = match &version.blob {
                 Some(blob) => Content::Blob(state.blobs_dir().join(blob)),
-                None => Content::Generated(format!(
-                    "sandbox service {folder}/{name} version {} ({})\n",
-                    version.version, version.id
+                None => Content::Generated(execute::seeded_content(
+                    &folder,
+                    &name,
+                    version.version,
+                    state
+                        .seed()
+                        .model(tenant_name, &folder, &name, version.version),
                 )),
             };
             contents.push((version.version, version.id, content));

@@ -66,6 +66,22 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "GET",
         "/api/v1/product/{folder}/engines/getversions/{service}",
     ),
+    (
+        "execute_v3",
+        "POST",
+        "/{tenant}/api/v3/folders/{folder}/services/{service}/execute",
+    ),
+    (
+        "execute_v3_version",
+        "POST",
+        "/{tenant}/api/v3/version/{id}",
+    ),
+    (
+        "execute_v3_service",
+        "POST",
+        "/{tenant}/api/v3/service/{id}",
+    ),
+    ("execute_v4", "POST", "/{tenant}/api/v4/execute"),
 ];
 
 /// The path of a named route.

@@ -6,6 +6,8 @@
 //! `/_sandbox` (faults, jobs, state, clock, service removal) need no credentials: the sandbox is meant for
 //! loopback use. `POST /_sandbox/clock` moves its clock forward (job listings and tokens read it) and
 //! `DELETE /_sandbox/tenants/{t}/folders/{f}/services/{s}` removes a service, so tests can show a later day.
+//! The Execute API (v3 and v4) runs versions: see `execute`; `POST /_sandbox/execute/wrong` makes one answer
+//! wrongly.
 //!
 //! `--compat spec` answers exactly the shapes of Coherent's published OpenAPI file instead (see `compat`).
 //!
@@ -20,6 +22,7 @@ mod catalog;
 mod clock;
 mod compat;
 mod error;
+mod execute;
 mod export;
 mod faults;
 mod fields;
@@ -46,7 +49,7 @@ use tokio::task::JoinHandle;
 pub use compat::Compat;
 pub use package::FORMAT as PACKAGE_FORMAT;
 pub use routes::router;
-pub use seed::{Seed, SeedClient, SeedFolder, SeedService, SeedTenant};
+pub use seed::{Seed, SeedClient, SeedFolder, SeedModel, SeedService, SeedTenant};
 pub use state::{SandboxState, Settings};
 
 /// Parses an `importRequestEntity` as `POST /{tenant}/api/v4/import` does; the error is the message of the
@@ -190,6 +193,10 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
 /// Serves the sandbox with `seed` (`config.seed` is ignored: the caller loaded it, so that a bad seed is
 /// reported as its input error) until ctrl-c or SIGTERM, after logging each tenant's URL and (fake) credentials.
 pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
+    // Listening for the signals before saying where it listens: one sent at once still cleans up.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let running = start_with_seed(config, seed).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
     if running.state().settings().compat == Compat::Spec {
@@ -213,10 +220,8 @@ pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
         );
     }
     // SIGTERM (a container's stop, `kill`) stops it as Ctrl-C does: its temporary state directory goes.
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("failed to listen for SIGTERM")?;
     tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => interrupted.context("failed to wait for ctrl-c")?,
+        _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
     tracing::info!("sandbox stopping");

@@ -14,7 +14,7 @@ pub async fn exists(
     Path((tenant, folder, service)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(&state, &headers, &tenant)?;
+    authenticate(&state, &headers, &tenant)?.beyond_imports("catalog reads")?;
     let inner = state.lock();
     let found = inner
         .catalog
@@ -46,6 +46,7 @@ pub async fn is_product_exists(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate_v1(&state, &headers)?;
+    caller.beyond_imports("catalog reads")?;
     let inner = state.lock();
     let exists = inner
         .catalog
@@ -64,6 +65,7 @@ pub async fn get_versions(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate_v1(&state, &headers)?;
+    caller.beyond_imports("catalog reads")?;
     let inner = state.lock();
     let found = inner
         .catalog

@@ -14,7 +14,10 @@ use super::error::ApiError;
 use super::faults::{self, path};
 use super::jobs::{Exports, Imports};
 use super::state::SandboxState;
-use super::{admin, auth, clock, compat, export, import, jobs, reads, stats};
+use super::{admin, auth, clock, compat, execute, export, import, jobs, reads, stats};
+
+/// The largest v4 execute body (a batch of records).
+const EXECUTE_BODY_LIMIT: usize = 32 << 20;
 
 /// The sandbox's HTTP routes over `state`.
 pub fn router(state: SandboxState) -> Router {
@@ -35,6 +38,13 @@ pub fn router(state: SandboxState) -> Router {
         .route(path("exists"), get(reads::exists))
         .route(path("isproductexists"), post(reads::is_product_exists))
         .route(path("getversions"), get(reads::get_versions))
+        .route(path("execute_v3"), post(execute::v3_uri))
+        .route(path("execute_v3_version"), post(execute::v3_version))
+        .route(path("execute_v3_service"), post(execute::v3_service))
+        .route(
+            path("execute_v4"),
+            post(execute::v4).layer(DefaultBodyLimit::max(EXECUTE_BODY_LIMIT)),
+        )
         .route_layer(from_fn_with_state(state.clone(), faults::inject))
         .route_layer(from_fn_with_state(state.clone(), compat::render_errors))
         .route_layer(from_fn_with_state(state.clone(), stats::count));
@@ -44,6 +54,10 @@ pub fn router(state: SandboxState) -> Router {
         .route("/_sandbox/stats", get(stats::report).delete(stats::reset))
         .route("/_sandbox/state", get(catalog))
         .route("/_sandbox/clock", post(clock::advance))
+        .route(
+            "/_sandbox/execute/wrong",
+            post(execute::mark_wrong).delete(execute::clear_wrong),
+        )
         .route(
             "/_sandbox/tenants/{tenant}/folders/{folder}/services/{service}",
             delete(admin::remove_service),

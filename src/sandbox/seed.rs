@@ -1,8 +1,9 @@
 //! The seed: tenants with their (fake) credentials, folders, services and versions, read from YAML.
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::semver::SemVer;
 
@@ -22,6 +23,9 @@ pub struct SeedTenant {
     pub bearer_tokens: Vec<String>,
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// Feature permissions of some API keys (key → permissions); a key not listed has every permission.
+    #[serde(default)]
+    pub api_key_permissions: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub clients: Vec<SeedClient>,
     #[serde(default)]
@@ -52,6 +56,19 @@ pub struct SeedService {
     pub name: String,
     #[serde(default)]
     pub versions: Vec<SemVer>,
+    /// What some versions compute (version → model); the others compute from their content's hash.
+    #[serde(default)]
+    pub models: BTreeMap<SemVer, SeedModel>,
+}
+
+/// What a seeded version computes: its inputs with their defaults and one formula per output (evalexpr's
+/// syntax, inputs by name: `age * 2.5 + base`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedModel {
+    #[serde(default)]
+    pub inputs: BTreeMap<String, serde_json::Value>,
+    pub outputs: BTreeMap<String, String>,
 }
 
 const DEMO: &str = r#"
@@ -63,21 +80,39 @@ tenants:
     folders:
       - name: pricing
         services:
-          - { name: quote, versions: ["1.0.0", "1.1.0"] }
+          - name: quote
+            versions: ["1.0.0", "1.1.0"]
+            models:
+              "1.0.0": &quote_1_0
+                inputs: { age: 40, cover: 100000 }
+                outputs:
+                  premium: "cover / 1000 * (1 + age / 100)"
+                  band: 'if(age >= 60, "senior", "standard")'
+              "1.1.0":
+                inputs: { age: 40, cover: 100000 }
+                outputs:
+                  premium: "cover / 1000 * (1 + age / 80)"
+                  band: 'if(age >= 65, "senior", "standard")'
           - { name: rating, versions: ["2.0.0"] }
   - name: acme-prod
     bearer_tokens: [tok-acme-prod]
-    api_keys: [key-acme-prod]
+    api_keys: [key-acme-prod, key-acme-prod-imports]
+    # A key whose user groups hold Spark.Imports.json only: imports, no catalog reads or exports.
+    api_key_permissions: { key-acme-prod-imports: [Spark.Imports.json] }
     clients: [{ id: ci-prod, secret: ci-prod-secret }]
     folders:
       - name: pricing
         services:
-          - { name: quote, versions: ["1.0.0"] }
+          - name: quote
+            versions: ["1.0.0"]
+            models: { "1.0.0": *quote_1_0 }
 "#;
 
 impl Seed {
     /// The demo's tenants: `acme-uat` (pricing/quote 1.0.0 and 1.1.0, pricing/rating 2.0.0) and `acme-prod`
     /// (pricing/quote 1.0.0), so that promoting pricing from uat to prod shows an update and an addition.
+    /// quote's versions compute `premium` and `band` from `age` and `cover` (1.1.0 charges more from
+    /// the same inputs); rating computes from its content's hash.
     pub fn demo() -> Seed {
         Seed::from_yaml(DEMO).expect("the demo seed is valid")
     }
@@ -108,9 +143,31 @@ impl Seed {
         Ok(seed)
     }
 
+    /// The model of a seeded version, if the seed gives one.
+    pub fn model(
+        &self,
+        tenant: &str,
+        folder: &str,
+        service: &str,
+        version: SemVer,
+    ) -> Option<&SeedModel> {
+        self.tenants
+            .iter()
+            .find(|t| t.name == tenant)?
+            .folders
+            .iter()
+            .find(|f| f.name == folder)?
+            .services
+            .iter()
+            .find(|s| s.name == service)?
+            .models
+            .get(&version)
+    }
+
     fn check(&self) -> anyhow::Result<()> {
         let mut names = std::collections::BTreeSet::new();
         for tenant in &self.tenants {
+            check_tenant(tenant)?;
             anyhow::ensure!(
                 names.insert(tenant.name.as_str()),
                 "tenant '{}' appears twice",
@@ -126,6 +183,40 @@ impl Seed {
         }
         Ok(())
     }
+}
+
+/// A tenant's permissions name its own keys, and every formula of its models compiles.
+fn check_tenant(tenant: &SeedTenant) -> anyhow::Result<()> {
+    if let Some(key) = tenant
+        .api_key_permissions
+        .keys()
+        .find(|key| !tenant.api_keys.contains(key))
+    {
+        anyhow::bail!(
+            "tenant '{}': api_key_permissions names a key that is not in its api_keys ({} characters)",
+            tenant.name,
+            key.len()
+        );
+    }
+    for folder in &tenant.folders {
+        for service in &folder.services {
+            for (version, model) in &service.models {
+                let place = format!(
+                    "tenant '{}': {}/{} model {version}",
+                    tenant.name, folder.name, service.name
+                );
+                anyhow::ensure!(
+                    service.versions.contains(version),
+                    "{place}: the service has no version {version}"
+                );
+                for (output, formula) in &model.outputs {
+                    evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(formula)
+                        .map_err(|e| anyhow::anyhow!("{place}: output '{output}': {e}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::catalog::Catalog;
 use super::clock::Clock;
 use super::compat::Compat;
+use super::execute::{Program, Wrong};
 use super::faults::Faults;
 use super::jobs::Job;
 use super::seed::Seed;
@@ -49,6 +50,10 @@ pub struct Inner {
     pub stats: Stats,
     /// Real time, or later (`POST /_sandbox/clock`).
     pub clock: Clock,
+    /// What each version content computes, by stored file (or seeded version), computed once.
+    pub programs: HashMap<String, Arc<Program>>,
+    /// Versions marked to answer wrongly (`POST /_sandbox/execute/wrong`).
+    pub wrong: Vec<Wrong>,
 }
 
 /// Where uploads, version files and export packages live: the state directory, or a temporary directory

@@ -33,6 +33,10 @@ pub enum Operation {
     ServiceVersions,
     /// The download of an exported package from its pre-signed URL.
     Download,
+    /// A v3 one-record execute call.
+    Execute,
+    /// A v4 batch execute call.
+    ExecuteBatch,
 }
 
 impl Operation {
@@ -60,6 +64,8 @@ impl fmt::Display for Operation {
             Self::FolderExists => "folder lookup",
             Self::ServiceVersions => "service versions lookup",
             Self::Download => "download",
+            Self::Execute => "execute",
+            Self::ExecuteBatch => "batch execute",
         })
     }
 }
@@ -320,6 +326,12 @@ fn hint(op: Operation, status: StatusCode, code: Option<&str>) -> Option<&'stati
         }
         (403, Operation::Export) => {
             "the credentials lack permission: an API key's group needs the feature permission Spark.Exports.json or Spark.AllEncompassingProxy.json"
+        }
+        (403, Operation::ExecuteBatch) => {
+            "the credentials lack permission: an API key's group needs the feature permission Spark.SyncBatch.json or Spark.AllEncompassingProxy.json"
+        }
+        (404, Operation::Execute | Operation::ExecuteBatch) => {
+            "no such service or version in this environment"
         }
         (403 | 404, Operation::Download) => {
             "the download link may have expired; run the export again"

@@ -1,10 +1,11 @@
 //! The Spark ImpEx client: authentication, import, export, job status, cancel, tenant job lists, reads of
-//! the destination, downloads of exported packages; a retry policy and typed errors.
+//! the destination, downloads of exported packages, execute (v4 batches, v3 one record); a retry policy and
+//! typed errors.
 //!
 //! It is the ImpEx client and nothing more: it depends on no other module of this crate, and orchestration
 //! (correlation ids, polling, waiting for the tenant's slot) belongs to `promote`.
 //!
-//! Idempotent calls (reads, cancels, the token request, downloads) are retried on connection errors, 429,
+//! Idempotent calls (reads, cancels, the token request, downloads, execute) are retried on connection errors, 429,
 //! 500, 502, 503 and 504, except a 500 whose body carries a code Spark documents as a definite answer
 //! (`INVALID_JOB_ID`; see [`Error::code`]). The POSTs that create jobs are never retried: a connection lost after sending began is
 //! reported as ambiguous ([`Error::is_ambiguous`]) so that the caller looks for its job first.
@@ -12,6 +13,7 @@ mod auth;
 mod client;
 mod download;
 mod error;
+mod execute;
 mod export;
 mod import;
 mod jobs;
@@ -23,6 +25,9 @@ pub use auth::Auth;
 pub use client::{Client, ClientOptions};
 pub use download::Download;
 pub use error::{Error, Operation};
+pub use execute::{
+    ExecuteOptions, ExecuteTarget, Execution, Inputs, RecordResult, SYNC_BATCH_PERMISSION,
+};
 pub use export::{ExportInputs, ExportRequest, FileFilter, VersionFilter};
 pub use import::{
     ImportInputs, ImportRequestEntity, ServiceModify, ServicesExisting, UpdateVersionType,

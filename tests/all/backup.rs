@@ -174,7 +174,7 @@ async fn rollback_after_add_version_with_backup_removes_the_added_versions() {
     let lab = Lab::start(QUICK).await;
     let before = lab.versions_of("acme-prod", "pricing/quote").await;
     lab.manifest(&quote_to_prod("add_version", "    backup: true\n"));
-    let output = lab.cli(&["apply"]).await;
+    let output = lab.cli(&["apply", "--format", "markdown"]).await;
     assert_eq!(output.code, 0, "{output:?}");
     let backups: Vec<_> = std::fs::read_dir(lab.path(".spark-promote/backups"))
         .unwrap()
@@ -222,8 +222,16 @@ async fn add_version_by_default_and_replace_with_backup_false_take_none() {
 async fn plan_says_which_existing_services_apply_will_back_up_first() {
     let lab = Lab::start(QUICK).await;
     for (existing, extra, detail) in [
-        ("replace", "", json!("backed up first")),
-        ("replace", "    backup: false\n", Value::Null),
+        (
+            "replace",
+            "",
+            json!("Spark deletes its API call history (replace); backed up first"),
+        ),
+        (
+            "replace",
+            "    backup: false\n",
+            json!("Spark deletes its API call history (replace)"),
+        ),
         ("add_version", "", Value::Null),
         (
             "add_version",
@@ -243,7 +251,9 @@ async fn plan_says_which_existing_services_apply_will_back_up_first() {
     lab.manifest(&quote_to_prod("replace", ""));
     let output = lab.cli(&["plan"]).await;
     assert!(
-        output.stdout.contains("replaced: backed up first"),
+        output
+            .stdout
+            .contains("replaced: Spark deletes its API call history (replace); backed up first"),
         "{}",
         output.stdout
     );

@@ -211,6 +211,8 @@ fn action_yml_status_describes_every_value_the_action_writes() {
         Completed | Skipped | Planned | Failed | Cancelled => {
             spark_promote::report::status_label(status)
         }
+        // A promotion's status only: the run as a whole is then `failed` (report::overall_status).
+        WouldFail => "failed",
     };
     let action = action_metadata();
     let description = action["outputs"]["status"]["description"].as_str().unwrap();

@@ -12,6 +12,7 @@ use spark_promote::manifest::{
 
 /// Fake values for every variable the tests reference; each is distinctive so a leak is easy to find.
 const VARS: &[(&str, &str)] = &[
+    ("SPARK_DEV_TOKEN", "dev-token-8a6b"),
     ("SPARK_UAT_CLIENT_ID", "uat-client-id-4411"),
     ("SPARK_UAT_CLIENT_SECRET", "uat-secret-9d2f"),
     ("SPARK_PROD_TOKEN", "prod-token-7c1e"),
@@ -124,47 +125,34 @@ fn example_manifest_parses_with_its_variables_set() {
         matches!(&prod.auth, Auth::Bearer(token) if token.expose_secret() == "prod-token-7c1e")
     );
 
-    let [pricing, package, production, sync] = manifest.promotions.as_slice() else {
-        panic!("expected four promotions: {:?}", manifest.promotions);
+    let [to_uat, to_prod, sync] = manifest.promotions.as_slice() else {
+        panic!("expected three promotions: {:?}", manifest.promotions);
     };
     assert_eq!(
-        (production.to.as_str(), production.update_version_type),
-        ("prod", UpdateVersionType::Copy)
+        (to_prod.name.as_str(), to_prod.to.as_str()),
+        ("uat-to-prod", "prod")
     );
+    assert_eq!(to_prod.update_version_type, UpdateVersionType::Copy);
     assert_eq!(
         (sync.name.as_str(), sync.to.as_str(), sync.services_existing),
         ("nightly-sync", "test", ServicesExisting::Replace)
     );
-    assert_eq!(pricing.name, "pricing");
-    assert_eq!(pricing.to, "prod");
-    assert_eq!(pricing.services_existing, ServicesExisting::AddVersion);
-    assert_eq!(pricing.update_version_type, UpdateVersionType::Minor);
-    assert_eq!(pricing.source_system.as_deref(), Some("acme-ci"));
+    assert_eq!(to_uat.name, "dev-to-uat");
+    assert_eq!(to_uat.to, "uat");
+    assert_eq!(to_uat.services_existing, ServicesExisting::AddVersion);
+    assert_eq!(to_uat.update_version_type, UpdateVersionType::Copy);
+    assert_eq!(to_uat.source_system.as_deref(), Some("acme-ci"));
     assert_eq!(
-        pricing.source,
+        to_uat.source,
         Source::Environment {
-            environment: "uat".into(),
+            environment: "dev".into(),
             services: vec!["pricing/quote".into(), "pricing/rate".into()],
             folders: vec![],
             version_ids: vec![],
             version_filter: VersionFilter::Latest,
         }
     );
-    assert_eq!(pricing.services.len(), 1);
-    assert_eq!(pricing.services[0].destination, "pricing/quote-v2");
-    assert_eq!(
-        pricing.services[0].update_version_type,
-        Some(UpdateVersionType::Major)
-    );
-
-    assert_eq!(package.services_existing, ServicesExisting::Replace);
-    assert_eq!(
-        package.source,
-        Source::Package {
-            path: path.parent().unwrap().join("packages/pricing.zip"),
-            display: "packages/pricing.zip".into(),
-        }
-    );
+    assert!(to_uat.services.is_empty());
 }
 
 #[test]

@@ -56,12 +56,18 @@ async fn plan_and_apply_reach_the_same_verdict_in_the_same_words_on_the_same_sta
             "pricing/quote → billing/quote would fail: destination folder billing does not exist in prod",
         ),
         (
-            "a remap of a service the export does not hold",
+            "a remap of a service the export of a folder does not hold",
+            "from: { environment: uat, folders: [pricing], version_filter: all }\n    to: prod\n    services:\n      - { source: pricing/qoute, destination: pricing/quote-v3 }".to_string(),
+            1,
+            "services[0].source pricing/qoute is not in the export from uat (did you mean pricing/quote?)",
+        ),
+        (
+            "a remap of a service that from.services does not name (known offline)",
             format!(
                 "{from_uat}\n    to: prod\n    services:\n      - {{ source: pricing/qoute, destination: pricing/quote-v3 }}"
             ),
-            1,
-            "services[0].source pricing/qoute is not in the export from uat (did you mean pricing/quote?)",
+            2,
+            "spark-promote.yaml:18:19: `pricing/qoute` is not exported from uat by this promotion's `from:` (it exports `pricing/quote`): add it to `from.services`, or map one of those",
         ),
         (
             "a package over the size limit",

@@ -9,9 +9,8 @@ use anyhow::Context as _;
 use crate::manifest::Promotion;
 use crate::promote::context::Context;
 use crate::promote::result::{PromotionResult, ServiceResult, ServiceStatus};
-use crate::promote::source::export::{self, ExportIndex, ExportJob};
+use crate::promote::source::export::{self, ExportJob};
 use crate::promote::source::request;
-use crate::promote::uri::service_uri;
 use crate::spark;
 
 /// In a plan: each existing destination service that apply will back up before its import says so.
@@ -19,13 +18,17 @@ pub(crate) fn note_in_plan(promotion: &Promotion, services: &mut [ServiceResult]
     if !promotion.backs_up() {
         return;
     }
-    let existing =
-        |status: ServiceStatus| matches!(status, ServiceStatus::Replaced | ServiceStatus::Updated);
+    let existing = |status: ServiceStatus| {
+        matches!(
+            status,
+            ServiceStatus::Replaced | ServiceStatus::Updated | ServiceStatus::Unchecked
+        )
+    };
     for service in services
         .iter_mut()
-        .filter(|service| existing(service.status) && service.detail.is_none())
+        .filter(|service| existing(service.status))
     {
-        service.detail = Some("backed up first".to_string());
+        service.note("backed up first");
     }
 }
 
@@ -37,14 +40,13 @@ pub const DEFAULT_DIR: &str = ".spark-promote/backups";
 pub(crate) async fn take(
     ctx: &Context,
     promotion: &Promotion,
-    index: Option<&ExportIndex>,
+    services: &[ServiceResult],
     result: &mut PromotionResult,
 ) -> anyhow::Result<()> {
     if !promotion.backs_up() {
         return Ok(());
     }
-    let destinations = destinations(promotion, index);
-    if destinations.is_empty() {
+    if services.is_empty() {
         if promotion.backup == Some(true) {
             anyhow::bail!(
                 "cannot back up {}: the services of this package are unknown (add services: to the \
@@ -61,27 +63,20 @@ pub(crate) async fn take(
     }
     let client = ctx.client(&promotion.to)?;
     let mut existing = Vec::new();
-    for destination in destinations {
-        let (folder, service) = destination
-            .split_once('/')
-            .with_context(|| format!("service {destination} is not of the form folder/service"))?;
-        let info = client
-            .service_exists(folder, service)
-            .await
-            .with_context(|| {
-                format!(
-                    "backup: failed to check service {destination} in {}; nothing was imported",
-                    promotion.to
-                )
-            })?;
-        if info.exists {
-            existing.push(destination);
-        } else {
-            result.warnings.push(format!(
-                "{destination} did not exist in {} before this import: a rollback cannot remove it \
+    for service in services {
+        match service.status {
+            // What the decision found there (or could not check): the import changes it.
+            ServiceStatus::Replaced | ServiceStatus::Updated | ServiceStatus::Unchecked => {
+                if !existing.contains(&service.destination) {
+                    existing.push(service.destination.clone());
+                }
+            }
+            ServiceStatus::Added => result.warnings.push(format!(
+                "{} did not exist in {} before this import: a rollback cannot remove it \
                  (Spark's ImpEx has no delete)",
-                promotion.to
-            ));
+                service.destination, promotion.to
+            )),
+            ServiceStatus::Unchanged | ServiceStatus::WouldFail => {}
         }
     }
     if existing.is_empty() {
@@ -92,9 +87,7 @@ pub(crate) async fn take(
         .backup_dir
         .join(file_name(&promotion.name, std::time::SystemTime::now()));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| {
-            format!("failed to create the backup directory {}", parent.display())
-        })?;
+        crate::promote::files::create_dir(parent).context("no backup directory")?;
     }
     let label = format!("{} backup", promotion.name);
     let turn = ctx.turn(client).await?;
@@ -128,26 +121,6 @@ pub(crate) async fn take(
     );
     result.backup = Some(path.display().to_string());
     Ok(())
-}
-
-/// The destination services (`folder/service`) an import of the package writes: from its export index,
-/// else from the manifest's `services:`.
-fn destinations(promotion: &Promotion, index: Option<&ExportIndex>) -> Vec<String> {
-    let mut destinations: Vec<String> = match index {
-        Some(index) => index
-            .services
-            .iter()
-            .map(|service| promotion.destination_of(&service_uri(&service.service_uri_source)))
-            .collect(),
-        None => promotion
-            .services
-            .iter()
-            .map(|mapping| mapping.destination.clone())
-            .collect(),
-    };
-    destinations.sort();
-    destinations.dedup();
-    destinations
 }
 
 /// The export of the existing destination services with all their versions.

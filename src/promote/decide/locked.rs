@@ -1,22 +1,22 @@
 //! A locked promotion before its export: the lock gives the version ids (and services) its export would
-//! list, hence the import's correlation id and what the destination must hold, so the one "already
-//! applied?" decision runs first and a re-run of an applied locked promotion exports nothing.
+//! list, hence the import's correlation id and what the destination must hold, so the one decision runs
+//! first and a re-run of an applied locked promotion exports nothing.
 use crate::manifest::{Promotion, Source};
 use crate::promote::context::Context;
-use crate::promote::decide::applied::{self, Applied, Verdict};
+use crate::promote::decide::{self, Decision, Shipment, Verdict};
 use crate::promote::result::PromotionResult;
-use crate::promote::source::request;
+use crate::promote::source::{self, request};
 
-/// Whether a locked, environment-sourced promotion is already applied, decided by [`applied::decide`]
-/// with the correlation id an export of its locked versions gives. When it is, `result` gets that id and
-/// the source's check against the lock (a locked version gone fails, a newer one is a warning), as after
-/// an export, and the caller skips the promotion. `None`: export as usual (no lock entry, or not applied,
-/// or a job of ours running, which the usual path attaches to).
-pub(crate) async fn applied_before_export(
+/// The decision on a locked, environment-sourced promotion, when it is a skip: decided by
+/// [`decide::decide`] with the correlation id an export of its locked versions gives. Then `result` gets
+/// that id and the source's check against the lock (a locked version gone fails, a newer one is a
+/// warning), as after an export, and the caller reports the skip. `None`: export as usual (no lock entry,
+/// or anything but a skip, which the usual path decides again after its export).
+pub(crate) async fn decided_before_export(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
-) -> anyhow::Result<Option<Applied>> {
+) -> anyhow::Result<Option<Decision>> {
     let Source::Environment { environment, .. } = &promotion.source else {
         return Ok(None);
     };
@@ -35,11 +35,17 @@ pub(crate) async fn applied_before_export(
         Some(&index.content()),
         &mut Vec::new(),
     )?;
-    let Verdict::Applied(applied) =
-        applied::decide(ctx, promotion, Some(&index), &mut correlation_id).await?
-    else {
-        return Ok(None);
+    let listed = source::listed(Some(&index), promotion);
+    let shipment = Shipment {
+        index: Some(&index),
+        listed: &listed,
+        narrowable: true,
+        display: source::display(promotion),
     };
+    let decision = decide::decide(ctx, promotion, &shipment, &mut correlation_id).await?;
+    if !matches!(decision.verdict, Verdict::Skip(_)) {
+        return Ok(None);
+    }
     result
         .warnings
         .extend(crate::promote::source::locked::check_source(client, environment, locked).await?);
@@ -48,5 +54,5 @@ pub(crate) async fn applied_before_export(
         "{}: its lock gives the versions it would export: not exported",
         promotion.name
     );
-    Ok(Some(applied))
+    Ok(Some(decision))
 }

@@ -1,25 +1,60 @@
 //! Promotion records: the engine says when an import starts and how it ended (the action writes GitHub
-//! deployments from that), and reads the records of earlier promotions (GitHub deployments) before a run.
+//! deployments from that; the CLI its [`journal`]), and reads the records of earlier promotions before a run.
 //!
 //! Recording never fails a promotion: a [`Recorder`] keeps its own problems (the action turns them into
 //! warnings).
+pub mod journal;
+
 use futures_util::future::BoxFuture;
+
+pub use crate::promote::result::Origin;
 
 use crate::promote::result::{PromotionResult, PromotionStatus, VersionResult};
 use crate::promote::source::export::ExportIndex;
 use crate::promote::uri::service_uri;
 use crate::spark::ImportRequestEntity;
 
-/// An earlier successful promotion on record (a GitHub deployment written by the action), read before a run.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// An earlier successful promotion on record, read before a run: a GitHub deployment the action wrote, or
+/// an entry of the local journal the CLI keeps ([`journal`]). A record only *suggests* that versions are in
+/// place; the decision believes it only while the destination still holds what it put there, and only the
+/// newest record of a destination service counts (a later import, a rollback, ends an older one's word).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromotionRecord {
+    pub origin: Origin,
+    /// When the import was recorded (RFC 3339), to tell the newest record of a service.
+    pub at: Option<String>,
     pub correlation_id: String,
     /// The environment name of the manifest the import went to (e.g. `prod`).
     pub target: String,
+    /// A rollback's record.
+    pub rollback: bool,
     /// The destination `folder/service`s the import wrote.
     pub destination_services: Vec<String>,
-    /// Says where the record came from, for the skip message, e.g. `GitHub deployment 42 (2026-12-01T10:00:00Z)`.
-    pub origin: String,
+    /// What shows where the import put each version.
+    pub proof: Proof,
+}
+
+/// How a record says where the versions went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// The placements themselves (the journal writes them when the import has ended).
+    Placed(Vec<Placed>),
+    /// The import job, whose status gives the placements (a deployment is written before its job ends, so it
+    /// names the job).
+    ImportJob(String),
+    /// Nothing (a record of an older format): it proves nothing.
+    Nothing,
+}
+
+/// Where an import put one source version: the destination service, and the version id and number it got.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Placed {
+    /// The source version id (none when the job's outputs left it out).
+    pub source_version_id: Option<String>,
+    /// `folder/service` at the destination.
+    pub destination: String,
+    pub version_id: String,
+    pub version: Option<String>,
 }
 
 /// An import job this run started, or attached to (never an already-applied skip).
@@ -51,6 +86,15 @@ pub struct ImportEnded {
     pub service_versions: Vec<VersionResult>,
     /// The promotion's errors, first first.
     pub errors: Vec<String>,
+    pub correlation_id: String,
+    /// The target environment's name and base URL (with the tenant).
+    pub target: String,
+    pub target_url: String,
+    /// A rollback's import.
+    pub rollback: bool,
+    /// Where every version of the promotion is now: what the job placed, and what the decision found
+    /// already there and left out.
+    pub placed: Vec<Placed>,
 }
 
 /// Told when an import starts and ends. Called for each promotion of a run, possibly concurrently.
@@ -104,13 +148,33 @@ pub(crate) fn started(
     }
 }
 
-/// The event of how `result`'s import ended (its job id is set: the import was started).
-pub(crate) fn ended(result: &PromotionResult) -> ImportEnded {
+/// The event of how `result`'s import ended (its job id is set: the import was started) into the target at
+/// `target_url`; `present`: the versions the decision found in place and left out.
+pub(crate) fn ended(
+    result: &PromotionResult,
+    target_url: String,
+    rollback: bool,
+    present: Vec<Placed>,
+) -> ImportEnded {
+    let mut placed = present;
+    placed.extend(result.service_versions.iter().filter_map(|version| {
+        Some(Placed {
+            source_version_id: version.version_id_source.clone(),
+            destination: version.service_destination.clone(),
+            version_id: version.version_id_destination.clone()?,
+            version: Some(version.version_destination.clone()),
+        })
+    }));
     ImportEnded {
         promotion: result.name.clone(),
         import_job_id: result.job_id.clone().unwrap_or_default(),
         status: result.status,
         service_versions: result.service_versions.clone(),
         errors: result.errors.clone(),
+        correlation_id: result.correlation_id.clone(),
+        target: result.target.clone(),
+        target_url,
+        rollback,
+        placed,
     }
 }

@@ -25,6 +25,8 @@ pub(crate) struct Prepared {
     pub content: Content,
     pub index: Option<ExportIndex>,
     package: Fetch,
+    /// The version ids of a narrowed export.
+    narrowed: Option<Vec<String>>,
 }
 
 enum Fetch {
@@ -40,9 +42,8 @@ impl Prepared {
             Fetch::Pending(pending) => {
                 let destination = ctx.work_dir().join(format!("{}.zip", promotion.name));
                 let index = self.index.as_ref().context("an export has an index")?;
-                pending
-                    .download(&export_job(ctx, promotion)?, &destination, index)
-                    .await
+                let job = export_job(ctx, promotion, self.narrowed.as_deref())?;
+                pending.download(&job, &destination, index).await
             }
         }
     }
@@ -62,6 +63,7 @@ pub(crate) async fn prepare(
             Ok(Prepared {
                 content: Content::PackageSha256(package.sha256.clone()),
                 package: Fetch::Ready(package),
+                narrowed: None,
                 index,
             })
         }
@@ -71,9 +73,18 @@ pub(crate) async fn prepare(
             Ok(Prepared {
                 content: exported.index.content(),
                 package: Fetch::Pending(pending),
+                narrowed: None,
                 index: Some(exported.index),
             })
         }
+    }
+}
+
+/// How a promotion's package is named in a message: `the export from uat`, `the package packages/p.zip`.
+pub(crate) fn display(promotion: &Promotion) -> String {
+    match &promotion.source {
+        Source::Environment { environment, .. } => format!("the export from {environment}"),
+        Source::Package { display, .. } => format!("the package {display}"),
     }
 }
 
@@ -86,14 +97,18 @@ fn note_unused_lock(ctx: &Context, promotion: &Promotion, result: &mut Promotion
 }
 
 /// The export job of an environment-sourced promotion.
-fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<ExportJob<'a>> {
+fn export_job<'a>(
+    ctx: &'a Context,
+    promotion: &'a Promotion,
+    only: Option<&[String]>,
+) -> anyhow::Result<ExportJob<'a>> {
     let Source::Environment { environment, .. } = &promotion.source else {
         anyhow::bail!("promotion {} does not export", promotion.name);
     };
     Ok(ExportJob {
         client: ctx.client(environment)?,
         environment: Some(environment),
-        request: export_request(ctx, promotion)?,
+        request: export_request(ctx, promotion, only)?,
         label: &promotion.name,
         wait: ctx.options.wait_timeout,
         cancel: &ctx.options.cancel,
@@ -101,20 +116,63 @@ fn export_job<'a>(ctx: &'a Context, promotion: &'a Promotion) -> anyhow::Result<
     })
 }
 
-/// The export request of an environment-sourced promotion: with its lock, exactly the locked versions (the
-/// import's correlation id then derives from them).
-fn export_request(ctx: &Context, promotion: &Promotion) -> anyhow::Result<spark::ExportRequest> {
+/// The export request of an environment-sourced promotion: `only` those version ids (a narrowed export),
+/// else with its lock exactly the locked versions (the import's correlation id then derives from them),
+/// else its selectors.
+fn export_request(
+    ctx: &Context,
+    promotion: &Promotion,
+    only: Option<&[String]>,
+) -> anyhow::Result<spark::ExportRequest> {
     let mut request = request::export_request(promotion, &ctx.options.source_system)
         .context("not an environment source")?;
-    if let Some(locked) = ctx.options.lock.get(&promotion.name) {
+    let ids = only.map(<[String]>::to_vec).or_else(|| {
+        ctx.options
+            .lock
+            .get(&promotion.name)
+            .map(|l| l.version_ids())
+    });
+    if let Some(version_ids) = ids {
         request.inputs = spark::ExportInputs {
             folders: Vec::new(),
             services: Vec::new(),
-            version_ids: locked.version_ids(),
+            version_ids,
         };
         request.version_filter = Some(spark::VersionFilter::All);
     }
     Ok(request)
+}
+
+/// The package of only the source version ids `ids` (the rest is in place at the destination): a second
+/// export, of exactly those versions. Its content identity is its own; the import keeps the correlation id
+/// of the whole shipment.
+pub(crate) async fn narrow(
+    ctx: &Context,
+    promotion: &Promotion,
+    ids: &[String],
+    result: &mut PromotionResult,
+) -> anyhow::Result<Prepared> {
+    let job = export_job(ctx, promotion, Some(ids))?;
+    let environment = job.environment.unwrap_or_default().to_string();
+    tracing::info!(
+        "{}: exporting only the {} version(s) still missing at {}",
+        promotion.name,
+        ids.len(),
+        promotion.to
+    );
+    let turn = ctx.turn(job.client).await?;
+    let exported = export::run(job, None)
+        .await
+        .with_context(|| format!("export of the missing versions from {environment} failed"))?;
+    drop(turn);
+    result.export_job_id = Some(exported.index.export_job_id.clone());
+    let pending = exported.pending.context("the export has no package")?;
+    Ok(Prepared {
+        content: exported.index.content(),
+        package: Fetch::Pending(pending),
+        narrowed: Some(ids.to_vec()),
+        index: Some(exported.index),
+    })
 }
 
 /// Exports the source environment of a promotion (not downloaded), in its turn on the source tenant; a
@@ -124,7 +182,7 @@ async fn run_export(
     promotion: &Promotion,
     result: &mut PromotionResult,
 ) -> anyhow::Result<Exported> {
-    let job = export_job(ctx, promotion)?;
+    let job = export_job(ctx, promotion, None)?;
     let environment = job.environment.unwrap_or_default().to_string();
     if let Some(locked) = ctx.options.lock.get(&promotion.name) {
         result

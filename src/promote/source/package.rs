@@ -106,8 +106,14 @@ fn inspect_blocking(
     sha256: Option<String>,
 ) -> Result<Package, InvalidInput> {
     let invalid = |why: String| InvalidInput::msg(format!("package {display}: {why}"));
-    let mut file =
-        std::fs::File::open(path).map_err(|err| invalid(format!("cannot open it: {err}")))?;
+    let mut file = std::fs::File::open(path).map_err(|err| {
+        invalid(format!(
+            "cannot open {}: {err} (a package's path is relative to the manifest's directory)",
+            std::path::absolute(path)
+                .unwrap_or_else(|_| path.to_path_buf())
+                .display()
+        ))
+    })?;
     let meta = file.metadata().map_err(|err| invalid(err.to_string()))?;
     if !meta.is_file() {
         return Err(invalid("is not a file".into()));
@@ -272,7 +278,7 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("package packages/p.zip: cannot open it")
+                .contains("package packages/p.zip: cannot open /nonexistent/p.zip: ")
         );
     }
 }

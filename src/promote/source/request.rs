@@ -42,11 +42,7 @@ pub fn import_entity(
         .map(|mapping| spark::ServiceModify {
             service_uri_source: mapping.source.clone(),
             service_uri_destination: Some(mapping.destination.clone()),
-            update_version_type: Some(update_version_type(
-                mapping
-                    .update_version_type
-                    .unwrap_or(promotion.update_version_type),
-            )),
+            update_version_type: Some(update_version_type(promotion.update_of(&mapping.source))),
         })
         .collect();
     match index {

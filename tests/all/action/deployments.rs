@@ -443,3 +443,35 @@ async fn a_rollback_is_a_deployment_that_says_so_and_the_record_it_undid_no_long
     );
     assert_eq!(lab.jobs_of("import").await.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_rollback_from_a_terminal_the_record_no_longer_skips_an_apply() {
+    let scene = Scene::start().await;
+    let (lab, github) = (&scene.lab, &scene.github);
+    committed_without_index(lab, "pricing/quote").await;
+    let applied = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(applied.outputs["status"], "completed", "{}", applied.log);
+    let promoted = lab.versions_of("acme-prod", "pricing/quote").await;
+    let backup = applied.outputs["backup"].clone();
+    // Someone rolls back from a terminal: no deployment says so.
+    let rolled_back = lab
+        .cli(&["rollback", "--env", "prod", "--backup", &backup])
+        .await;
+    assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
+    assert_ne!(
+        lab.versions_of("acme-prod", "pricing/quote").await,
+        promoted
+    );
+
+    // Two hours later the job list is empty and the package has no index: the deployment names its import
+    // job, whose versions prod no longer holds, so it says nothing and the promotion is imported again.
+    lab.advance_clock(2 * 3600).await;
+    let again = scene.run_expecting(0, &Trigger::schedule(), &[]).await;
+    assert_eq!(again.outputs["status"], "completed", "{}", again.log);
+    assert_eq!(
+        lab.versions_of("acme-prod", "pricing/quote").await.len(),
+        promoted.len()
+    );
+    assert_eq!(github.deployments().len(), 2);
+    assert_eq!(lab.jobs_of("import").await.len(), 3);
+}

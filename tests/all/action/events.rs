@@ -21,8 +21,14 @@ fn marker_of(body: &Value) -> String {
 fn assert_outputs(lab: &Lab, step: &Step, status: &str) -> Value {
     let outputs = &step.outputs;
     assert_eq!(outputs["status"], status, "{}", step.log);
-    assert_eq!(outputs["result"], ".spark-promote/result.json");
-    assert_eq!(outputs["summary"], ".spark-promote/summary.md");
+    assert_eq!(
+        outputs["result"],
+        ".spark-promote/spark-promote/result.json"
+    );
+    assert_eq!(
+        outputs["summary"],
+        ".spark-promote/spark-promote/summary.md"
+    );
     assert!(
         outputs["correlation-ids"].starts_with("sp1-"),
         "{outputs:?}"

@@ -127,3 +127,34 @@ async fn apply_rollback_and_drift_on_a_fork_pull_request_are_refused_as_such_bef
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forks_refused_comment_warns_without_suggesting_a_permission_that_cannot_help() {
+    let scene = Scene::start().await;
+    let create = format!(
+        "/repos/{}/issues/{}/comments",
+        super::runner::REPOSITORY,
+        super::runner::PULL
+    );
+    scene
+        .github
+        .answer_first(
+            1,
+            "POST",
+            &create,
+            super::fake_github::refused(
+                "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+            ),
+        )
+        .await;
+    let step = run_from_fork(&scene, 0).await;
+    let warning = step
+        .lines()
+        .find(|line| line.starts_with("::warning::cannot write the pull request comment"))
+        .unwrap_or_else(|| panic!("no warning in {}", step.log));
+    assert!(
+        warning.contains("a pull request from a fork gets a read-only token"),
+        "{warning}"
+    );
+    assert!(!warning.contains("pull-requests: write"), "{warning}");
+}

@@ -50,7 +50,7 @@ async fn every_secret_is_masked_before_any_other_line_and_appears_nowhere_else()
             step.log
         );
     }
-    let result = read(&lab.path(".spark-promote/result.json"));
+    let result = read(&lab.path(".spark-promote/spark-promote/result.json"));
     let comments = github.comments().to_vec();
     for secret in secrets() {
         for line in &lines[masks..] {

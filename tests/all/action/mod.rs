@@ -9,6 +9,7 @@ mod events;
 pub mod fake_github;
 mod forks;
 mod logs;
+mod monorepo;
 pub mod runner;
 mod secrets;
 mod status;

@@ -67,10 +67,14 @@ async fn a_bad_input_is_annotated_and_summarised_with_status_invalid_and_no_call
 #[tokio::test(flavor = "multi_thread")]
 async fn a_summary_never_shows_an_empty_correlation_id() {
     let scene = Scene::start().await;
-    scene.lab.manifest(&UAT_TO_PROD.replace(
-        "services_existing: add_version",
-        "services:\n      - { source: pricing/qoute, destination: pricing/quote-v3 }",
-    ));
+    scene.lab.manifest(
+        &UAT_TO_PROD
+            .replace(
+                "services_existing: add_version",
+                "services:\n      - { source: pricing/qoute, destination: pricing/quote-v3 }",
+            )
+            .replace("services: [pricing/quote]", "folders: [pricing]"),
+    );
     let step = scene.run_expecting(1, &Trigger::pull_request(), &[]).await;
     assert_eq!(step.outputs["status"], "failed", "{}", step.log);
     // The remap fails before the correlation id is known: the facts leave it out.

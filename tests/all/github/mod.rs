@@ -122,6 +122,7 @@ fn result(status: PromotionStatus) -> RunResult {
             job_id: Some("job-1".to_string()),
             export_job_id: None,
             correlation_id: "corr-1".to_string(),
+            skip: None,
             backup: None,
             services: vec![ServiceResult {
                 source: "pricing/quote".to_string(),

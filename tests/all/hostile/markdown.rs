@@ -2,7 +2,7 @@
 //! its own lines, the re-run line): no live mention, link, image, autolink, HTML, marker or bidi control.
 use spark_promote::github::comment::{self, RunFor, Update};
 use spark_promote::promote::result::{
-    PromotionResult, PromotionStatus, RunKind, RunResult, ServiceResult, ServiceStatus,
+    PromotionResult, PromotionStatus, RunKind, RunResult, ServiceResult, ServiceStatus, Skip,
 };
 use spark_promote::report::{self, RenderOptions};
 
@@ -22,6 +22,9 @@ fn hostile_result(status: PromotionStatus) -> RunResult {
             job_id: Some(HOSTILE.into()),
             export_job_id: None,
             correlation_id: HOSTILE.into(),
+            skip: Some(Skip::Job {
+                job_id: HOSTILE.into(),
+            }),
             backup: None,
             services: vec![ServiceResult {
                 source: HOSTILE.into(),

@@ -23,7 +23,7 @@ async fn admin_routes_refuse_a_cross_site_form_and_a_cors_preflight() {
         .send()
         .await
         .unwrap();
-    assert_eq!(form.status().as_u16(), 415);
+    assert_eq!(form.status().as_u16(), 400);
     let body: Value = form.json().await.unwrap();
     assert!(body.to_string().contains("JSON bodies only"), "{body}");
     let preflight = http

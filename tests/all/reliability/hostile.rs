@@ -237,7 +237,11 @@ async fn a_bad_package_is_refused_before_any_call() {
         Size(u64),
     }
     let cases = [
-        ("missing", Bad::Missing, "cannot open it"),
+        (
+            "missing",
+            Bad::Missing,
+            "packages/p.zip: No such file or directory",
+        ),
         ("empty", Bad::Bytes(b""), "is empty"),
         (
             "not a ZIP",

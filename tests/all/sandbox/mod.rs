@@ -3,6 +3,8 @@ mod admin;
 mod api;
 mod auth;
 mod controls;
+mod execute;
+mod execute_client;
 mod export;
 mod faults;
 mod import_rules;

@@ -297,8 +297,8 @@ impl Lab {
         ActionRun {
             outputs: read(&self.path("github_output")),
             summary: read(&self.path("github_step_summary")),
-            result: optional(".spark-promote/result.json"),
-            summary_file: optional(".spark-promote/summary.md"),
+            result: optional(".spark-promote/spark-promote/result.json"),
+            summary_file: optional(".spark-promote/spark-promote/summary.md"),
             output,
         }
     }

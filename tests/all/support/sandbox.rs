@@ -21,6 +21,11 @@ pub async fn start_demo() -> Running {
     start(config(), Seed::demo()).await
 }
 
+/// A sandbox with the demo's tenants answering in the given shapes.
+pub async fn start_demo_in(compat: sandbox::Compat) -> Running {
+    start(Config { compat, ..config() }, Seed::demo()).await
+}
+
 /// A sandbox seeded from YAML.
 pub async fn start_seed(yaml: &str) -> Running {
     start(config(), Seed::from_yaml(yaml).expect("a valid test seed")).await
