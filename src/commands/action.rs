@@ -105,7 +105,13 @@ async fn steps() -> anyhow::Result<Outcome> {
         ActionCommand::Drift => return drift(&mut runner, manifest.clone(), &selected).await,
     };
     let dir = result_dir(&runner);
+    // A committed `.spark-promote` (or a directory in it) that is a symlink would have the results written
+    // outside the workspace: checked before anything is written there, and again once created.
+    let tool = tool_dir(&runner);
+    refuse_outside(&mut runner, &tool)?;
     promote::files::create_dir(&dir)?;
+    refuse_outside(&mut runner, &dir)?;
+    refuse_outside(&mut runner, &dir.join("backups"))?;
     let work_dir = work_dir(&dir)?;
     let cancel = Cancel::on_signals().context("failed to listen for signals")?;
     let mut options = RunOptions {
@@ -277,10 +283,11 @@ async fn drift(
         ..RunOptions::default()
     };
     let report = promote::drift::run(manifest, &runner.inputs.promotions, options).await?;
+    // The report quotes the catalog's names: in a fence they cannot close (see `report::escape`).
     let text = format!(
-        "## spark-promote drift: `{}`\n\n```\n{}\n```\n",
+        "## spark-promote drift: `{}`\n\n{}",
         runner.inputs.manifest.display(),
-        neutralize(&report.text())
+        report::escape::code_block(&neutralize(&report.text()))
     );
     runner.write_summary(&text)?;
     let outcome = if report.failed() {
@@ -536,6 +543,22 @@ fn result_dir(runner: &Runner) -> PathBuf {
     tool_dir(runner).join(crate::github::files::result_dir_name(
         &runner.inputs.manifest,
     ))
+}
+
+/// Refuses (invalid input) a result path that exists and leads out of the workspace.
+fn refuse_outside(runner: &mut Runner, path: &Path) -> anyhow::Result<()> {
+    let Some(workspace) = runner.context.workspace.clone() else {
+        return Ok(());
+    };
+    if !path.exists() {
+        return Ok(());
+    }
+    if let Err(why) = promote::files::inside(&workspace, path) {
+        let message = format!("{}: {why}; remove it from the repository", path.display());
+        runner.refuse("result directory refused", &message)?;
+        return Err(InvalidInput::msg(message).into());
+    }
+    Ok(())
 }
 
 /// A path relative to the workspace when it is inside it.

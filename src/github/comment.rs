@@ -10,7 +10,7 @@ use super::context::{Context, Event};
 use super::inputs::CommentMode;
 pub use super::marker::Marker;
 use crate::promote::result::{PromotionStatus, RunKind, RunResult};
-use crate::report::{self, RenderOptions};
+use crate::report::{self, RenderOptions, escape};
 
 /// The login of the `GITHUB_TOKEN`'s comments; an installation token cannot read `GET /user`.
 pub const ACTIONS_BOT: &str = "github-actions[bot]";
@@ -116,26 +116,21 @@ impl RunFor {
         let mut parts = Vec::new();
         if let Some(commit) = &self.commit {
             let short: String = commit.chars().take(7).collect();
-            parts.push(format!("{verb} commit <code>{}</code>", escape(&short)));
+            parts.push(format!(
+                "{verb} commit <code>{}</code>",
+                escape::text(&short)
+            ));
         }
         for (name, services_existing, update_version_type) in &self.modes {
             parts.push(format!(
                 "{}: <code>services_existing: {}</code>, <code>update_version_type: {}</code>",
-                escape(name),
-                escape(services_existing),
-                escape(update_version_type)
+                escape::text(name),
+                escape::text(services_existing),
+                escape::text(update_version_type)
             ));
         }
         parts.join(" · ")
     }
-}
-
-/// Markdown-inert text for the comment's own lines (names and values from the manifest).
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "&#96;")
 }
 
 /// The comment's markdown for `result` (within the comment budget), linking the run when known, then the
@@ -211,7 +206,7 @@ pub fn update(result: &RunResult, run_url: Option<String>, run_for: &RunFor, now
                 Some(skip) => skip.to_string(),
                 None => "already applied".to_string(),
             };
-            format!("{}: {}", escape(&p.name), escape(&reason))
+            format!("{}: {}", escape::text(&p.name), escape::text(&reason))
         })
         .collect();
     Update::Rerun {
@@ -277,7 +272,7 @@ fn mark_stale(stored: &str, message: &str) -> String {
     }
     let quoted: Vec<String> = message
         .lines()
-        .map(|line| format!("> <code>{}</code>", escape(line)))
+        .map(|line| format!("> <code>{}</code>", escape::text(line)))
         .collect();
     let banner = format!(
         "{STALE_LINE}\n> [!WARNING]\n> **Stale**: the manifest is now invalid, so what follows may no longer be \

@@ -1,4 +1,5 @@
-//! Files written whole or not at all: a temporary file in the same directory, then a rename.
+//! Files written whole or not at all: a temporary file in the same directory, then a rename; and the one
+//! rule for a workspace file (a committed package, the result directory): it resolves inside the workspace.
 use std::io::Write;
 use std::path::Path;
 
@@ -43,4 +44,57 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     file.persist(path)
         .with_context(|| format!("failed to write {}", path.display()))?;
     Ok(())
+}
+
+/// Checks that `path` (which exists) resolves inside `root`, symbolic links and `..` followed: a committed
+/// file may not lead outside the workspace. The error says where it leads.
+pub fn inside(root: &Path, path: &Path) -> Result<(), String> {
+    let root = root
+        .canonicalize()
+        .map_err(|err| format!("cannot resolve the workspace {}: {err}", root.display()))?;
+    let resolved = path
+        .canonicalize()
+        .map_err(|err| format!("cannot resolve it: {err}"))?;
+    if resolved.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "resolves to {}, outside the workspace {}",
+            resolved.display(),
+            root.display()
+        ))
+    }
+}
+
+/// The workspace committed files must stay in: `GITHUB_WORKSPACE`, in the action (elsewhere the user runs
+/// their own manifest, and a path may go anywhere).
+pub fn workspace() -> Option<std::path::PathBuf> {
+    std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|root| !root.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_through_a_symlink_or_dotdot_out_of_the_root_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("pkg.zip"), b"x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.path().join("link")).unwrap();
+        assert_eq!(inside(root.path(), &root.path().join("pkg.zip")), Ok(()));
+        let err = inside(root.path(), &root.path().join("link")).unwrap_err();
+        assert!(err.contains("outside the workspace"), "{err}");
+        let dotdot = root
+            .path()
+            .join("..")
+            .join(outside.path().file_name().unwrap());
+        assert!(
+            inside(root.path(), &dotdot)
+                .unwrap_err()
+                .contains("outside the workspace")
+        );
+    }
 }

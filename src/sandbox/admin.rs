@@ -1,7 +1,10 @@
 //! Test controls under `/_sandbox` that change the catalog: removing a service (as someone deleting it in
-//! Spark's UI would; the ImpEx API itself has no delete).
+//! Spark's UI would; the ImpEx API itself has no delete); and the guard of every admin route.
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
@@ -33,4 +36,27 @@ pub async fn remove_service(
         "service_id": removed.id,
         "version_ids": removed.versions.iter().map(|v| v.id).collect::<Vec<_>>(),
     })))
+}
+
+/// The guard of the admin routes, which have no authentication (the sandbox is for loopback use): a web
+/// page the user visits must not reach them. A CORS preflight is refused (so a browser sends no cross-site
+/// `DELETE` or JSON `POST`), and a body must be `application/json` (which a cross-site form cannot send).
+pub async fn json_only(request: Request, next: Next) -> Response {
+    if request.method() == Method::OPTIONS {
+        return ApiError::forbidden("the sandbox's admin routes answer no cross-origin request")
+            .into_response();
+    }
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if request.method() == Method::POST && !json {
+        return ApiError::bad_request(
+            "the sandbox's admin routes take JSON bodies only (content-type: application/json)",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }

@@ -36,6 +36,9 @@ impl Clock {
 
 /// The longest single move: a year, so a typo cannot overflow the clock.
 const MAX_ADVANCE_SECONDS: u64 = 366 * 24 * 3600;
+/// The furthest the clock may be moved in all: a hundred years (dates stay far from year 9999, past which
+/// the timestamps of job listings cannot be written).
+const MAX_TOTAL_SECONDS: u64 = 100 * 366 * 24 * 3600;
 
 /// `POST /_sandbox/clock` with `{"advance_seconds": N}`: moves the clock forward by N seconds and answers
 /// `{"advanced_seconds": total}`.
@@ -53,7 +56,15 @@ pub async fn advance(
             ))
         })?;
     let mut inner = state.lock();
-    inner.clock.advanced += Duration::from_secs(seconds);
+    let total = inner.clock.advanced.as_secs().saturating_add(seconds);
+    if total > MAX_TOTAL_SECONDS {
+        return Err(ApiError::bad_request(format!(
+            "body.advance_seconds: the clock may move {MAX_TOTAL_SECONDS} seconds forward in all; it \
+             has moved {} already",
+            inner.clock.advanced.as_secs()
+        )));
+    }
+    inner.clock.advanced = Duration::from_secs(total);
     tracing::info!(seconds, "sandbox clock moved forward");
     Ok(Json(
         json!({ "advanced_seconds": inner.clock.advanced().as_secs() }),

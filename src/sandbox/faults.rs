@@ -190,10 +190,10 @@ pub async fn arm(
         let fault = Fault {
             route,
             method,
-            remaining: fields.opt("count")?.unwrap_or(1),
+            remaining: bounded(&fields, "count", MAX_COUNT)?.unwrap_or(1),
             status,
-            retry_after: fields.opt("retry_after")?,
-            stall: fields.opt::<u64>("stall_ms")?.map(Duration::from_millis),
+            retry_after: bounded(&fields, "retry_after", MAX_RETRY_AFTER_SECONDS)?,
+            stall: bounded(&fields, "stall_ms", MAX_STALL_MS)?.map(Duration::from_millis),
             drop: fields.opt("drop")?.unwrap_or(false),
             drop_response: fields.opt("drop_response")?.unwrap_or(false),
         };
@@ -211,6 +211,24 @@ pub async fn arm(
         ));
     }
     Ok(Json(json!({ "armed": armed })))
+}
+
+/// The most times one fault fires.
+const MAX_COUNT: u64 = 100_000;
+/// The longest `Retry-After` a fault sends: a day.
+const MAX_RETRY_AFTER_SECONDS: u64 = 24 * 3600;
+/// The longest stall: ten minutes.
+const MAX_STALL_MS: u64 = 10 * 60 * 1000;
+
+/// An optional number field of a fault, at most `max`.
+fn bounded<T: TryFrom<u64>>(fields: &Fields, key: &str, max: u64) -> Result<Option<T>, ApiError> {
+    match fields.opt::<u64>(key)? {
+        Some(value) if value <= max => Ok(T::try_from(value).ok()),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "fault.{key}: expected a number from 0 to {max}"
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// `DELETE /_sandbox/faults`.

@@ -28,6 +28,7 @@ mod faults;
 mod fields;
 mod import;
 mod jobs;
+mod listener;
 mod package;
 mod reads;
 mod routes;
@@ -178,11 +179,8 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        listener::serve(listener, app, stopped).await;
+        Ok(())
     });
     Ok(Running {
         addr,
@@ -193,8 +191,12 @@ pub async fn start_with_seed(config: Config, seed: Seed) -> anyhow::Result<Runni
 }
 
 /// Serves the sandbox with `seed` (`config.seed` is ignored: the caller loaded it, so that a bad seed is
-/// reported as its input error) until ctrl-c, after logging each tenant's URL and (fake) credentials.
+/// reported as its input error) until ctrl-c or SIGTERM, after logging each tenant's URL and (fake) credentials.
 pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
+    // Listening for the signals before saying where it listens: one sent at once still cleans up.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let running = start_with_seed(config, seed).await?;
     tracing::info!("sandbox listening on http://{}", running.addr());
     if running.state().settings().compat == Compat::Spec {
@@ -217,9 +219,11 @@ pub async fn serve(config: Config, seed: Seed) -> anyhow::Result<()> {
             tenant.name,
         );
     }
-    tokio::signal::ctrl_c()
-        .await
-        .context("failed to wait for ctrl-c")?;
+    // SIGTERM (a container's stop, `kill`) stops it as Ctrl-C does: its temporary state directory goes.
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
     tracing::info!("sandbox stopping");
     running.shutdown().await;
     Ok(())

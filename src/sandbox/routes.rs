@@ -61,7 +61,8 @@ pub fn router(state: SandboxState) -> Router {
         .route(
             "/_sandbox/tenants/{tenant}/folders/{folder}/services/{service}",
             delete(admin::remove_service),
-        );
+        )
+        .layer(from_fn(admin::json_only));
     api.merge(admin)
         .fallback(|| async { ApiError::not_found("no such route in the sandbox") })
         .layer(from_fn(request_id))

@@ -7,14 +7,17 @@ mod bodies;
 mod bounds;
 mod github;
 mod index;
+mod markdown;
 mod names;
 mod numbers;
 mod packages;
 mod parsers;
+mod sandbox;
 mod secrets;
 mod server;
 mod timeouts;
 mod uploads;
+mod workspace;
 
 use std::path::Path;
 

@@ -234,8 +234,14 @@ async fn completed(job: &ExportJob<'_>, run: JobRun) -> anyhow::Result<JobStatus
         } => bail!("export job {id} was cancelled"),
         JobRun::Ran {
             watched: Watched::Lost(err),
+            id,
             ..
-        } => return Err(err),
+        } => {
+            return Err(err.context(format!(
+                "export job {id} may still be running on the source tenant: cancel it with {}",
+                jobs::cancel_command(Kind::Export, job.environment, &id)
+            )));
+        }
         JobRun::CancelledBeforeStart { .. } => bail!("the export was cancelled before it started"),
     };
     if !status.succeeded() {

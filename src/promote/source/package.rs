@@ -23,12 +23,19 @@ pub struct Package {
     pub sha256: String,
 }
 
-/// A committed package (a promotion's `from.package`): its checks and digest, and its export index
+/// A committed package (a promotion's `from.package`): inside the workspace (in the action), its checks and
+/// digest, and its export index
 /// (`NAME.zip.json` beside it, if any) checked against it before anything is decided from the index.
 pub async fn committed(
     path: &Path,
     display: &str,
 ) -> Result<(Package, Option<ExportIndex>), InvalidInput> {
+    if let Some(root) = crate::promote::files::workspace()
+        && path.exists()
+    {
+        crate::promote::files::inside(&root, path)
+            .map_err(|why| InvalidInput::msg(format!("package {display}: {why}")))?;
+    }
     let package = inspect(path, display, DEFAULT_MAX_BYTES).await?;
     let index = ExportIndex::load_beside(path)?;
     if let Some(index) = &index {

@@ -231,8 +231,8 @@ async fn the_comment_tells_the_truth_from_plan_to_apply_to_a_skipped_rerun_to_an
         [lines::user(), lines::list(1), lines::update(id)]
     );
     let stale = body();
-    // In the comment's HTML, a backtick is an entity.
-    let quoted = annotation.replace('`', "&#96;");
+    // Quoted through the one markdown escaper.
+    let quoted = spark_promote::report::escape::text(&annotation);
     assert!(stale.contains(&quoted), "{quoted}\n{stale}");
     assert_summary_snapshot("comment_4_invalid_manifest", &stale);
 

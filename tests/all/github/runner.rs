@@ -97,7 +97,7 @@ async fn a_push_to_the_default_branch_comments_on_the_pull_request_merged_as_tha
         &run_for,
     );
     assert!(markdown.ends_with(
-        "Run on commit <code>0123456</code> · pricing: <code>services_existing: add_version</code>, \
+        "Run on commit <code>0123456</code> · pricing: <code>services_existing: add\\_version</code>, \
          <code>update_version_type: minor</code>\n"
     ));
     assert!(markdown.contains("[View the run](https://github.com/acme/pricing/actions/runs/4242)"));

@@ -54,6 +54,56 @@ async fn the_wait_timeout_bounds_a_hanging_status_call_and_its_retries() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_export_whose_status_cannot_be_read_says_how_to_cancel_it() {
+    let server = Hostile::start(&[
+        (
+            "GET /acme-prod/api/v4/export/status",
+            Act::Json(200, NO_JOBS.into()),
+        ),
+        (
+            "GET /acme-prod/api/v4/import/status",
+            Act::Json(200, NO_JOBS.into()),
+        ),
+        (
+            "POST /acme-prod/api/v4/export",
+            Act::Json(
+                200,
+                r#"{"id":"j1","object":"export","status":"created"}"#.into(),
+            ),
+        ),
+        (
+            "GET /acme-prod/api/v4/export/j1/status",
+            Act::Json(400, r#"{"error":"broken"}"#.into()),
+        ),
+    ])
+    .await;
+    let dir = workdir(&server);
+    let args = [
+        "export",
+        "--env",
+        "prod",
+        "--service",
+        "pricing/quote",
+        "-o",
+        "pkg.zip",
+    ];
+    let run = measure(binary(dir.path(), &args), Duration::from_secs(50)).await;
+    assert_eq!(run.output.code, 1, "{}", run.output.stderr);
+    assert!(
+        run.output
+            .stderr
+            .contains("export job j1 may still be running on the source tenant: cancel it with"),
+        "{}",
+        run.output.stderr
+    );
+    assert!(
+        run.output.stderr.contains("--kind export j1"),
+        "{}",
+        run.output.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_ends_a_hanging_github_call_and_the_action_exits_143_with_its_summary() {
     let lab = Lab::start(Duration::from_secs(1)).await;
     lab.manifest(

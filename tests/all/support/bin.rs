@@ -135,8 +135,17 @@ impl Output {
 /// Runs `spark-promote sandbox --listen 127.0.0.1:0 ARGS` as a child process (killed on drop) and returns
 /// it with its root URL, read from its log.
 pub async fn spawn_sandbox(args: &[&str]) -> (tokio::process::Child, String) {
+    spawn_sandbox_with(args, &[]).await
+}
+
+/// As [`spawn_sandbox`], with more variables in its environment (`TMPDIR`, ...).
+pub async fn spawn_sandbox_with(
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> (tokio::process::Child, String) {
     let mut child = Bin::new(["sandbox", "--listen", "127.0.0.1:0"])
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .tokio()
         .stderr(Stdio::piped())
