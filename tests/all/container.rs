@@ -302,8 +302,16 @@ async fn container_plan_against_a_sandbox_on_the_host_matches_the_bare_binary() 
     assert_eq!(bare.outputs["status"], "planned");
     assert!(bare.summary.contains("pricing/quote"), "{}", bare.summary);
     assert_same_run(&contained, &bare);
-    // The container has no /tmp: its work directory was in .spark-promote, and is gone.
-    assert_eq!(contained.left_in_workspace, ["result.json", "summary.md"]);
+    // The container has no /tmp: its work directory was in .spark-promote, and is gone; the manifest's
+    // results are in its own directory, and the directory ignores itself.
+    assert_eq!(
+        contained.left_in_workspace,
+        [
+            ".gitignore",
+            "spark-promote/result.json",
+            "spark-promote/summary.md"
+        ]
+    );
     assert_eq!(
         lab.jobs_of("import").await.len(),
         0,
@@ -343,6 +351,25 @@ struct ActionRun {
     summary: String,
     /// What the run left in the workspace's `.spark-promote` directory.
     left_in_workspace: Vec<String>,
+}
+
+/// The files under `dir`, as sorted paths relative to it (none when it does not exist).
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap();
+                files.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// Step outputs with what differs between two runs replaced: each job id (a plan's export job is a new job
@@ -439,15 +466,7 @@ impl RunnerDirs {
             stderr: text(&output.stderr),
             outputs,
             summary: stable(&read(SUMMARY_FILE)),
-            left_in_workspace: std::fs::read_dir(self.root.path().join("workspace/.spark-promote"))
-                .map(|entries| {
-                    let mut names: Vec<String> = entries
-                        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                        .collect();
-                    names.sort();
-                    names
-                })
-                .unwrap_or_default(),
+            left_in_workspace: files_under(&self.root.path().join("workspace/.spark-promote")),
         }
     }
 }
