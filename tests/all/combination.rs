@@ -169,11 +169,12 @@ async fn a_rollback_goes_back_only_where_its_backup_came_from() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_import_only_key_imports_with_one_warning_and_is_idempotent_within_the_hour() {
-    let lab = Lab::start(QUICK).await;
-    lab.write(
-        "spark-promote.yaml",
-        &format!(
-            "{ENVIRONMENTS}  prodimports:
+    each_compat(|compat| async move {
+        let lab = Lab::start_compat(QUICK, compat).await;
+        lab.write(
+            "spark-promote.yaml",
+            &format!(
+                "{ENVIRONMENTS}  prodimports:
     url: {{{{URL}}}}/acme-prod
     auth: {{ api_key: \"${{SPARK_PROD_IMPORT_KEY}}\" }}
 promotions:
@@ -182,73 +183,78 @@ promotions:
     to: prodimports
     services_existing: add_version
 "
-        ),
-    );
-    let key = [("SPARK_PROD_IMPORT_KEY", "key-acme-prod-imports")];
-    let before = lab.versions_of("acme-prod", "pricing/quote").await.len();
-    let apply = lab.cli_with(&["apply", "--json"], &key).await;
-    assert_eq!(apply.code, 0, "{apply:?}");
-    let result = apply.json();
-    assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
-    let warnings = promotion(&result)["warnings"].to_string();
-    assert!(
-        warnings.contains(
-            "could not check the versions of pricing/quote in prodimports: refused (403)"
-        ) && warnings.contains("Spark.Imports.json"),
-        "{warnings}"
-    );
-    assert_eq!(
-        lab.versions_of("acme-prod", "pricing/quote").await.len(),
-        before + 2
-    );
-    let again = lab.cli_with(&["apply", "--json"], &key).await;
-    assert_eq!(again.code, 0, "{again:?}");
-    let again = again.json();
-    assert_eq!(promotion(&again)["status"], "skipped", "{again:#}");
-    assert_eq!(promotion(&again)["skip"]["by"], "job");
-    assert_eq!(lab.jobs_of("import").await.len(), 1);
+            ),
+        );
+        let key = [("SPARK_PROD_IMPORT_KEY", "key-acme-prod-imports")];
+        let before = lab.versions_of("acme-prod", "pricing/quote").await.len();
+        let apply = lab.cli_with(&["apply", "--json"], &key).await;
+        assert_eq!(apply.code, 0, "{apply:?}");
+        let result = apply.json();
+        assert_eq!(promotion(&result)["status"], "completed", "{result:#}");
+        let warnings = promotion(&result)["warnings"].to_string();
+        assert!(
+            warnings.contains(
+                "could not check the versions of pricing/quote in prodimports: refused (403)"
+            ) && warnings.contains("Spark.Imports.json"),
+            "{warnings}"
+        );
+        assert_eq!(
+            lab.versions_of("acme-prod", "pricing/quote").await.len(),
+            before + 2
+        );
+        let again = lab.cli_with(&["apply", "--json"], &key).await;
+        assert_eq!(again.code, 0, "{again:?}");
+        let again = again.json();
+        assert_eq!(promotion(&again)["status"], "skipped", "{again:#}");
+        assert_eq!(promotion(&again)["skip"]["by"], "job");
+        assert_eq!(lab.jobs_of("import").await.len(), 1);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_replace_whose_ids_could_not_migrate_is_recognised_after_the_hour_by_the_journal() {
-    let lab = Lab::start(QUICK).await;
-    // The same source service into two destinations of one tenant: the second cannot keep the ids.
-    lab.manifest(
-        "promotions:
-  - name: main
-    from: { environment: uat, services: [pricing/rating] }
-    to: prod
-    services_existing: replace
-  - name: copy
-    from: { environment: uat, services: [pricing/rating] }
-    to: prod
-    services_existing: replace
-    services:
-      - { source: pricing/rating, destination: pricing/rating-b }
-",
-    );
-    let first = lab.cli(&["apply", "--json"]).await;
-    assert_eq!(first.code, 0, "{first:?}");
-    assert_eq!(lab.jobs_of("import").await.len(), 2);
-    lab.advance_clock(2 * 3600).await;
+    each_compat(|compat| async move {
+        let lab = Lab::start_compat(QUICK, compat).await;
+        // The same source service into two destinations of one tenant: the second cannot keep the ids.
+        lab.manifest(
+            "promotions:
+      - name: main
+        from: { environment: uat, services: [pricing/rating] }
+        to: prod
+        services_existing: replace
+      - name: copy
+        from: { environment: uat, services: [pricing/rating] }
+        to: prod
+        services_existing: replace
+        services:
+          - { source: pricing/rating, destination: pricing/rating-b }
+    ",
+        );
+        let first = lab.cli(&["apply", "--json"]).await;
+        assert_eq!(first.code, 0, "{first:?}");
+        assert_eq!(lab.jobs_of("import").await.len(), 2);
+        lab.advance_clock(2 * 3600).await;
 
-    let again = lab.cli(&["apply", "--json"]).await;
-    assert_eq!(again.code, 0, "{again:?}");
-    let again = again.json();
-    let skips: Vec<&Value> = again["promotions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| &p["skip"]["by"])
-        .collect();
-    assert_eq!(skips, ["destination", "record"], "{again:#}");
-    assert!(
-        again["promotions"][1]["warnings"]
-            .to_string()
-            .contains("recorded in .spark-promote/records.json"),
-        "{again:#}"
-    );
-    assert_eq!(lab.jobs_of("import").await.len(), 2, "no needless replace");
+        let again = lab.cli(&["apply", "--json"]).await;
+        assert_eq!(again.code, 0, "{again:?}");
+        let again = again.json();
+        let skips: Vec<&Value> = again["promotions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["skip"]["by"])
+            .collect();
+        assert_eq!(skips, ["destination", "record"], "{again:#}");
+        assert!(
+            again["promotions"][1]["warnings"]
+                .to_string()
+                .contains("recorded in .spark-promote/records.json"),
+            "{again:#}"
+        );
+        assert_eq!(lab.jobs_of("import").await.len(), 2, "no needless replace");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
