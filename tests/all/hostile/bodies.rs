@@ -33,6 +33,13 @@ pub fn binary(dir: &Path, args: &[&str]) -> tokio::process::Command {
         .piped()
 }
 
+/// `status --env ENV --kind export j1` against `server`, measured (the call most hostile cases answer).
+pub async fn status_of(server: &Hostile, env: &str, within: Duration) -> Measured {
+    let dir = workdir(server);
+    let args = ["status", "--env", env, "--kind", "export", "j1"];
+    measure(binary(dir.path(), &args), within).await
+}
+
 /// Checks the bounds every flooded call keeps: memory, what was printed, no secret.
 pub fn assert_bounded(run: &Measured) {
     let printed = run.output.stdout.len() + run.output.stderr.len();
@@ -55,15 +62,7 @@ const STATUS: &str = "GET /acme-prod/api/v4/export/j1/status";
 #[allow(clippy::print_stderr, reason = "the figures of docs/hostile-input.md")]
 async fn an_endless_status_answer_is_cut_at_its_cap_with_a_short_message() {
     let server = Hostile::start(&[(STATUS, Act::Flood(200))]).await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "prod", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
+    let run = status_of(&server, "prod", Duration::from_secs(60)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(
         run.output.stderr.contains("the answer is over 16 MiB"),
@@ -83,15 +82,7 @@ async fn an_endless_status_answer_is_cut_at_its_cap_with_a_short_message() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_declared_huge_answer_is_not_read_at_all() {
     let server = Hostile::start(&[(STATUS, Act::Declared(200, 1 << 40))]).await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "prod", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
+    let run = status_of(&server, "prod", Duration::from_secs(60)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(run.output.stderr.contains("the answer is over 16 MiB"));
     assert_bounded(&run);
@@ -100,15 +91,7 @@ async fn a_declared_huge_answer_is_not_read_at_all() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_endless_error_body_is_quoted_as_a_short_snippet() {
     let server = Hostile::start(&[(STATUS, Act::Flood(400))]).await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "prod", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
+    let run = status_of(&server, "prod", Duration::from_secs(60)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(
         run.output
@@ -129,15 +112,7 @@ async fn a_json_string_of_megabytes_is_not_quoted_whole_by_the_decoder() {
         "y".repeat(4 << 20)
     );
     let server = Hostile::start(&[(STATUS, Act::Json(200, huge))]).await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "prod", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
+    let run = status_of(&server, "prod", Duration::from_secs(60)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(
         run.output.stderr.contains("unexpected response"),
@@ -154,15 +129,7 @@ async fn an_endless_token_answer_is_cut_at_its_cap() {
         Act::Flood(200),
     )])
     .await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "uat", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(60),
-    )
-    .await;
+    let run = status_of(&server, "uat", Duration::from_secs(60)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(
         run.output.stderr.contains("the answer is over 16 MiB"),

@@ -2,8 +2,8 @@
 //! error, never a panic (exit 101, no summary).
 use std::time::Duration;
 
-use super::bodies::{binary, workdir};
-use super::server::{Act, Hostile, measure};
+use super::bodies::status_of;
+use super::server::{Act, Hostile};
 
 const TOKEN: &str = "POST /auth/realms/acme-uat/protocol/openid-connect/token";
 const STATUS: &str = "GET /acme-uat/api/v4/export/j1/status";
@@ -18,15 +18,7 @@ async fn a_token_lifetime_of_1e30_or_u64_max_does_not_panic() {
             (STATUS, Act::Json(200, DONE.into())),
         ])
         .await;
-        let dir = workdir(&server);
-        let run = measure(
-            binary(
-                dir.path(),
-                &["status", "--env", "uat", "--kind", "export", "j1"],
-            ),
-            Duration::from_secs(30),
-        )
-        .await;
+        let run = status_of(&server, "uat", Duration::from_secs(30)).await;
         assert_eq!(run.output.code, 0, "{expires_in}: {}", run.output.stderr);
         assert!(
             run.output.stdout.contains("completed"),
@@ -57,15 +49,7 @@ async fn a_retry_after_of_1e30_ends_the_retries_at_once() {
         ),
     ])
     .await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "uat", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(30),
-    )
-    .await;
+    let run = status_of(&server, "uat", Duration::from_secs(30)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(run.took < Duration::from_secs(10), "{:?}", run.took);
     assert_eq!(

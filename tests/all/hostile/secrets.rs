@@ -3,8 +3,8 @@
 //! run time is masked in the action as soon as it is known; a download's redirect carries no `Referer`.
 use std::time::Duration;
 
-use super::bodies::{binary, workdir};
-use super::server::{Act, Hostile, measure};
+use super::bodies::status_of;
+use super::server::{Act, Hostile};
 use crate::support::cli::{ActionRun, ENVIRONMENTS, Lab, assert_no_secret_in};
 
 const TOKEN: &str = "POST /auth/realms/acme-uat/protocol/openid-connect/token";
@@ -73,15 +73,7 @@ async fn a_fetched_access_token_is_masked_at_once_and_removed_from_an_echo_of_th
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_echoing_the_request_headers_gets_the_bearer_token_back_as_stars() {
     let server = Hostile::start(&[("*", Act::Echo(400))]).await;
-    let dir = workdir(&server);
-    let run = measure(
-        binary(
-            dir.path(),
-            &["status", "--env", "prod", "--kind", "export", "j1"],
-        ),
-        Duration::from_secs(30),
-    )
-    .await;
+    let run = status_of(&server, "prod", Duration::from_secs(30)).await;
     assert_eq!(run.output.code, 1, "{}", run.output.stderr);
     assert!(
         run.output.stderr.contains("Bearer ***"),
