@@ -23,16 +23,21 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Refuses a key restricted to `Spark.Imports.json` (the seed's import-only key) on a route outside
-    /// imports (catalog reads, exports), as Spark's API-key permissions do: such routes need
-    /// `Spark.AllEncompassingProxy.json`.
-    pub fn beyond_imports(&self, what: &str) -> Result<(), ApiError> {
-        if !self.may("Spark.AllEncompassingProxy.json") {
-            return Err(ApiError::forbidden(format!(
-                "this API key's user groups do not allow {what} (it needs Spark.AllEncompassingProxy.json)"
-            )));
+    /// The one permission guard of the sandbox's routes: refuses (403) a restricted API key that holds
+    /// none of `any_of` (the first is the one named), as Spark's API-key feature permissions do. An
+    /// import-only key (`Spark.Imports.json` alone) is refused catalog reads and exports this way.
+    pub fn require(&self, any_of: &[&str], what: &str) -> Result<(), ApiError> {
+        if any_of.iter().any(|permission| self.may(permission)) {
+            return Ok(());
         }
-        Ok(())
+        let (first, rest) = any_of.split_first().expect("a guard names a permission");
+        let others = match rest {
+            [] => String::new(),
+            rest => format!(" (or {})", rest.join(", ")),
+        };
+        Err(ApiError::forbidden(format!(
+            "this API key lacks the feature permission {first}{others} that {what} needs"
+        )))
     }
 
     /// Whether the caller holds a feature permission.

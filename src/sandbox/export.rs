@@ -204,7 +204,7 @@ pub async fn post(
     Text(body): Text,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate(&state, &headers, &tenant)?;
-    caller.beyond_imports("exports")?;
+    caller.require(&[super::execute::ALL_ENCOMPASSING], "an export")?;
     let (request, source_system, correlation_id) = parse(&body)?;
     {
         let inner = state.lock();

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::auth::{authenticate, authenticate_v1};
 use super::error::ApiError;
+use super::execute::ALL_ENCOMPASSING;
 use super::state::SandboxState;
 
 /// `GET /{tenant}/api/v3/folders/{folder}/services/{service}/exists`.
@@ -14,7 +15,7 @@ pub async fn exists(
     Path((tenant, folder, service)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    authenticate(&state, &headers, &tenant)?.beyond_imports("catalog reads")?;
+    authenticate(&state, &headers, &tenant)?.require(&[ALL_ENCOMPASSING], "a catalog read")?;
     let inner = state.lock();
     let found = inner
         .catalog
@@ -46,7 +47,7 @@ pub async fn is_product_exists(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate_v1(&state, &headers)?;
-    caller.beyond_imports("catalog reads")?;
+    caller.require(&[ALL_ENCOMPASSING], "a catalog read")?;
     let inner = state.lock();
     let exists = inner
         .catalog
@@ -65,7 +66,7 @@ pub async fn get_versions(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate_v1(&state, &headers)?;
-    caller.beyond_imports("catalog reads")?;
+    caller.require(&[ALL_ENCOMPASSING], "a catalog read")?;
     let inner = state.lock();
     let found = inner
         .catalog

@@ -119,11 +119,7 @@ pub async fn v4(
     Text(body): Text,
 ) -> Result<Json<Value>, ApiError> {
     let caller = authenticate(&state, &headers, &tenant)?;
-    if !caller.may(SYNC_BATCH) && !caller.may(ALL_ENCOMPASSING) {
-        return Err(ApiError::forbidden(format!(
-            "this API key lacks the feature permission {SYNC_BATCH} (or {ALL_ENCOMPASSING}) that v4 execute needs"
-        )));
-    }
+    caller.require(&[SYNC_BATCH, ALL_ENCOMPASSING], "v4 execute")?;
     let request = V4Request::parse(&body)?;
     if request.records.len() > MAX_BATCH_RECORDS {
         return Err(ApiError::bad_request(format!(
