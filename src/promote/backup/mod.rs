@@ -13,6 +13,9 @@ use crate::promote::source::export::{self, ExportJob};
 use crate::promote::source::request;
 use crate::spark;
 
+pub mod restore;
+pub use restore::restore;
+
 /// In a plan: each existing destination service that apply will back up before its import says so.
 pub(crate) fn note_in_plan(promotion: &Promotion, services: &mut [ServiceResult]) {
     if !promotion.backs_up() {
