@@ -139,6 +139,21 @@ pub async fn restore(
     Ok(promotion)
 }
 
+/// [`restore`] as the engine calls it after a verification fails with `on_failure: rollback` (the seam
+/// stays when `restore` moves into `promote/backup/`).
+pub struct Restore;
+
+impl promote::verification::Restorer for Restore {
+    fn restore<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        backup: &'a Path,
+        environment: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<Promotion>> {
+        Box::pin(async move { Ok(restore(manifest, backup, Some(environment)).await?) })
+    }
+}
+
 /// The one environment of the manifest at the URL the backup was exported from.
 fn environment_of(
     manifest: &Manifest,

@@ -50,6 +50,13 @@ pub struct Payload {
     /// A rollback: its success undoes the earlier promotions into its destination services.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// The cases the import is verified with (their sha256 and count); its final status says whether
+    /// they passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<crate::promote::record::Cases>,
 }
 
 /// A deployment as GitHub lists it (the fields read here).
@@ -374,7 +381,9 @@ impl Deployments {
             import_job_id: event.import_job_id.clone(),
             source_version_ids: event.source_version_ids,
             destination_services: event.destination_services,
-            rollback: self.rollback,
+            rollback: self.rollback || event.rollback,
+            undoes: event.undoes,
+            cases: event.cases,
         };
         let body = json!({
             "ref": self.sha,
@@ -428,9 +437,13 @@ fn outcome(event: &ImportEnded) -> (&'static str, String) {
     if event.status == PromotionStatus::Completed {
         let versions = event.service_versions.len();
         let plural = if versions == 1 { "" } else { "s" };
+        let verified = match event.verified_cases {
+            Some(cases) => format!("; {cases} cases verified"),
+            None => String::new(),
+        };
         return (
             "success",
-            format!("import job {job} completed: {versions} version{plural} imported"),
+            format!("import job {job} completed: {versions} version{plural} imported{verified}"),
         );
     }
     let status = match event.status {
@@ -616,6 +629,8 @@ mod tests {
             target_url: "https://excel.prod.example/bank".to_string(),
             rollback: false,
             placed: Vec::new(),
+            undoes: None,
+            verified_cases: None,
         }
     }
 
