@@ -90,6 +90,7 @@ impl Deployment {
             correlation_id: payload.correlation_id,
             target: payload.target,
             rollback: payload.rollback,
+            undoes: payload.undoes,
             destination_services: payload.destination_services,
             proof: match payload.import_job_id.is_empty() {
                 true => Proof::Nothing,
@@ -125,10 +126,11 @@ pub fn candidates(
         let Some(payload) = deployment.payload() else {
             continue;
         };
+        // A verification's rollback (named after its backup) is read for the promotion it undid.
         let ours = normal(&payload.manifest) == manifest
-            && selected
-                .iter()
-                .any(|(name, target)| *name == payload.promotion && *target == payload.target);
+            && selected.iter().any(|(name, target)| {
+                (*name == payload.promotion || payload.undoes.is_some()) && *target == payload.target
+            });
         let newer_seen = chosen
             .iter()
             .any(|(_, seen)| seen.correlation_id == payload.correlation_id);
@@ -538,6 +540,7 @@ mod tests {
                 correlation_id: "sp1-aa".to_string(),
                 target: "prod".to_string(),
                 rollback: false,
+                undoes: None,
                 destination_services: vec!["pricing/quote".to_string()],
                 proof: Proof::ImportJob("i-42".to_string()),
             }

@@ -144,8 +144,16 @@ async fn a_wrong_answer_after_the_import_rolls_back_once_and_says_so() {
         let entry = journal["entries"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(entry["rollback"], true, "{journal:#}");
         assert_eq!(entry["undoes"], promotion["correlation_id"], "{journal:#}");
-        let markdown = lab.cli(&["plan", "--format", "markdown"]).await;
-        assert!(markdown.stdout.contains("Behaviour change of pricing/quote"), "{markdown:?}");
+        // A re-run does not import the rolled-back content again, so it is never rolled back twice.
+        let again = lab.cli(&["apply", "--json"]).await;
+        assert_eq!(again.code, 1, "{again:?}");
+        let error = first(&again.json())["errors"][0].as_str().unwrap().to_string();
+        assert!(
+            error.contains("failed its verification and was rolled back by the import recorded in"),
+            "{error}"
+        );
+        assert_eq!(lab.jobs_of("import").await.len(), 2, "nothing imported again");
+        assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
     })
     .await;
 }

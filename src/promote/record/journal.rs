@@ -82,6 +82,7 @@ impl Journal {
                     correlation_id: entry.correlation_id,
                     target: target.to_string(),
                     rollback: entry.rollback,
+                    undoes: entry.undoes,
                     destination_services: services,
                     proof: Proof::Placed(entry.placed),
                 }

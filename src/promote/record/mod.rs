@@ -28,6 +28,9 @@ pub struct PromotionRecord {
     pub target: String,
     /// A rollback's record.
     pub rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undid (a re-run does
+    /// not import that content again, so it is never rolled back twice).
+    pub undoes: Option<String>,
     /// The destination `folder/service`s the import wrote.
     pub destination_services: Vec<String>,
     /// What shows where the import put each version.
