@@ -120,6 +120,7 @@ async fn steps() -> anyhow::Result<Outcome> {
         source_system: source_system(&runner),
         work_dir: Some(work_dir.path().to_path_buf()),
         backup_dir: tool_dir(&runner).join("backups"),
+        restorer: Some(Arc::new(super::rollback::Restore)),
         ..RunOptions::default()
     };
     if let Some(wait) = runner.inputs.wait_timeout {

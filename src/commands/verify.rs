@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Environment, Manifest};
+use crate::promote::context::default_client;
 use crate::verify::{self, CaseSet, Comparison, Side};
 
 /// A `verify` from the command line.
@@ -44,11 +45,11 @@ pub async fn verify(request: VerifyRequest) -> anyhow::Result<Outcome> {
             continue;
         };
         let cases: CaseSet = verify::cases::load(&checks.cases)?;
-        let checked = Side::of(after, promotion, checks)?;
+        let checked = Side::of(after, promotion, checks, default_client(after)?)?;
         let comparison = match now {
             Some(now) => {
-                verify::between(&cases, &Side::of(now, promotion, checks)?, &checked, checks)
-                    .await?
+                let now = Side::of(now, promotion, checks, default_client(now)?)?;
+                verify::between(&cases, &now, &checked, checks).await?
             }
             None => verify::against_expected(&cases, &checked, checks).await?,
         };

@@ -576,6 +576,8 @@ mod tests {
                 errors: Vec::new(),
                 warnings: Vec::new(),
                 duration_ms,
+                verification: None,
+                undoes: None,
             }],
         }
     }

@@ -50,6 +50,13 @@ pub struct Payload {
     /// A rollback: its success undoes the earlier promotions into its destination services.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// The cases the import is verified with (their sha256 and count); its final status says whether
+    /// they passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<crate::promote::record::Cases>,
 }
 
 /// A deployment as GitHub lists it (the fields read here).
@@ -83,6 +90,7 @@ impl Deployment {
             correlation_id: payload.correlation_id,
             target: payload.target,
             rollback: payload.rollback,
+            undoes: payload.undoes,
             destination_services: payload.destination_services,
             proof: match payload.import_job_id.is_empty() {
                 true => Proof::Nothing,
@@ -118,10 +126,11 @@ pub fn candidates(
         let Some(payload) = deployment.payload() else {
             continue;
         };
+        // A verification's rollback (named after its backup) is read for the promotion it undid.
         let ours = normal(&payload.manifest) == manifest
-            && selected
-                .iter()
-                .any(|(name, target)| *name == payload.promotion && *target == payload.target);
+            && selected.iter().any(|(name, target)| {
+                (*name == payload.promotion || payload.undoes.is_some()) && *target == payload.target
+            });
         let newer_seen = chosen
             .iter()
             .any(|(_, seen)| seen.correlation_id == payload.correlation_id);
@@ -374,7 +383,9 @@ impl Deployments {
             import_job_id: event.import_job_id.clone(),
             source_version_ids: event.source_version_ids,
             destination_services: event.destination_services,
-            rollback: self.rollback,
+            rollback: self.rollback || event.rollback,
+            undoes: event.undoes,
+            cases: event.cases,
         };
         let body = json!({
             "ref": self.sha,
@@ -428,9 +439,13 @@ fn outcome(event: &ImportEnded) -> (&'static str, String) {
     if event.status == PromotionStatus::Completed {
         let versions = event.service_versions.len();
         let plural = if versions == 1 { "" } else { "s" };
+        let verified = match event.verified_cases {
+            Some(cases) => format!("; {cases} cases verified"),
+            None => String::new(),
+        };
         return (
             "success",
-            format!("import job {job} completed: {versions} version{plural} imported"),
+            format!("import job {job} completed: {versions} version{plural} imported{verified}"),
         );
     }
     let status = match event.status {
@@ -525,6 +540,7 @@ mod tests {
                 correlation_id: "sp1-aa".to_string(),
                 target: "prod".to_string(),
                 rollback: false,
+                undoes: None,
                 destination_services: vec!["pricing/quote".to_string()],
                 proof: Proof::ImportJob("i-42".to_string()),
             }
@@ -616,6 +632,8 @@ mod tests {
             target_url: "https://excel.prod.example/bank".to_string(),
             rollback: false,
             placed: Vec::new(),
+            undoes: None,
+            verified_cases: None,
         }
     }
 

@@ -4,6 +4,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::manifest::Promotion;
+use futures_util::future::BoxFuture;
+
 use crate::promote::backup;
 use crate::promote::context::Context;
 use crate::promote::decide::{self, Decision, Shipment, Skipped, Verdict, locked, mappings};
@@ -15,26 +17,40 @@ use crate::promote::record::{self, Placed};
 use crate::promote::result::{PromotionResult, PromotionStatus};
 use crate::promote::source::export::ExportIndex;
 use crate::promote::source::{self, request};
+use crate::promote::verification;
 use crate::spark::{ImportRequestEntity, JobState, JobStatus};
 
 /// Applies one promotion. Failures are part of the result, never an `Err`.
 pub async fn apply(ctx: &Context, promotion: &Promotion) -> PromotionResult {
-    let started = std::time::Instant::now();
-    let mut result = PromotionResult::begin(promotion);
-    // Where the versions left out of the import are, once its start is recorded.
-    let mut recorded: Option<Vec<Placed>> = None;
-    let outcome = run(ctx, promotion, &mut result, &mut recorded).await;
-    let result = crate::promote::finish::finish(ctx, result, started, outcome, None);
-    if let Some(present) = recorded {
-        let event = record::ended(
-            &result,
-            ctx.target_url(&promotion.to),
-            ctx.options.rollback,
-            present,
-        );
-        ctx.options.recorder.ended(event).await;
-    }
-    result
+    apply_undoing(ctx, promotion, None).await
+}
+
+/// Applies one promotion; `undoes`: it is the rollback after a failed verification of the import with
+/// this correlation id (its record says so). Boxed: the verification stage calls it from inside an apply.
+pub(crate) fn apply_undoing<'a>(
+    ctx: &'a Context,
+    promotion: &'a Promotion,
+    undoes: Option<String>,
+) -> BoxFuture<'a, PromotionResult> {
+    Box::pin(async move {
+        let started = std::time::Instant::now();
+        let mut result = PromotionResult::begin(promotion);
+        result.undoes = undoes;
+        // Where the versions left out of the import are, once its start is recorded.
+        let mut recorded: Option<Vec<Placed>> = None;
+        let outcome = run(ctx, promotion, &mut result, &mut recorded).await;
+        let result = crate::promote::finish::finish(ctx, result, started, outcome, None);
+        if let Some(present) = recorded {
+            let event = record::ended(
+                &result,
+                ctx.target_url(&promotion.to),
+                ctx.options.rollback,
+                present,
+            );
+            ctx.options.recorder.ended(event).await;
+        }
+        result
+    })
 }
 
 async fn run(
@@ -43,9 +59,10 @@ async fn run(
     result: &mut PromotionResult,
     recorded: &mut Option<Vec<Placed>>,
 ) -> anyhow::Result<()> {
+    let cases = verification::load(promotion, result)?;
     if let Some(decision) = locked::decided_before_export(ctx, promotion, result).await? {
         decided(result, decision);
-        return Ok(());
+        return verification::after_import(ctx, promotion, cases.as_ref(), &[], result).await;
     }
     let prepared = source::prepare(ctx, promotion, result).await?;
     let listed = source::listed(prepared.index.as_ref(), promotion);
@@ -66,7 +83,8 @@ async fn run(
     };
     let decision = decide::decide(ctx, promotion, &shipment, &mut result.correlation_id).await?;
     let Some((prepared, present)) = ready(ctx, promotion, prepared, decision, result).await? else {
-        return Ok(());
+        // A re-run that found our completed import job verifies what it imported.
+        return verification::after_import(ctx, promotion, cases.as_ref(), &[], result).await;
     };
     // The request follows the package imported (narrowed or not); the correlation id stays the one of the
     // whole shipment (or the one the decision gave), so that a re-run finds this import.
@@ -88,7 +106,7 @@ async fn run(
     };
     let run = import(ctx, promotion, &upload, result, recorded).await?;
     report(ctx, promotion, result, run);
-    Ok(())
+    verification::after_import(ctx, promotion, cases.as_ref(), &present, result).await
 }
 
 /// What the decision leaves to import: the package (narrowed to the versions still missing when some are
@@ -174,7 +192,7 @@ async fn import(
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, &id, upload.index, upload.entity);
+            let event = record::started(result, ctx.options.rollback, &id, upload.index, upload.entity);
             ctx.options.recorder.started(event).await;
             *recorded = Some(upload.present.to_vec());
             let deadline = Instant::now() + ctx.options.wait_timeout;

@@ -1,8 +1,8 @@
 //! The engine, in the order an apply runs:
 //! [`source`] (the package, or an export of the source environment; the lock) →
 //! [`decide`] (one typed decision per service from the destination's state; a plan stops here) →
-//! [`backup`] → [`import`] (the tenant's turn, the job, polling, cancellation) → [`record`] (promotion
-//! records). [`jobs`] is the job machinery the stages share; [`run`] runs the selected promotions, and
+//! [`backup`] → [`import`] (the tenant's turn, the job, polling, cancellation) → [`verification`] (the
+//! cases against the imported version; a plan shows the behaviour change) → [`record`] (promotion records). [`jobs`] is the job machinery the stages share; [`run`] runs the selected promotions, and
 //! [`plan`], [`apply`] and [`drift`] are the pipelines over the stages.
 //!
 //! The engine never renders: it returns a [`result::RunResult`] that `report` turns into text.
@@ -25,6 +25,7 @@ pub mod result;
 mod run;
 pub mod source;
 pub mod uri;
+pub mod verification;
 pub mod version;
 
 pub use context::RunOptions;

@@ -10,6 +10,7 @@ use crate::promote::result::{PromotionResult, PromotionStatus};
 use crate::promote::source;
 use crate::promote::source::export::ExportIndex;
 use crate::promote::source::request;
+use crate::promote::verification;
 
 /// Plans one promotion. Failures to plan are part of the result.
 pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
@@ -53,7 +54,15 @@ async fn run(
             ExportIndex::name_for(&promotion.source)
         ));
     }
-    Ok(report(promotion, result, decision))
+    let status = report(promotion, result, decision);
+    if status != PromotionStatus::Skipped {
+        verification::in_plan(ctx, promotion, result).await?;
+    }
+    Ok(if result.errors.is_empty() {
+        status
+    } else {
+        PromotionStatus::WouldFail
+    })
 }
 
 /// What the plan says of a decision.

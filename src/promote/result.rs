@@ -76,6 +76,52 @@ pub struct PromotionResult {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub duration_ms: u64,
+    /// The promotion's `verify:`: in a plan, the behaviour change; in an apply, the proof after the import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// A rollback after a failed verification: the correlation id of the import it undoes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+}
+
+/// A promotion's cases run and compared (see `promote::verification`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// `folder/service` in the source.
+    pub service: String,
+    /// The sha256 of the case files (read in name order, hashed together) and how many cases they hold.
+    pub cases_sha256: String,
+    pub cases_files: Vec<String>,
+    pub cases: usize,
+    /// How the answers compared; none when the cases did not run (see `not_run`).
+    pub comparison: Option<crate::verify::Comparison>,
+    /// Why the cases did not run (the import did not complete, an execute call failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+    /// A plan of a service new to the destination: the source's results alone.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub new_service: bool,
+    /// The automatic rollback after a failed verification (`on_failure: rollback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<RolledBack>,
+}
+
+impl Verification {
+    /// The cases ran and every one matched.
+    pub fn passed(&self) -> bool {
+        self.comparison.as_ref().is_some_and(|c| c.passed())
+    }
+}
+
+/// The rollback an apply ran after its verification failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolledBack {
+    /// The backup put back.
+    pub backup: String,
+    /// How the rollback's import ended, its job, and its errors.
+    pub status: PromotionStatus,
+    pub job_id: Option<String>,
+    pub errors: Vec<String>,
 }
 
 /// What happened (or, in a plan, would happen) to one service.
@@ -194,6 +240,8 @@ impl PromotionResult {
             errors: Vec::new(),
             warnings: Vec::new(),
             duration_ms: 0,
+            verification: None,
+            undoes: None,
         }
     }
 }

@@ -12,12 +12,41 @@ const FAILED_SHOWN: usize = 10;
 /// The section for one service's comparison, headed `heading` (escaped here), at most `budget` bytes:
 /// rows that do not fit are left out and counted.
 pub fn comparison_section(heading: &str, comparison: &Comparison, budget: usize) -> String {
-    let mut out = format!(
-        "### {} {}\n\n",
+    let parts = parts(comparison);
+    let out = format!("### {}\n\n{}", heading_line(heading, comparison), parts.counts);
+    let mut rows = Vec::new();
+    if let Some(header) = parts.header {
+        rows.push(header);
+        rows.extend(parts.changes.into_iter().map(|row| row + "\n"));
+        rows.push("\n".to_owned());
+    }
+    rows.extend(parts.items.into_iter().map(|item| item + "\n"));
+    fit(out, rows, budget)
+}
+
+/// `✅ heading` or `❌ heading` (escaped).
+pub(crate) fn heading_line(heading: &str, comparison: &Comparison) -> String {
+    format!(
+        "{} {}",
         if comparison.passed() { "✅" } else { "❌" },
         escape::text(heading)
-    );
-    out.push_str(&format!(
+    )
+}
+
+/// A comparison's pieces, for a section of its own or rows of a document that fits a budget.
+pub(crate) struct Parts {
+    /// `after against now: **N cases, M changed** · K calls`, with its blank line.
+    pub counts: String,
+    /// The largest changes' table header (with its newline), when there are changes.
+    pub header: Option<String>,
+    /// Its rows, one line each without the newline.
+    pub changes: Vec<String>,
+    /// The failed cases and the warnings, as list items without the newline.
+    pub items: Vec<String>,
+}
+
+pub(crate) fn parts(comparison: &Comparison) -> Parts {
+    let counts = format!(
         "{} against {}: **{} cases, {} changed**{}{} · {} calls\n\n",
         escape::text(&comparison.after),
         escape::text(&comparison.now),
@@ -34,42 +63,47 @@ pub fn comparison_section(heading: &str, comparison: &Comparison, budget: usize)
             format!(", {} without expected outputs", comparison.unchecked)
         },
         comparison.calls,
-    ));
-    let mut rows = Vec::new();
-    if !comparison.largest.is_empty() {
-        rows.push(
-            "| case | output | now | after | change |\n|---|---|---:|---:|---:|\n".to_owned(),
-        );
-        rows.extend(comparison.largest.iter().map(|c| {
+    );
+    let header = (!comparison.largest.is_empty())
+        .then(|| "| case | output | now | after | change |\n|---|---|---:|---:|---:|\n".to_owned());
+    let changes = comparison
+        .largest
+        .iter()
+        .map(|c| {
             format!(
-                "| {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} |",
                 escape::text(&c.case),
                 escape::code(&c.output),
                 value(&c.now),
                 value(&c.after),
                 change(c.change, &c.now)
             )
-        }));
-        rows.push("\n".to_owned());
-    }
+        })
+        .collect();
+    let mut items = Vec::new();
     for failure in comparison.failed.iter().take(FAILED_SHOWN) {
-        rows.push(format!(
-            "- {} failed ({}): {}\n",
+        items.push(format!(
+            "- {} failed ({}): {}",
             escape::text(&failure.case),
             escape::text(&failure.side),
             escape::text(&failure.messages.join("; "))
         ));
     }
     if comparison.failed.len() > FAILED_SHOWN {
-        rows.push(format!(
-            "- … and {} more failed cases\n",
+        items.push(format!(
+            "- … and {} more failed cases",
             comparison.failed.len() - FAILED_SHOWN
         ));
     }
     for warning in &comparison.warnings {
-        rows.push(format!("- ⚠️ {}\n", escape::text(warning)));
+        items.push(format!("- ⚠️ {}", escape::text(warning)));
     }
-    fit(out, rows, budget)
+    Parts {
+        counts,
+        header,
+        changes,
+        items,
+    }
 }
 
 /// `head` and as many `rows` as fit in `budget`, then a line counting the others.
@@ -89,7 +123,7 @@ fn fit(mut out: String, rows: Vec<String>, budget: usize) -> String {
     out
 }
 
-fn value(value: &Value) -> String {
+pub(crate) fn value(value: &Value) -> String {
     match value {
         Value::Null => "—".to_owned(),
         Value::String(s) => escape::text(s),
@@ -146,6 +180,8 @@ mod tests {
             }],
             warnings: vec![],
             calls: 2,
+            spread: [0, 0, 0, 0, 1, 0],
+            answers: vec![],
         }
     }
 

@@ -239,6 +239,9 @@ fn section(doc: &mut Document, result: &RunResult, promotion: &PromotionResult) 
     doc.text(facts);
     services(doc, command, &promotion.services);
     versions(doc, &promotion.service_versions);
+    if let Some(verification) = &promotion.verification {
+        super::behaviour::section(doc, command, verification);
+    }
     messages(doc, "Errors", "errors", &promotion.errors);
     messages(doc, "Warnings", "warnings", &promotion.warnings);
 }

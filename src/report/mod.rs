@@ -4,6 +4,7 @@
 //! Pure text: no IO, nothing GitHub-specific beyond the markdown dialect. Every value that comes from the
 //! Spark API or the manifest is escaped (see [`escape`]), and the markdown is kept within a byte budget by
 //! cutting the middle rows of the long tables (the totals are always kept).
+mod behaviour;
 pub mod command;
 mod comparison;
 mod document;

@@ -22,6 +22,8 @@ fn promotion(name: &str, status: PromotionStatus) -> PromotionResult {
         errors: Vec::new(),
         warnings: Vec::new(),
         duration_ms: 83_400,
+        verification: None,
+        undoes: None,
     }
 }
 

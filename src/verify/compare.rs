@@ -33,6 +33,30 @@ pub struct Comparison {
     pub warnings: Vec<String>,
     /// API calls made, both sides together.
     pub calls: usize,
+    /// How the numeric changes spread: changed outputs per bucket of relative change ([`SPREAD`]).
+    pub spread: [usize; SPREAD.len()],
+    /// The first answers (at most [`LARGEST`]) when there was nothing to compare them with: a service
+    /// new to the destination.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+}
+
+/// The buckets of [`Comparison::spread`]: relative change (after − now, of |now|) up to each bound, in
+/// percent; the last takes the rest (and changes from zero).
+pub const SPREAD: [(&str, f64); 6] = [
+    ("under -10%", -10.0),
+    ("-10 to -1%", -1.0),
+    ("-1 to 0%", 0.0),
+    ("0 to 1%", 1.0),
+    ("1 to 10%", 10.0),
+    ("over 10%", f64::INFINITY),
+];
+
+/// One case's answer, shown alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub case: String,
+    pub outputs: Map<String, Value>,
 }
 
 /// One output of one case that changed.
@@ -107,10 +131,30 @@ pub fn compare(
         comparison.changed += usize::from(!found.is_empty());
         changes.extend(found);
     }
+    for change in &changes {
+        if let Some(bucket) = bucket(change) {
+            comparison.spread[bucket] += 1;
+        }
+    }
     changes.sort_by(|a, b| size(b).total_cmp(&size(a)));
     changes.truncate(LARGEST);
     comparison.largest = changes;
     comparison
+}
+
+/// The [`SPREAD`] bucket of a numeric change (none for texts).
+fn bucket(change: &Change) -> Option<usize> {
+    let delta = change.change?;
+    let now = change.now.as_f64().unwrap_or(0.0);
+    let percent = if now == 0.0 {
+        f64::INFINITY.copysign(delta)
+    } else {
+        100.0 * delta / now.abs()
+    };
+    SPREAD
+        .iter()
+        .position(|(_, bound)| percent <= *bound)
+        .or(Some(SPREAD.len() - 1))
 }
 
 /// A change's size for ordering: numbers by how far they moved, texts after every number.
@@ -232,6 +276,8 @@ mod tests {
             .collect();
         assert_eq!(order, [("a:4", "p"), ("a:3", "p"), ("a:3", "b")]);
         assert_eq!(c.largest[0].change, Some(4.0));
+        // +0.005 % is within the tolerance; +20 % and +400 % are over 10 %.
+        assert_eq!(c.spread, [0, 0, 0, 0, 0, 2]);
         assert!(!c.passed());
         let only_b = compare(
             &cases,

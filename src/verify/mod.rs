@@ -1,6 +1,9 @@
 //! Verification: a promotion's cases (`verify:` in the manifest) run against a service version in an
 //! environment, compared with another environment's answers or with the expected outputs, within the
-//! tolerance. Used by `spark-promote verify`; plan and apply call [`between`] and [`against_expected`].
+//! tolerance. Used by `spark-promote verify`, and by the engine's verification stage
+//! (`promote::verification`: plan's behaviour diff, apply's proof after the import), which calls [`between`]
+//! and [`against_expected`]. It takes the client of each side ([`Side`]): it never imports `promote`, which
+//! imports it.
 pub mod cases;
 pub mod compare;
 
@@ -8,7 +11,7 @@ use crate::manifest::{Environment, Promotion, Verify};
 use crate::spark::{self, ExecuteOptions, ExecuteTarget};
 
 pub use cases::{Case, CaseSet};
-pub use compare::{Baseline, Change, Comparison, Failure};
+pub use compare::{Answer, Baseline, Change, Comparison, Failure, SPREAD};
 
 /// One side of a comparison: an environment, the service (or version) in it, and its label.
 pub struct Side {
@@ -19,29 +22,54 @@ pub struct Side {
 
 impl Side {
     /// The side of `environment` for a promotion's verified service: its destination name in the
-    /// promotion's target environment, its source name elsewhere; the latest version.
+    /// promotion's target environment, its source name elsewhere; the latest version, or `version_id`.
     pub fn of(
         environment: &Environment,
         promotion: &Promotion,
         verify: &Verify,
+        client: spark::Client,
     ) -> anyhow::Result<Side> {
         let service = if environment.name == promotion.to {
             promotion.destination_of(&verify.service)
         } else {
             verify.service.clone()
         };
+        Side::latest(&environment.name, &service, client)
+    }
+
+    /// The latest version of `service` (`folder/service`) in the environment `environment`.
+    pub fn latest(environment: &str, service: &str, client: spark::Client) -> anyhow::Result<Side> {
+        Side::at(environment, service, None, client)
+    }
+
+    /// `service` at `version` (the latest when none) in the environment `environment`.
+    pub fn at(
+        environment: &str,
+        service: &str,
+        version: Option<String>,
+        client: spark::Client,
+    ) -> anyhow::Result<Side> {
         let (folder, name) = service
             .split_once('/')
             .ok_or_else(|| anyhow::anyhow!("verify.service `{service}` is not folder/service"))?;
         Ok(Side {
-            label: format!("{} {service}", environment.name),
-            client: crate::promote::context::default_client(environment)?,
+            label: format!("{environment} {service}"),
+            client,
             target: ExecuteTarget::Uri {
                 folder: folder.to_owned(),
                 service: name.to_owned(),
-                version: None,
+                version,
             },
         })
+    }
+
+    /// One version of `service` by its id, in the environment `environment`.
+    pub fn version_id(environment: &str, service: &str, id: &str, client: spark::Client) -> Side {
+        Side {
+            label: format!("{environment} {service}"),
+            client,
+            target: ExecuteTarget::VersionId(id.to_owned()),
+        }
     }
 }
 
@@ -90,6 +118,21 @@ pub async fn against_expected(
     side: &Side,
     verify: &Verify,
 ) -> anyhow::Result<Comparison> {
+    expected_with(cases, side, verify, false).await
+}
+
+/// [`against_expected`], keeping the first answers too: the results of a service with nothing to compare
+/// them with (new to the destination).
+pub async fn alone(cases: &CaseSet, side: &Side, verify: &Verify) -> anyhow::Result<Comparison> {
+    expected_with(cases, side, verify, true).await
+}
+
+async fn expected_with(
+    cases: &CaseSet,
+    side: &Side,
+    verify: &Verify,
+    keep_answers: bool,
+) -> anyhow::Result<Comparison> {
     let checked = run(side, cases, verify).await?;
     let mut comparison = compare::compare(
         &cases.cases,
@@ -102,6 +145,18 @@ pub async fn against_expected(
     comparison.after = labelled(side, &checked);
     comparison.calls = checked.calls;
     comparison.warnings.splice(0..0, checked.warnings);
+    if keep_answers {
+        comparison.answers = cases
+            .cases
+            .iter()
+            .zip(&checked.records)
+            .take(compare::LARGEST)
+            .map(|(case, answer)| Answer {
+                case: case.id.clone(),
+                outputs: answer.outputs.clone(),
+            })
+            .collect();
+    }
     Ok(comparison)
 }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module drives the real binary or library over real HTTP.
 mod support;
 mod verify;
+mod verify_apply;
 mod verify_manifest;
 
 mod action;

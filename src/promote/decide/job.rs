@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use crate::manifest::{Promotion, ServicesExisting};
 use crate::promote::decide::state::{Versions, versions};
 use crate::promote::jobs::{self, Kind};
+use crate::promote::record::PromotionRecord;
 use crate::promote::source::correlation;
 use crate::promote::uri::service_uri;
 use crate::spark::{Client, JobStatus};
@@ -36,6 +37,7 @@ pub(crate) async fn ours(
     client: &Client,
     promotion: &Promotion,
     correlation_id: &mut String,
+    records: &[PromotionRecord],
 ) -> anyhow::Result<Option<Ours>> {
     let mut undone = 0;
     while let Some(found) = jobs::find_ours(client, Kind::Import, correlation_id).await? {
@@ -55,6 +57,15 @@ pub(crate) async fn ours(
                  one-hour job list (last: {change}): nothing imported; run again after the hour",
                 promotion.to
             ),
+            Some(_) if let Some(rollback) = verification_rollback(records, promotion, correlation_id) => {
+                anyhow::bail!(
+                    "import job {} of this content into {} failed its verification and was rolled back by \
+                     {}: nothing imported again (promote a corrected version, or correct the cases)",
+                    found.id,
+                    promotion.to,
+                    rollback.origin
+                )
+            }
             Some(change) => {
                 tracing::info!(
                     "import job {} imported this promotion into {}, but {change}: it was undone since, so \
@@ -74,6 +85,17 @@ pub(crate) async fn ours(
         }
     }
     Ok(None)
+}
+
+/// The record of the rollback that undid the import with `correlation_id` after its verification failed.
+fn verification_rollback<'r>(
+    records: &'r [PromotionRecord],
+    promotion: &Promotion,
+    correlation_id: &str,
+) -> Option<&'r PromotionRecord> {
+    records
+        .iter()
+        .find(|r| r.target == promotion.to && r.undoes.as_deref() == Some(correlation_id))
 }
 
 /// How a destination differs from what a completed import job left there: a version id it imported is

@@ -119,7 +119,7 @@ async fn decide_with(
     correlation_id: &mut String,
     records: &[PromotionRecord],
 ) -> anyhow::Result<Decision> {
-    let running = match job::ours(client, promotion, correlation_id).await? {
+    let running = match job::ours(client, promotion, correlation_id, records).await? {
         Some(Ours::Completed { job_id, status }) => {
             return Ok(Decision::skipped(Skipped::Job { job_id, status }));
         }

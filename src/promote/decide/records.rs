@@ -107,6 +107,7 @@ mod tests {
 
     fn record(at: &str, services: &[&str], rollback: bool) -> PromotionRecord {
         PromotionRecord {
+            undoes: None,
             origin: Origin::Journal {
                 path: "j".into(),
                 at: at.into(),

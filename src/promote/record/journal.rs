@@ -36,6 +36,9 @@ struct Entry {
     correlation_id: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    undoes: Option<String>,
     placed: Vec<Placed>,
 }
 
@@ -79,6 +82,7 @@ impl Journal {
                     correlation_id: entry.correlation_id,
                     target: target.to_string(),
                     rollback: entry.rollback,
+                    undoes: entry.undoes,
                     destination_services: services,
                     proof: Proof::Placed(entry.placed),
                 }
@@ -134,6 +138,7 @@ impl Journal {
             target_url: event.target_url.clone(),
             correlation_id: event.correlation_id.clone(),
             rollback: event.rollback,
+            undoes: event.undoes.clone(),
             placed: event.placed.clone(),
         });
         let excess = file.entries.len().saturating_sub(MAX_ENTRIES);
@@ -184,6 +189,8 @@ mod tests {
             target: "prod".into(),
             target_url: "http://127.0.0.1:1/acme-prod".into(),
             rollback: false,
+            undoes: None,
+            verified_cases: None,
             placed: placed
                 .iter()
                 .map(|(destination, id)| Placed {

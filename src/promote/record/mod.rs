@@ -28,6 +28,9 @@ pub struct PromotionRecord {
     pub target: String,
     /// A rollback's record.
     pub rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undid (a re-run does
+    /// not import that content again, so it is never rolled back twice).
+    pub undoes: Option<String>,
     /// The destination `folder/service`s the import wrote.
     pub destination_services: Vec<String>,
     /// What shows where the import put each version.
@@ -72,6 +75,20 @@ pub struct ImportStarted {
     pub source_version_ids: Vec<String>,
     /// The destination `folder/service`s the request names, when known.
     pub destination_services: Vec<String>,
+    /// A rollback's import (a rollback run, or the one after a failed verification).
+    pub rollback: bool,
+    /// A rollback after a failed verification: the correlation id of the import it undoes.
+    pub undoes: Option<String>,
+    /// The cases the import is verified with (`verify:`), when it has some.
+    pub cases: Option<Cases>,
+}
+
+/// The cases a promotion is verified with, as its record names them: the sha256 of the case files and
+/// how many cases they hold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cases {
+    pub sha256: String,
+    pub count: usize,
 }
 
 /// How an import that [`Recorder::started`] saw ended.
@@ -95,6 +112,10 @@ pub struct ImportEnded {
     /// Where every version of the promotion is now: what the job placed, and what the decision found
     /// already there and left out.
     pub placed: Vec<Placed>,
+    /// A rollback after a failed verification: the correlation id of the import it undoes.
+    pub undoes: Option<String>,
+    /// The cases that ran and matched after the import, when its verification passed.
+    pub verified_cases: Option<usize>,
 }
 
 /// Told when an import starts and ends. Called for each promotion of a run, possibly concurrently.
@@ -118,9 +139,10 @@ impl Recorder for NoRecorder {
 }
 
 /// The event of an import job `import_job_id` that `result`'s promotion started (or attached to) with
-/// `entity`, for a package whose export index is `index` (if known).
+/// `entity`, for a package whose export index is `index` (if known); `rollback`: the run is a rollback.
 pub(crate) fn started(
     result: &PromotionResult,
+    rollback: bool,
     import_job_id: &str,
     index: Option<&ExportIndex>,
     entity: &ImportRequestEntity,
@@ -145,6 +167,12 @@ pub(crate) fn started(
         import_job_id: import_job_id.to_string(),
         source_version_ids: index.map(ExportIndex::version_ids).unwrap_or_default(),
         destination_services,
+        rollback: rollback || result.undoes.is_some(),
+        undoes: result.undoes.clone(),
+        cases: result.verification.as_ref().map(|v| Cases {
+            sha256: v.cases_sha256.clone(),
+            count: v.cases,
+        }),
     }
 }
 
@@ -174,7 +202,13 @@ pub(crate) fn ended(
         correlation_id: result.correlation_id.clone(),
         target: result.target.clone(),
         target_url,
-        rollback,
+        rollback: rollback || result.undoes.is_some(),
         placed,
+        undoes: result.undoes.clone(),
+        verified_cases: result
+            .verification
+            .as_ref()
+            .filter(|v| v.passed())
+            .map(|v| v.cases),
     }
 }

@@ -137,6 +137,8 @@ fn result(status: PromotionStatus) -> RunResult {
             errors: Vec::new(),
             warnings: Vec::new(),
             duration_ms: 1500,
+            verification: None,
+            undoes: None,
         }],
     }
 }

@@ -39,6 +39,8 @@ fn hostile_result(status: PromotionStatus) -> RunResult {
             errors: vec![HOSTILE.into()],
             warnings: vec![format!("already applied {HOSTILE}")],
             duration_ms: 1,
+            verification: None,
+            undoes: None,
         }],
     }
 }

@@ -1,0 +1,119 @@
+//! A promotion's verification in the run's markdown (summary and comment): in a plan, the behaviour
+//! change (how many cases, how many changed, the largest changes, and a chart of how the changes spread);
+//! in an apply, the proof after the import and the rollback it caused. The rows go into the run's
+//! [`Document`], so the comment's budget cuts them like any other table's.
+use std::fmt::Write as _;
+
+use super::comparison::{self, heading_line};
+use super::document::{Document, Rows, RowsKind};
+use super::escape::{code, text};
+use crate::promote::result::{RunKind, Verification};
+use crate::verify::{Comparison, SPREAD};
+
+/// The verification of one promotion.
+pub(crate) fn section(doc: &mut Document, command: RunKind, verification: &Verification) {
+    let heading = match command {
+        RunKind::Plan => format!("Behaviour change of {}", verification.service),
+        RunKind::Apply | RunKind::Rollback => format!("Verification of {}", verification.service),
+    };
+    let files: Vec<String> = verification.cases_files.iter().map(|f| code(f)).collect();
+    let cases = format!(
+        "- **Cases**: {} ({} cases, sha256 {})\n",
+        files.join(", "),
+        verification.cases,
+        code(&verification.cases_sha256[..verification.cases_sha256.len().min(12)])
+    );
+    let Some(comparison) = &verification.comparison else {
+        doc.text(format!(
+            "#### ⏸️ {}\n\n{cases}- {}\n\n",
+            text(&heading),
+            text(verification.not_run.as_deref().unwrap_or("not run"))
+        ));
+        return;
+    };
+    let parts = comparison::parts(comparison);
+    // A plan's change is what the promotion is for, not a failure; after an import it is one.
+    let heading = match command {
+        RunKind::Plan if comparison.failed.is_empty() && comparison.changed > 0 => {
+            format!("🔀 {}", text(&heading))
+        }
+        _ => heading_line(&heading, comparison),
+    };
+    doc.text(format!("#### {heading}\n\n{cases}\n{}", parts.counts));
+    if verification.new_service {
+        doc.text("New to the destination: its results alone.\n\n");
+        answers(doc, comparison);
+    }
+    chart(doc, comparison);
+    if let Some(header) = parts.header {
+        doc.text(header);
+        doc.rows(Rows {
+            noun: "changes",
+            rows: parts.changes,
+            kind: RowsKind::Table { columns: 5 },
+        });
+        doc.text("\n");
+    }
+    if let Some(rolled_back) = &verification.rolled_back {
+        let job = rolled_back.job_id.as_deref().map(code).unwrap_or_default();
+        doc.text(format!(
+            "**Rolled back** ({}): backup {} {job}\n\n",
+            rolled_back.status.as_str(),
+            code(&rolled_back.backup)
+        ));
+    }
+    if !parts.items.is_empty() {
+        doc.rows(Rows {
+            noun: "items",
+            rows: parts.items,
+            kind: RowsKind::List,
+        });
+        doc.text("\n");
+    }
+}
+
+/// The first answers of a service with nothing to compare them with.
+fn answers(doc: &mut Document, comparison: &Comparison) {
+    if comparison.answers.is_empty() {
+        return;
+    }
+    doc.text("| case | outputs |\n|---|---|\n");
+    let rows = comparison
+        .answers
+        .iter()
+        .map(|answer| {
+            let outputs: Vec<String> = answer
+                .outputs
+                .iter()
+                .map(|(name, value)| format!("{} = {}", code(name), comparison::value(value)))
+                .collect();
+            format!("| {} | {} |", text(&answer.case), outputs.join(", "))
+        })
+        .collect();
+    doc.rows(Rows {
+        noun: "cases",
+        rows,
+        kind: RowsKind::Table { columns: 2 },
+    });
+    doc.text("\n");
+}
+
+/// A bar chart GitHub renders (mermaid `xychart-beta`) of how the numeric changes spread by relative
+/// change; only fixed labels and counts go in it, nothing from the cases or the services.
+fn chart(doc: &mut Document, comparison: &Comparison) {
+    if comparison.spread.iter().all(|count| *count == 0) {
+        return;
+    }
+    let labels: Vec<String> = SPREAD
+        .iter()
+        .map(|(label, _)| format!("\"{label}\""))
+        .collect();
+    let counts: Vec<String> = comparison.spread.iter().map(usize::to_string).collect();
+    let mut out = String::from("```mermaid\nxychart-beta\n");
+    let _ = writeln!(out, "    title \"Changed outputs by relative change\"");
+    let _ = writeln!(out, "    x-axis [{}]", labels.join(", "));
+    let _ = writeln!(out, "    y-axis \"outputs\"");
+    let _ = writeln!(out, "    bar [{}]", counts.join(", "));
+    out.push_str("```\n\n");
+    doc.text(out);
+}
