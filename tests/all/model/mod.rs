@@ -18,7 +18,8 @@
 //! locks, rollbacks (home, into the wrong environment, through the action), over two manifests on one
 //! tenant. Every history runs against both sandbox shapes (default and `--compat spec`). A failure prints
 //! the shrunk history. Fixed seed and a bounded count here; `SPARK_PROMOTE_MODEL_CASES` (per shape) and
-//! `SPARK_PROMOTE_MODEL_SEED` for a longer soak.
+//! `SPARK_PROMOTE_MODEL_SEED`, `SPARK_PROMOTE_MODEL_STEPS` (the longest history) for a longer soak,
+//! `SPARK_PROMOTE_MODEL_TRACE` to see each step.
 mod action;
 mod promises;
 mod system;
@@ -224,21 +225,38 @@ impl<const SPEC: bool> StateMachineTest for History<SPEC> {
     }
 
     fn apply(mut system: System, _: &Model, step: Step) -> System {
+        trace(&format!("{step:?}"));
         system.step(step);
         system
     }
 }
 
+/// With `SPARK_PROMOTE_MODEL_TRACE` set, each step and what happened in it on stderr (for a soak; a
+/// failure prints its shrunk history anyway).
+#[allow(clippy::print_stderr, reason = "the soak's trace, asked for")]
+pub fn trace(what: &str) {
+    if std::env::var_os("SPARK_PROMOTE_MODEL_TRACE").is_some() {
+        eprintln!("model: {what}");
+    }
+}
+
+/// A number from the environment, else `default`.
+fn number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The longest history (steps), `SPARK_PROMOTE_MODEL_STEPS` for a soak.
+fn steps() -> usize {
+    number("SPARK_PROMOTE_MODEL_STEPS", 16) as usize
+}
+
 /// The number of histories per sandbox shape, and the seed: fixed in CI, from the environment for a soak.
 fn config() -> Config {
-    let number = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|value| value.parse().ok())
-            .unwrap_or(default)
-    };
     Config {
-        cases: number("SPARK_PROMOTE_MODEL_CASES", 5) as u32,
+        cases: number("SPARK_PROMOTE_MODEL_CASES", 8) as u32,
         rng_seed: RngSeed::Fixed(number("SPARK_PROMOTE_MODEL_SEED", 20261202)),
         failure_persistence: None,
         max_shrink_iters: 64,
@@ -249,8 +267,8 @@ fn config() -> Config {
 prop_state_machine! {
     #![proptest_config(config())]
     #[test]
-    fn random_histories_keep_every_promise(sequential 1..12 => History<false>);
+    fn random_histories_keep_every_promise(sequential 1..steps() => History<false>);
 
     #[test]
-    fn random_histories_keep_every_promise_under_compat_spec(sequential 1..12 => History<true>);
+    fn random_histories_keep_every_promise_under_compat_spec(sequential 1..steps() => History<true>);
 }

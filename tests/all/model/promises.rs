@@ -43,6 +43,7 @@ impl System {
             "at least once: prod after an apply that exited 0 ({status}):\n{log}"
         );
         let imported = self.imports() - before.imports;
+        super::trace(&format!("  {status}, {imported} import(s)"));
         match &before.orphan {
             None => {
                 let in_sync = before.prod == before.target;
@@ -195,6 +196,7 @@ impl System {
             return;
         }
         assert_ne!(output.code, 0, "a killed apply: {output:?}");
+        super::trace(&format!("  killed once its {object} job was posted"));
         let brings = matches!(stage, Stage::Import).then_some(before.target);
         self.orphan = Some(Orphan { team, brings });
     }
