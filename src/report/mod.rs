@@ -7,6 +7,7 @@
 pub mod command;
 mod comparison;
 mod document;
+pub mod drift;
 pub mod escape;
 mod markdown;
 #[cfg(test)]
