@@ -47,7 +47,7 @@ enum Command {
     /// Run the embedded emulator of the Spark ImpEx API.
     Sandbox(SandboxArgs),
     /// Run an in-process sandbox and the example promotion end to end, then print the summary.
-    Demo,
+    Demo(DemoArgs),
     /// Print the manifest's JSON Schema.
     Schema,
     /// The GitHub Action entry point (reads INPUT_* and the GITHUB_* files).
@@ -83,9 +83,22 @@ struct LockArgs {
 struct DriftArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
-    /// Print the result as JSON on stdout.
+    /// Print the result as JSON on stdout (as `--format json`).
     #[arg(long)]
     json: bool,
+    /// How to print the report: text, markdown or json (see `apply --help`).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    format: Option<FormatArg>,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Print the three results as JSON on stdout (as `--format json`).
+    #[arg(long)]
+    json: bool,
+    /// How to print the results: text, markdown or json (see `apply --help`).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    format: Option<FormatArg>,
 }
 
 #[derive(Debug, Args)]
@@ -349,7 +362,7 @@ impl Cli {
             Command::Drift(args) => {
                 commands::drift::drift(commands::drift::DriftRequest {
                     selection: args.manifest.into(),
-                    json: args.json,
+                    format: FormatArg::chosen(args.format, args.json),
                 })
                 .await
             }
@@ -386,7 +399,9 @@ impl Cli {
                 crate::sandbox::serve(config, seed).await?;
                 Ok(Outcome::Success)
             }
-            Command::Demo => commands::demo::demo().await,
+            Command::Demo(args) => {
+                commands::demo::demo(FormatArg::chosen(args.format, args.json)).await
+            }
             Command::Schema => {
                 use std::io::Write;
                 let schema = serde_json::to_string_pretty(&crate::manifest::schema())?;

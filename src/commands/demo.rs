@@ -1,15 +1,20 @@
 //! `demo`: an in-process sandbox with two tenants, a real export from one and import into the other (plan,
-//! apply, then apply again to show idempotency), with the markdown summaries printed on stdout.
+//! apply, then apply again to show idempotency), each result printed on stdout as plan and apply print
+//! theirs (text for a person, markdown inside GitHub Actions or with `--format markdown`, JSON with
+//! `--json`: one document with the three steps).
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use serde_json::{Value, json};
 
+use super::run::{Format, chosen, stdout_colour};
 use crate::exit::Outcome;
 use crate::manifest::{self, HostPolicy};
-use crate::promote::{self, RunOptions, result::RunKind};
+use crate::promote::result::{RunKind, RunResult};
+use crate::promote::{self, RunOptions};
 use crate::report::{self, RenderOptions};
 use crate::sandbox;
 
@@ -27,7 +32,8 @@ fn demo_env(name: &str) -> Option<String> {
     Some(value.to_string())
 }
 
-pub async fn demo() -> anyhow::Result<Outcome> {
+pub async fn demo(format: Option<Format>) -> anyhow::Result<Outcome> {
+    let format = chosen(format);
     let running = sandbox::start(sandbox::Config {
         listen: ([127, 0, 0, 1], 0).into(),
         job_duration: Duration::from_millis(1500),
@@ -46,8 +52,8 @@ pub async fn demo() -> anyhow::Result<Outcome> {
     )
     .context("the demo manifest is invalid")?;
     let manifest = Arc::new(manifest);
-    let mut stdout = std::io::stdout().lock();
     let mut outcome = Outcome::Success;
+    let mut steps = Vec::new();
     for (step, command) in [
         ("1. plan: what would change", RunKind::Plan),
         (
@@ -61,15 +67,38 @@ pub async fn demo() -> anyhow::Result<Outcome> {
     ] {
         tracing::info!("{step}");
         let result = promote::run(command, manifest.clone(), &[], RunOptions::default()).await?;
-        writeln!(
-            stdout,
-            "<!-- {step} -->\n{}\n",
-            report::markdown(&result, &RenderOptions::summary(None))
-        )?;
         if result.outcome(&Default::default()) != Outcome::Success {
             outcome = Outcome::Failed;
         }
+        match format {
+            // One document with the three steps, once they have run.
+            Format::Json => steps.push(json!({ "step": step, "result": as_json(&result)? })),
+            _ => print(&shown(format, step, &result))?,
+        }
     }
     running.shutdown().await;
+    if format == Format::Json {
+        print(&serde_json::to_string_pretty(&json!({ "steps": steps }))?)?;
+    }
     Ok(outcome)
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
+    writeln!(std::io::stdout().lock(), "{text}").context("failed to write the result")
+}
+
+/// A result as the JSON `--json` prints (redacted).
+fn as_json(result: &RunResult) -> anyhow::Result<Value> {
+    serde_json::from_str(&report::json(result)).context("the result is not JSON")
+}
+
+/// One step's result as text or markdown, under its title.
+fn shown(format: Format, step: &str, result: &RunResult) -> String {
+    match format {
+        Format::Markdown => format!(
+            "<!-- {step} -->\n{}\n",
+            report::markdown(result, &RenderOptions::summary(None))
+        ),
+        _ => format!("== {step}\n{}", report::text::text(result, stdout_colour())),
+    }
 }

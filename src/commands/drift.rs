@@ -1,18 +1,22 @@
 //! `drift`: compares each selected promotion's source (or its lock) with its destination; prints the
-//! report (or `--json`) on stdout; exit 0 in sync, 3 on drift, 1 when a comparison failed.
+//! report on stdout (text for a person, markdown inside GitHub Actions or with `--format markdown`, JSON
+//! with `--json`); exit 0 in sync, 3 on drift, 1 when a comparison failed.
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 
+use super::run::{Format, chosen, stdout_colour};
 use crate::exit::Outcome;
 use crate::promote::{self, RunOptions};
+use crate::report;
 
 /// A `drift` from the command line.
 pub struct DriftRequest {
     pub selection: super::Selection,
-    pub json: bool,
+    /// `--format` or `--json`; `None`: the default for where stdout goes.
+    pub format: Option<Format>,
 }
 
 pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
@@ -24,12 +28,16 @@ pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
         ..super::run::options(Duration::from_secs(30 * 60))?
     };
     let report = promote::drift::run(manifest, &request.selection.promotions, options).await?;
-    let text = if request.json {
-        serde_json::to_string_pretty(&report).context("failed to write the report as JSON")?
-    } else {
-        report.text()
+    let manifest = request.selection.manifest.display().to_string();
+    let text = match chosen(request.format) {
+        Format::Json => {
+            serde_json::to_string_pretty(&report).context("failed to write the report as JSON")?
+        }
+        Format::Markdown => report::drift::markdown(&report, &manifest),
+        Format::Text => report::drift::text(&report, &manifest, stdout_colour()),
     };
-    writeln!(std::io::stdout().lock(), "{text}").context("failed to write the report")?;
+    writeln!(std::io::stdout().lock(), "{}", text.trim_end())
+        .context("failed to write the report")?;
     Ok(if report.failed() {
         Outcome::Failed
     } else if report.drifted() {

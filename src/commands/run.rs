@@ -98,18 +98,24 @@ pub fn colour(terminal: bool, no_color: Option<&str>, term: Option<&str>) -> rep
     }
 }
 
+/// `format`, or without one [`Format::default_for`] this process.
+pub fn chosen(format: Option<Format>) -> Format {
+    format.unwrap_or_else(|| Format::default_for(std::env::var("GITHUB_ACTIONS").ok().as_deref()))
+}
+
+/// Whether text on this process's stdout is coloured (see [`colour`]).
+pub fn stdout_colour() -> report::text::Colour {
+    let env = |name: &str| std::env::var(name).ok();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    colour(terminal, env("NO_COLOR").as_deref(), env("TERM").as_deref())
+}
+
 /// Prints a run's result on stdout in `format` (`None`: [`Format::default_for`] this process).
 pub(super) fn print(result: &RunResult, format: Option<Format>) -> anyhow::Result<()> {
-    let env = |name: &str| std::env::var(name).ok();
-    let format = format.unwrap_or_else(|| Format::default_for(env("GITHUB_ACTIONS").as_deref()));
-    let text = match format {
+    let text = match chosen(format) {
         Format::Json => report::json(result),
         Format::Markdown => report::markdown(result, &RenderOptions::summary(None)),
-        Format::Text => {
-            let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-            let colour = colour(terminal, env("NO_COLOR").as_deref(), env("TERM").as_deref());
-            report::text::text(result, colour)
-        }
+        Format::Text => report::text::text(result, stdout_colour()),
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{text}").context("failed to write the result")

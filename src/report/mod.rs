@@ -8,6 +8,7 @@ mod behaviour;
 pub mod command;
 mod comparison;
 mod document;
+pub mod drift;
 pub mod escape;
 mod markdown;
 #[cfg(test)]

@@ -148,7 +148,7 @@ fn versions(out: &mut String, versions: &[VersionResult]) {
 }
 
 /// `value` with every control character (escape sequences, newlines) as a space.
-fn safe(value: &str) -> String {
+pub(super) fn safe(value: &str) -> String {
     value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -156,7 +156,7 @@ fn safe(value: &str) -> String {
 }
 
 /// Colours, or none.
-struct Paint(Colour);
+pub(super) struct Paint(pub(super) Colour);
 
 impl Paint {
     fn sgr(&self, code: &str, text: &str) -> String {
@@ -166,15 +166,19 @@ impl Paint {
         }
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub(super) fn bold(&self, text: &str) -> String {
         self.sgr("1", text)
     }
 
-    fn red(&self, text: &str) -> String {
+    pub(super) fn green(&self, text: &str) -> String {
+        self.sgr("32", text)
+    }
+
+    pub(super) fn red(&self, text: &str) -> String {
         self.sgr("31", text)
     }
 
-    fn yellow(&self, text: &str) -> String {
+    pub(super) fn yellow(&self, text: &str) -> String {
         self.sgr("33", text)
     }
 

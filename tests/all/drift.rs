@@ -52,8 +52,12 @@ async fn drift_is_in_sync_after_an_apply_then_exit_3_when_the_source_has_a_newer
         let report = in_sync.json();
         assert_eq!(promotion(&report)["state"], "in_sync", "{report:#}");
         assert_eq!(promotion(&report)["services"], Value::Array(Vec::new()));
-        let text = lab.cli(&["drift"]).await;
-        assert_eq!(text.stdout, "pricing (uat -> prod): in sync\n", "{text:?}");
+        let text = lab.cli(&["drift", "--format", "text"]).await;
+        assert_eq!(
+            text.stdout,
+            "spark-promote drift spark-promote.yaml: in sync\ntotals: 1 in sync, 0 drifted, 0 failed\n\npricing: in sync\n  uat -> prod\n",
+            "{text:?}"
+        );
 
         publish_newer_quote_in_uat(&lab).await;
         let newer = lab.cli(&["drift", "--json"]).await;
@@ -65,14 +69,22 @@ async fn drift_is_in_sync_after_an_apply_then_exit_3_when_the_source_has_a_newer
             .as_str()
             .unwrap()
             .to_string();
-        let text = lab.cli(&["drift"]).await;
+        let text = lab.cli(&["drift", "--format", "text"]).await;
         assert_eq!(text.code, 3);
         assert_eq!(
             text.stdout,
             format!(
-                "pricing (uat -> prod): source has newer versions\n  newer in uat: pricing/quote 1.2.0 (id {id})\n"
+                "spark-promote drift spark-promote.yaml: drift\ntotals: 0 in sync, 1 drifted, 0 failed\n\npricing: source has newer versions\n  uat -> prod\n  newer in uat: pricing/quote 1.2.0 (id {id})\n"
             ),
             "{text:?}"
+        );
+        let markdown = lab.cli(&["drift", "--format", "markdown"]).await;
+        assert_eq!(markdown.code, 3);
+        assert!(
+            markdown.stdout.contains(&format!(
+                "| pricing | uat → prod | source has newer versions |\n\n**pricing**\n\n- newer in uat: <code>pricing/quote</code> 1.2.0 (id <code>{id}</code>)\n"
+            )),
+            "{markdown:?}"
         );
         assert!(
             lab.jobs_of("import").await.len() == 2,

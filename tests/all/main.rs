@@ -9,6 +9,7 @@ mod backup;
 mod cli;
 mod combination;
 mod container;
+mod demo;
 mod drift;
 mod examples;
 mod github;

@@ -79,10 +79,22 @@ impl Lab {
 
     /// The demo seed with a given config, listening on a free port of 127.0.0.1.
     pub async fn start_config(config: sandbox::Config) -> Lab {
-        let sandbox = sandbox::start(sandbox::Config {
-            listen: ([127, 0, 0, 1], 0).into(),
-            ..config
-        })
+        let seed = match &config.seed {
+            Some(path) => sandbox::Seed::load(path).expect("the test's seed loads"),
+            None => sandbox::Seed::demo(),
+        };
+        Lab::start_seeded(config, seed).await
+    }
+
+    /// A sandbox with `seed` and a given config, listening on a free port of 127.0.0.1.
+    pub async fn start_seeded(config: sandbox::Config, seed: sandbox::Seed) -> Lab {
+        let sandbox = sandbox::start_with_seed(
+            sandbox::Config {
+                listen: ([127, 0, 0, 1], 0).into(),
+                ..config
+            },
+            seed,
+        )
         .await
         .expect("sandbox starts");
         Lab {
@@ -373,7 +385,15 @@ impl Spawned {
         }
     }
 
-    /// Sends a signal (`INT`, `TERM`) to the process.
+    /// Whether the process has ended (it is not reaped: [`Spawned::finish`] still reads its output).
+    pub fn ended(&mut self) -> bool {
+        self.child
+            .try_wait()
+            .expect("the process can be polled")
+            .is_some()
+    }
+
+    /// Sends a signal (`INT`, `TERM`, `KILL`) to the process.
     pub fn signal(&self, name: &str) {
         let pid = self.child.id().expect("still running").to_string();
         let status = std::process::Command::new("kill")
