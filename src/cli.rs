@@ -164,6 +164,11 @@ struct RollbackArgs {
     /// Only show what the rollback would change (nothing is imported).
     #[arg(long)]
     dry_run: bool,
+    /// Keep the services' API call history: put the backup's versions back on top with add_version (new
+    /// version numbers, the old content; the newer versions stay) instead of the exact restore with
+    /// replace, after which Spark deletes that history.
+    #[arg(long)]
+    keep_history: bool,
     /// How long to wait for a busy tenant and for the job to finish.
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
     wait_timeout: Duration,
@@ -328,6 +333,11 @@ impl Cli {
                     format: FormatArg::chosen(args.format, args.json),
                     dry_run: args.dry_run,
                     wait_timeout: args.wait_timeout,
+                    mode: if args.keep_history {
+                        crate::promote::backup::RollbackMode::KeepHistory
+                    } else {
+                        crate::promote::backup::RollbackMode::Exact
+                    },
                 })
                 .await
             }

@@ -144,8 +144,13 @@ async fn steps() -> anyhow::Result<Outcome> {
         }
         let backup = runner.inputs.backup.clone().unwrap_or_default();
         let environment = runner.inputs.environment.clone();
-        let promotion =
-            super::rollback::restore(&manifest, &backup, environment.as_deref()).await?;
+        let promotion = promote::backup::restore_as(
+            &manifest,
+            &backup,
+            environment.as_deref(),
+            runner.inputs.rollback_mode,
+        )
+        .await?;
         let modes = modes(&[&promotion]);
         let result =
             promote::run_promotions(command, manifest.clone(), vec![promotion], options).await?;

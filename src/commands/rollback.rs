@@ -1,5 +1,6 @@
-//! `rollback`: re-imports a backup into its environment with `replace`, each service to its own place,
-//! through the apply engine (idempotency, waiting, cancellation, summary and result JSON as apply).
+//! `rollback`: re-imports a backup into its environment (exactly with `replace`, or on top with
+//! `add_version` to keep the API call history: `--keep-history`), each service to its own place, through
+//! the apply engine (idempotency, waiting, cancellation, summary and result JSON as apply).
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct RollbackRequest {
     /// Only show what it would change (the plan path).
     pub dry_run: bool,
     pub wait_timeout: Duration,
+    /// Exact (`replace`) or keeping the API call history (`add_version` on top).
+    pub mode: promote::backup::RollbackMode,
 }
 
 pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
@@ -36,12 +39,16 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
                 &hosts,
                 &crate::manifest::Scope::Nothing,
             )?;
-            restore(&bare, &request.backup, None).await?.to
+            promote::backup::restore(&bare, &request.backup, None)
+                .await?
+                .to
         }
     };
     let scope = crate::manifest::Scope::Environment(environment.clone());
     let manifest = super::load_manifest_scoped(&request.manifest, &hosts, &scope)?;
-    let promotion = restore(&manifest, &request.backup, Some(&environment)).await?;
+    let promotion =
+        promote::backup::restore_as(&manifest, &request.backup, Some(&environment), request.mode)
+            .await?;
     let options = promote::RunOptions {
         rollback: true,
         ..super::run::with_journal(super::run::options(request.wait_timeout)?, &manifest)

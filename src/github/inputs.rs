@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use super::Env;
 use crate::exit::InvalidInput;
+use crate::promote::backup::RollbackMode;
 
 /// The default manifest path.
 pub const DEFAULT_MANIFEST: &str = "spark-promote.yaml";
@@ -85,6 +86,8 @@ pub struct Inputs {
     pub backup: Option<PathBuf>,
     /// `rollback`: the environment to restore; default: the one the backup was exported from.
     pub environment: Option<String>,
+    /// `rollback`: exact (`replace`, the default) or `keep-history` (`add_version` on top).
+    pub rollback_mode: RollbackMode,
     /// `locked: true`: refuse to plan or apply without an up-to-date lock file (as `--locked`).
     pub locked: bool,
 }
@@ -148,6 +151,14 @@ impl Inputs {
             )
             .into());
         }
+        let rollback_mode = match input("rollback-mode") {
+            Some(value) => parse_choice(
+                "rollback-mode",
+                &value,
+                &[RollbackMode::Exact, RollbackMode::KeepHistory].map(|mode| (mode.as_str(), mode)),
+            )?,
+            None => RollbackMode::Exact,
+        };
         let locked = match input("locked") {
             Some(value) => parse_choice("locked", &value, &[("true", true), ("false", false)])?,
             None => false,
@@ -170,6 +181,7 @@ impl Inputs {
             deployment_environment: deployment_environment(env),
             backup,
             environment: input("environment"),
+            rollback_mode,
         })
     }
 }

@@ -135,6 +135,8 @@ async fn ready(
             prepared
         }
     };
+    // The decided rows, until the job's outputs replace them (keeping their notes: see `record`).
+    result.services = decision.services;
     result.warnings.extend(decision.warnings);
     Ok(Some((prepared, decision.present)))
 }
@@ -315,8 +317,19 @@ fn reattach_hint(promotion: &Promotion, id: &str) -> String {
 }
 
 /// Records a job's outputs, errors and warnings in the result.
+/// Each row keeps what the decision noted of its service (what a `replace` or a rollback on top costs).
 fn record(result: &mut PromotionResult, status: &JobStatus) {
+    let decided = std::mem::take(&mut result.services);
     result.services = outputs::services(&status.outputs);
+    for row in &mut result.services {
+        let note = decided
+            .iter()
+            .find(|decided| decided.destination == row.destination)
+            .and_then(|decided| decided.detail.clone());
+        if let Some(note) = note {
+            row.note(note);
+        }
+    }
     result.service_versions = outputs::versions(&status.outputs);
     result.errors.extend(messages::texts(&status.errors));
     result.warnings.extend(messages::texts(&status.warnings));

@@ -26,6 +26,7 @@ mod predictions;
 mod promote;
 mod python_sdk;
 mod reliability;
+mod rollback_history;
 mod sandbox;
 mod secrets;
 mod spark_client;

@@ -14,7 +14,7 @@ use crate::promote::source::request;
 use crate::spark;
 
 pub mod restore;
-pub use restore::restore;
+pub use restore::{RollbackMode, restore, restore_as};
 
 /// In a plan: each existing destination service that apply will back up before its import says so.
 pub(crate) fn note_in_plan(promotion: &Promotion, services: &mut [ServiceResult]) {

@@ -8,14 +8,48 @@ use crate::manifest::{Manifest, Promotion, ServicesExisting, Source, UpdateVersi
 use crate::promote::source::export::ExportIndex;
 use crate::promote::source::package;
 
+/// How a backup is put back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RollbackMode {
+    /// `replace`: the services become exactly what the backup holds (its version numbers and ids); Spark
+    /// deletes their API call history.
+    #[default]
+    Exact,
+    /// `add_version` (patch numbers): the backup's versions put back on top at new version numbers, the old
+    /// content; the newer versions and the API call history stay, and calls by service URI get the old
+    /// behaviour.
+    KeepHistory,
+}
+
+impl RollbackMode {
+    /// Its name in the action's `rollback_mode` input and in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RollbackMode::Exact => "exact",
+            RollbackMode::KeepHistory => "keep-history",
+        }
+    }
+}
+
 /// The promotion that puts a backup back into `environment` (by default, the environment of the manifest
-/// whose URL the backup was exported from): its package imported with `replace`, services to their own
-/// place, no backup of its own. The package and its index are checked first (invalid input, exit 2); a
-/// backup goes back only where it came from.
+/// whose URL the backup was exported from) exactly (`replace`): see [`restore_as`].
 pub async fn restore(
     manifest: &Manifest,
     backup: &Path,
     environment: Option<&str>,
+) -> Result<Promotion, InvalidInput> {
+    restore_as(manifest, backup, environment, RollbackMode::Exact).await
+}
+
+/// The promotion that puts a backup back into `environment` (by default, the environment of the manifest
+/// whose URL the backup was exported from), as `mode` says, services to their own place, no backup of its
+/// own. The package and its index are checked first (invalid input, exit 2); a backup goes back only where
+/// it came from. Run it with `promote::run_promotions` and `RunOptions::rollback` set.
+pub async fn restore_as(
+    manifest: &Manifest,
+    backup: &Path,
+    environment: Option<&str>,
+    mode: RollbackMode,
 ) -> Result<Promotion, InvalidInput> {
     let display = backup.display().to_string();
     let index = index_of(backup, &display)?;
@@ -28,14 +62,23 @@ pub async fn restore(
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
     let promotion = Promotion {
-        name: format!("rollback-{stem}"),
+        name: match mode {
+            RollbackMode::Exact => format!("rollback-{stem}"),
+            RollbackMode::KeepHistory => format!("rollback-{stem}-keep-history"),
+        },
         source: Source::Package {
             path: backup.to_path_buf(),
             display: display.clone(),
         },
         to,
-        services_existing: ServicesExisting::Replace,
-        update_version_type: UpdateVersionType::Copy,
+        services_existing: match mode {
+            RollbackMode::Exact => ServicesExisting::Replace,
+            RollbackMode::KeepHistory => ServicesExisting::AddVersion,
+        },
+        update_version_type: match mode {
+            RollbackMode::Exact => UpdateVersionType::Copy,
+            RollbackMode::KeepHistory => UpdateVersionType::Patch,
+        },
         services: Vec::new(),
         source_system: None,
         correlation_id: None,

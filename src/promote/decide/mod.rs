@@ -107,7 +107,14 @@ pub(crate) async fn decide(
         .cancel
         .unless(
             "deciding what to import",
-            decide_with(client, promotion, shipment, correlation_id, records),
+            decide_with(
+                client,
+                promotion,
+                shipment,
+                correlation_id,
+                records,
+                ctx.options.rollback,
+            ),
         )
         .await
 }
@@ -118,6 +125,7 @@ async fn decide_with(
     shipment: &Shipment<'_>,
     correlation_id: &mut String,
     records: &[PromotionRecord],
+    restoring: bool,
 ) -> anyhow::Result<Decision> {
     let running = match job::ours(client, promotion, correlation_id, records).await? {
         Some(Ours::Completed { job_id, status }) => {
@@ -126,7 +134,7 @@ async fn decide_with(
         Some(Ours::Running { job_id }) => Some(job_id),
         None => None,
     };
-    let targets = verdicts::targets(promotion, shipment);
+    let targets = verdicts::targets(promotion, shipment, restoring);
     let mut destinations: Vec<String> = targets.iter().map(|t| t.destination.clone()).collect();
     destinations.sort();
     destinations.dedup();
@@ -136,7 +144,9 @@ async fn decide_with(
         destinations.iter().map(String::as_str),
     )
     .await?;
-    let placements = records::placements(client, promotion, records, &destinations).await;
+    // A backup put back on top is shown done only by its own record (see `rules::Mode::trusts_ids`).
+    let on_top = targets.iter().any(|target| !target.mode.trusts_ids());
+    let placements = records::placements(client, promotion, records, &destinations, on_top).await;
     let mut decision = verdicts::judge(
         promotion,
         shipment,

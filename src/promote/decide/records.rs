@@ -1,7 +1,8 @@
 //! What the records of earlier promotions say of a promotion's destination services: for each service, the
 //! newest record that names it (a later import or rollback ends an older record's word), and where that
 //! record put each version (its *placements*). A rollback's record places nothing to trust: after it, only
-//! the destination's own version ids count.
+//! the destination's own version ids count; except for a backup put back on top again (a rollback that
+//! keeps the call history), which only such a record shows done.
 //!
 //! The placements are only a claim: [`rules::presence`](super::rules::presence) believes one only where the
 //! destination still holds that version id at that number. A GitHub deployment is written before its job
@@ -20,11 +21,12 @@ pub(crate) async fn placements(
     promotion: &Promotion,
     records: &[PromotionRecord],
     destinations: &[String],
+    rollbacks_too: bool,
 ) -> Vec<(usize, Vec<Placed>)> {
     let mut chosen: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
     for destination in destinations {
         if let Some(index) = newest(records, &promotion.to, destination)
-            && !records[index].rollback
+            && (rollbacks_too || !records[index].rollback)
         {
             chosen.entry(index).or_default().push(destination);
         }

@@ -20,7 +20,12 @@ pub(super) struct Target {
 
 /// The promotion's destination services, in the package's order: from the export index (ids and numbers),
 /// else from the listing (numbers only, or nothing known).
-pub(super) fn targets(promotion: &Promotion, shipment: &Shipment<'_>) -> Vec<Target> {
+/// `restoring`: the promotion puts a backup back (a rollback).
+pub(super) fn targets(
+    promotion: &Promotion,
+    shipment: &Shipment<'_>,
+    restoring: bool,
+) -> Vec<Target> {
     shipment
         .listed
         .iter()
@@ -45,9 +50,10 @@ pub(super) fn targets(promotion: &Promotion, shipment: &Shipment<'_>) -> Vec<Tar
                     })
                     .collect(),
             };
+            let mode = Mode::of(promotion.services_existing, promotion.update_of(&source));
             Target {
                 destination: promotion.destination_of(&source),
-                mode: Mode::of(promotion.services_existing, promotion.update_of(&source)),
+                mode: if restoring { mode.restoring() } else { mode },
                 source,
                 shipped,
             }
@@ -180,6 +186,10 @@ fn judge_one(
         Action::Replace => {
             row.note("Spark deletes its API call history (replace)");
             ServiceStatus::Replaced
+        }
+        Action::Update if !target.mode.trusts_ids() => {
+            row.note("the backup put back on top at new version numbers; its older versions stay, and so does the API call history (add_version)");
+            ServiceStatus::Updated
         }
         Action::Update => ServiceStatus::Updated,
         Action::Fail(failure) => {
