@@ -20,7 +20,9 @@ pub fn ended(ended: &Ended, result: &PromotionResult) {
 
 /// The promotion this one comes `after` that failed or was cancelled in this run, if any.
 pub fn failed_before(promotion: &Promotion, ended: &Ended) -> Option<String> {
-    let ended = ended.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ended = ended
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     promotion.after.iter().find_map(|name| {
         ended
             .iter()
@@ -44,7 +46,10 @@ pub fn not_after(promotion: &Promotion, failed: &str) -> PromotionResult {
 /// `promotions` ordered so that each comes after the selected promotions its `after` names (stable:
 /// manifest order where `after` says nothing), each with its lane: the target tenant's, or, when linked by
 /// `after`, the lane of the first promotion it is linked with.
-pub fn lanes(promotions: Vec<Promotion>, tenant: impl Fn(&Promotion) -> String) -> Vec<(String, Promotion)> {
+pub fn lanes(
+    promotions: Vec<Promotion>,
+    tenant: impl Fn(&Promotion) -> String,
+) -> Vec<(String, Promotion)> {
     let names: Vec<String> = promotions.iter().map(|p| p.name.clone()).collect();
     let index = |name: &str| names.iter().position(|n| n == name);
     // Union-find over `after` links, so that linked promotions share a lane.

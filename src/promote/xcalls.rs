@@ -26,7 +26,9 @@ pub(crate) async fn check(
             continue;
         }
         let promotions = &ctx.manifest.promotions;
-        let before = promotions.iter().filter(|p| promotion.after.contains(&p.name));
+        let before = promotions
+            .iter()
+            .filter(|p| promotion.after.contains(&p.name));
         if bringer(before, promotion, uri).is_some() {
             continue;
         }

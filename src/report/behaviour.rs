@@ -54,14 +54,7 @@ pub(crate) fn section(doc: &mut Document, command: RunKind, verification: &Verif
         });
         doc.text("\n");
     }
-    if let Some(rolled_back) = &verification.rolled_back {
-        let job = rolled_back.job_id.as_deref().map(code).unwrap_or_default();
-        doc.text(format!(
-            "**Rolled back** ({}): backup {} {job}\n\n",
-            rolled_back.status.as_str(),
-            code(&rolled_back.backup)
-        ));
-    }
+    rolled_back(doc, verification);
     if !parts.items.is_empty() {
         doc.rows(Rows {
             noun: "items",
@@ -69,6 +62,18 @@ pub(crate) fn section(doc: &mut Document, command: RunKind, verification: &Verif
             kind: RowsKind::List,
         });
         doc.text("\n");
+    }
+}
+
+/// The rollback a failed verification caused, if any.
+fn rolled_back(doc: &mut Document, verification: &Verification) {
+    if let Some(rolled_back) = &verification.rolled_back {
+        let job = rolled_back.job_id.as_deref().map(code).unwrap_or_default();
+        doc.text(format!(
+            "**Rolled back** ({}): backup {} {job}\n\n",
+            rolled_back.status.as_str(),
+            code(&rolled_back.backup)
+        ));
     }
 }
 
@@ -190,14 +195,23 @@ mod tests {
     #[test]
     fn a_plan_shows_the_change_with_its_chart_and_escapes_what_the_cases_say() {
         let plan = rendered(RunKind::Plan, &verification(true));
-        assert!(plan.contains("#### 🔀 Behaviour change of pricing/quote"), "{plan}");
+        assert!(
+            plan.contains("#### 🔀 Behaviour change of pricing/quote"),
+            "{plan}"
+        );
         assert!(plan.contains("    bar [0, 0, 0, 0, 0, 1]\n"), "{plan}");
         assert!(!plan.contains("<img"), "{plan}");
         let apply = rendered(RunKind::Apply, &verification(true));
-        assert!(apply.contains("#### ❌ Verification of pricing/quote"), "{apply}");
+        assert!(
+            apply.contains("#### ❌ Verification of pricing/quote"),
+            "{apply}"
+        );
         let same = rendered(RunKind::Plan, &verification(false));
         assert!(same.contains("#### ✅ Behaviour change"), "{same}");
-        assert!(!same.contains("mermaid"), "no chart without a change: {same}");
+        assert!(
+            !same.contains("mermaid"),
+            "no chart without a change: {same}"
+        );
         assert_eq!(
             line(&verification(true)),
             "verify pricing/quote: 3 cases, 1 changed, 0 failed (uat pricing/quote 1.1.0 against prod \

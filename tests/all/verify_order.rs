@@ -30,13 +30,11 @@ async fn a_run_imports_in_the_order_after_gives_and_reports_in_manifest_order() 
             .collect();
         assert_eq!(names, ["quote", "rating"], "reported in manifest order");
         let job = |i: usize| result["promotions"][i]["job_id"].clone();
-        let imports: Vec<_> = lab
-            .jobs_of("import")
-            .await
-            .into_iter()
-            .map(|j| j["id"].clone())
-            .collect();
-        assert_eq!(imports, [job(1), job(0)], "rating was imported first");
+        assert_eq!(
+            imports(&lab).await,
+            [job(1), job(0)],
+            "rating was imported first"
+        );
     })
     .await;
 }
@@ -47,13 +45,16 @@ async fn without_after_the_same_tenant_imports_in_manifest_order() {
     lab.manifest(&quote_and_rating(""));
     let result = lab.cli(&["apply", "--json"]).await.json();
     let job = |i: usize| result["promotions"][i]["job_id"].clone();
-    let imports: Vec<_> = lab
-        .jobs_of("import")
+    assert_eq!(imports(&lab).await, [job(0), job(1)]);
+}
+
+/// The ids of the sandbox's import jobs, in the order they were created.
+async fn imports(lab: &Lab) -> Vec<serde_json::Value> {
+    lab.jobs_of("import")
         .await
         .into_iter()
-        .map(|j| j["id"].clone())
-        .collect();
-    assert_eq!(imports, [job(0), job(1)]);
+        .map(|job| job["id"].clone())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,7 +91,27 @@ async fn plan_warns_of_a_callee_the_destination_lacks_unless_a_promotion_before_
     let seen = warnings(&lab.cli(&["plan", "--json"]).await.json());
     assert!(
         seen.iter()
-            .any(|w| w.contains("calls pricing/other[2], which prod lacks") && w.ends_with("(promote it first)")),
+            .any(|w| w.contains("calls pricing/other[2], which prod lacks")
+                && w.ends_with("(promote it first)")),
         "{seen:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_after_one_that_failed_is_not_imported() {
+    let lab = Lab::start(QUICK).await;
+    lab.manifest(
+        &quote_and_rating("    after: [rating]\n")
+            .replace("services: [pricing/rating]", "services: [pricing/missing]"),
+    );
+    let out = lab.cli(&["apply", "--json"]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let result = out.json();
+    assert_eq!(result["promotions"][1]["status"], "failed", "{result:#}");
+    assert_eq!(result["promotions"][0]["status"], "failed");
+    assert_eq!(
+        result["promotions"][0]["errors"][0],
+        "not imported: it comes after rating (after:), which did not complete"
+    );
+    assert!(imports(&lab).await.is_empty(), "quote was not imported");
 }

@@ -9,9 +9,9 @@ const CASES: &str = "age,cover\n30,100000\n62,200000\n70,100000\n40,\n";
 
 fn verified(scene: &Scene) {
     scene.lab.write("cases.csv", CASES);
-    scene
-        .lab
-        .manifest(&format!("{UAT_TO_PROD}    verify:\n      cases: [cases.csv]\n"));
+    scene.lab.manifest(&format!(
+        "{UAT_TO_PROD}    verify:\n      cases: [cases.csv]\n"
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
