@@ -236,3 +236,27 @@ async fn planned_number(lab: &Lab) -> String {
         .unwrap_or_else(|| panic!("no next version: {plan:#}"))
         .to_string()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_package_is_verified_against_the_expected_outputs() {
+    let lab = Lab::start(QUICK).await;
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    // uat's latest (1.1.0): cover / 1000 * (1 + age / 80).
+    lab.write(
+        "cases.csv",
+        "age,cover,expected.premium\n40,100000,150\n80,100000,200\n",
+    );
+    lab.manifest(
+        "promotions:\n  - name: quote\n    from: { package: quote.zip }\n    to: prod\n    services_existing: add_version\n    verify:\n      service: pricing/quote\n      cases: [cases.csv]\n",
+    );
+    let out = lab.cli(&["apply", "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let result = out.json();
+    let comparison = &first(&result)["verification"]["comparison"];
+    assert_eq!(comparison["now"], "expected", "{comparison:#}");
+    assert_eq!(
+        (comparison["cases"].as_u64(), comparison["changed"].as_u64()),
+        (Some(2), Some(0))
+    );
+}
