@@ -59,6 +59,16 @@ measure() {
 measure spark-promote "$bin" verify -m "$out/spark-promote.yaml" --env uat --against prod --json
 measure naive python3 bench/naive-verify.py "$root" "$out/cases.csv"
 
+# An apply with the same `verify:` (once: it changes prod): its calls beyond the import are the execute
+# calls of the verification after it (the source version and the imported one, by their ids).
+curl -fsS -X DELETE "$root/_sandbox/stats" >/dev/null
+start=$(now_ms)
+code=0
+bin_path=$(realpath "$bin")
+(cd "$out" && "$bin_path" apply -m spark-promote.yaml --json >apply.json 2>apply.err) || code=$?
+end=$(now_ms)
+echo "apply 1 ms=$((end - start)) calls=$(calls) exit=$code" | tee -a "$out/runs.txt"
+
 python3 - "$out" "$cases" <<'PY'
 import json, re, statistics, sys
 out, cases = sys.argv[1], int(sys.argv[2])
@@ -71,11 +81,17 @@ naive = json.load(open(f"{out}/naive-1.json"))
 assert ours["cases"] == naive["cases"] == cases, (ours["cases"], naive["cases"])
 assert ours["changed"] == naive["changed"], ("both find the same changed cases", ours["changed"], naive["changed"])
 for name, runs in rows.items():
-    assert all(code == 1 for _, _, code in runs) or name == "naive", (name, runs)
+    assert all(code == 1 for _, _, code in runs) or name != "spark-promote", (name, runs)
+applied = json.load(open(f"{out}/apply.json"))["promotions"][0]
+assert applied["status"] == "completed", applied
+proof = applied["verification"]["comparison"]
+assert (proof["cases"], proof["changed"]) == (cases, 0), proof
+print(f"apply: verified {proof['cases']} cases after the import with {proof['calls']} execute calls "
+      f"(by version id: {proof['now']} -> {proof['after']}), wall {rows['apply'][0][0]} ms, import included")
 med = {name: statistics.median(ms for ms, _, _ in runs) for name, runs in rows.items()}
 calls = {name: runs[0][1] for name, runs in rows.items()}
 print(f"cases {cases}, changed {ours['changed']} (both)")
-for name in rows:
+for name in ("spark-promote", "naive"):
     print(f"{name}: calls {calls[name]}, median wall {med[name]:.0f} ms over {len(rows[name])} runs")
 print(f"ratio naive/spark-promote: calls {calls['naive'] / calls['spark-promote']:.0f}x, wall {med['naive'] / med['spark-promote']:.1f}x")
 PY

@@ -111,6 +111,10 @@ struct VerifyArgs {
     /// Compare with this environment's answers instead of the cases' expected outputs.
     #[arg(long, value_name = "NAME")]
     against: Option<String>,
+    /// Run the cases against this version id in `--env` (say, the one an import placed) instead of the
+    /// service's latest version.
+    #[arg(long, value_name = "ID")]
+    version_id: Option<String>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -365,6 +369,7 @@ impl Cli {
                     selection: args.manifest.into(),
                     env: args.env,
                     against: args.against,
+                    version_id: args.version_id,
                     json: args.json,
                 })
                 .await

@@ -1,6 +1,7 @@
 //! `verify`: runs the cases of each selected promotion's `verify:` against one environment (compared with
 //! the cases' expected outputs) or against two (`--env A --against B`: A's answers compared with B's);
-//! prints markdown (or `--json`) on stdout; exit 0 when every case matches, 1 otherwise.
+//! prints markdown (or `--json`) on stdout; exit 0 when every case matches, 1 otherwise. `--version-id`
+//! runs them against one version of `--env` by its id.
 use std::io::Write;
 
 use anyhow::Context as _;
@@ -18,6 +19,8 @@ pub struct VerifyRequest {
     pub env: String,
     /// The environment it is compared with; none: the cases' expected outputs.
     pub against: Option<String>,
+    /// A version id in `env` to run the cases against (default: the service's latest version).
+    pub version_id: Option<String>,
     pub json: bool,
 }
 
@@ -45,7 +48,10 @@ pub async fn verify(request: VerifyRequest) -> anyhow::Result<Outcome> {
             continue;
         };
         let cases: CaseSet = verify::cases::load(&checks.cases)?;
-        let checked = Side::of(after, promotion, checks, default_client(after)?)?;
+        let mut checked = Side::of(after, promotion, checks, default_client(after)?)?;
+        if let Some(id) = &request.version_id {
+            checked = Side::version_id(&after.name, &checked.service, id, checked.client);
+        }
         let comparison = match now {
             Some(now) => {
                 let now = Side::of(now, promotion, checks, default_client(now)?)?;

@@ -129,7 +129,8 @@ pub fn candidates(
         // A verification's rollback (named after its backup) is read for the promotion it undid.
         let ours = normal(&payload.manifest) == manifest
             && selected.iter().any(|(name, target)| {
-                (*name == payload.promotion || payload.undoes.is_some()) && *target == payload.target
+                (*name == payload.promotion || payload.undoes.is_some())
+                    && *target == payload.target
             });
         let newer_seen = chosen
             .iter()

@@ -194,7 +194,13 @@ async fn import(
         Start::Finished(run) => *run,
         Start::Job { id, started } => {
             result.job_id = Some(id.clone());
-            let event = record::started(result, ctx.options.rollback, &id, upload.index, upload.entity);
+            let event = record::started(
+                result,
+                ctx.options.rollback,
+                &id,
+                upload.index,
+                upload.entity,
+            );
             ctx.options.recorder.started(event).await;
             *recorded = Some(upload.present.to_vec());
             let deadline = Instant::now() + ctx.options.wait_timeout;

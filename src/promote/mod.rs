@@ -18,6 +18,7 @@ pub mod import;
 pub mod job_by_id;
 pub mod jobs;
 pub mod lock_update;
+mod order;
 mod plan;
 pub mod progress;
 pub mod record;
@@ -27,6 +28,7 @@ pub mod source;
 pub mod uri;
 pub mod verification;
 pub mod version;
+mod xcalls;
 
 pub use context::RunOptions;
 pub use run::{run, run_promotions};

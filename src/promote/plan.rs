@@ -10,7 +10,7 @@ use crate::promote::result::{PromotionResult, PromotionStatus};
 use crate::promote::source;
 use crate::promote::source::export::ExportIndex;
 use crate::promote::source::request;
-use crate::promote::verification;
+use crate::promote::{verification, xcalls};
 
 /// Plans one promotion. Failures to plan are part of the result.
 pub async fn plan(ctx: &Context, promotion: &Promotion) -> PromotionResult {
@@ -56,6 +56,7 @@ async fn run(
     }
     let status = report(promotion, result, decision);
     if status != PromotionStatus::Skipped {
+        xcalls::check(ctx, promotion, result).await?;
         verification::in_plan(ctx, promotion, result).await?;
     }
     Ok(if result.errors.is_empty() {

@@ -1,7 +1,7 @@
 //! A whole run: the selected promotions of a manifest, sequential per target tenant, concurrent across.
 use std::sync::Arc;
 
-use super::{apply, plan};
+use super::{apply, order, plan};
 use crate::exit::{InvalidInput, Outcome};
 use crate::manifest::{Manifest, Promotion};
 use crate::promote::context::{Context, RunOptions};
@@ -33,23 +33,31 @@ pub async fn run_promotions(
 ) -> anyhow::Result<RunResult> {
     let ctx = Context::new(manifest.clone(), options)?;
     let ctx = &ctx;
-    let results = turns::per_key(
-        promotions,
-        |promotion| {
-            manifest
-                .environments
-                .get(&promotion.to)
-                .map(|environment| environment.url.to_string())
-                .unwrap_or_default()
-        },
-        |promotion| async move {
-            match command {
-                RunKind::Apply | RunKind::Rollback => apply::apply(ctx, &promotion).await,
-                RunKind::Plan => plan::plan(ctx, &promotion).await,
-            }
+    let names: Vec<String> = promotions.iter().map(|p| p.name.clone()).collect();
+    let tenant = |promotion: &Promotion| {
+        manifest
+            .environments
+            .get(&promotion.to)
+            .map(|environment| environment.url.to_string())
+            .unwrap_or_default()
+    };
+    let ended = &std::sync::Mutex::new(Vec::<(String, PromotionStatus)>::new());
+    let mut results = turns::per_key(
+        order::lanes(promotions, tenant),
+        |(lane, _)| lane.clone(),
+        |(_, promotion)| async move {
+            let result = match (command, order::failed_before(&promotion, ended)) {
+                (RunKind::Apply, Some(failed)) => order::not_after(&promotion, &failed),
+                (RunKind::Apply | RunKind::Rollback, _) => apply::apply(ctx, &promotion).await,
+                (RunKind::Plan, _) => plan::plan(ctx, &promotion).await,
+            };
+            order::ended(ended, &result);
+            result
         },
     )
     .await;
+    // Reported in the order given, whatever order `after` imported them in.
+    results.sort_by_key(|result| names.iter().position(|name| *name == result.name));
     Ok(RunResult {
         command,
         manifest: manifest.path.display().to_string(),

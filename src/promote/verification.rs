@@ -93,24 +93,13 @@ pub(crate) async fn in_plan(
         .iter()
         .find(|service| service.destination == destination)
         .is_none_or(|service| service.status != ServiceStatus::Added);
-    let after = Side::at(
-        environment,
-        &checks.service,
-        None,
-        ctx.client(environment)?.clone(),
-    )?;
-    let compared = async {
-        if exists {
-            let now = Side::latest(&promotion.to, &destination, ctx.client(&promotion.to)?.clone())?;
-            verify::between(&cases, &now, &after, checks).await
-        } else {
-            verify::alone(&cases, &after, checks).await
-        }
-    };
     let compared = ctx
         .options
         .cancel
-        .unless("running the verification cases", compared)
+        .unless(
+            "running the verification cases",
+            behaviour(ctx, promotion, checks, &cases, environment, exists),
+        )
         .await;
     verification.new_service = !exists;
     match compared {
@@ -127,6 +116,33 @@ pub(crate) async fn in_plan(
         }
     }
     Ok(())
+}
+
+/// The version a plan would promote (the source's latest) against the destination's latest, or alone
+/// when the service is new to the destination.
+async fn behaviour(
+    ctx: &Context,
+    promotion: &Promotion,
+    checks: &Verify,
+    cases: &CaseSet,
+    environment: &str,
+    exists: bool,
+) -> anyhow::Result<verify::Comparison> {
+    let after = Side::latest(
+        environment,
+        &checks.service,
+        ctx.client(environment)?.clone(),
+    )?;
+    if !exists {
+        return verify::alone(cases, &after, checks).await;
+    }
+    let destination = promotion.destination_of(&checks.service);
+    let now = Side::latest(
+        &promotion.to,
+        &destination,
+        ctx.client(&promotion.to)?.clone(),
+    )?;
+    verify::between(cases, &now, &after, checks).await
 }
 
 /// Apply: after the import (or a re-run that found our completed import job), the cases against the
@@ -305,8 +321,7 @@ async fn roll_back(ctx: &Context, promotion: &Promotion, result: &mut PromotionR
             return;
         }
     };
-    let undone =
-        super::apply::apply_undoing(ctx, &undo, Some(result.correlation_id.clone())).await;
+    let undone = super::apply::apply_undoing(ctx, &undo, Some(result.correlation_id.clone())).await;
     result.errors.push(match undone.status {
         PromotionStatus::Completed | PromotionStatus::Skipped => format!(
             "rolled back: backup {backup} restored{}",

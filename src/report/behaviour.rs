@@ -54,14 +54,7 @@ pub(crate) fn section(doc: &mut Document, command: RunKind, verification: &Verif
         });
         doc.text("\n");
     }
-    if let Some(rolled_back) = &verification.rolled_back {
-        let job = rolled_back.job_id.as_deref().map(code).unwrap_or_default();
-        doc.text(format!(
-            "**Rolled back** ({}): backup {} {job}\n\n",
-            rolled_back.status.as_str(),
-            code(&rolled_back.backup)
-        ));
-    }
+    rolled_back(doc, verification);
     if !parts.items.is_empty() {
         doc.rows(Rows {
             noun: "items",
@@ -70,6 +63,47 @@ pub(crate) fn section(doc: &mut Document, command: RunKind, verification: &Verif
         });
         doc.text("\n");
     }
+}
+
+/// The rollback a failed verification caused, if any.
+fn rolled_back(doc: &mut Document, verification: &Verification) {
+    if let Some(rolled_back) = &verification.rolled_back {
+        let job = rolled_back.job_id.as_deref().map(code).unwrap_or_default();
+        doc.text(format!(
+            "**Rolled back** ({}): backup {} {job}\n\n",
+            rolled_back.status.as_str(),
+            code(&rolled_back.backup)
+        ));
+    }
+}
+
+/// The verification in one line, for a terminal: `verify pricing/quote: 4 cases, 1 changed (uat … against
+/// prod …); largest: cases.csv:3 premium 324.0 -> 355.0`.
+pub(crate) fn line(verification: &Verification) -> String {
+    let Some(c) = &verification.comparison else {
+        return format!(
+            "verify {}: {}",
+            verification.service,
+            verification.not_run.as_deref().unwrap_or("not run")
+        );
+    };
+    let mut out = format!(
+        "verify {}: {} cases, {} changed, {} failed ({} against {})",
+        verification.service,
+        c.cases,
+        c.changed,
+        c.failed.len(),
+        c.after,
+        c.now
+    );
+    if let Some(largest) = c.largest.first() {
+        let _ = write!(
+            out,
+            "; largest: {} {} {} -> {}",
+            largest.case, largest.output, largest.now, largest.after
+        );
+    }
+    out
 }
 
 /// The first answers of a service with nothing to compare them with.
@@ -116,4 +150,72 @@ fn chart(doc: &mut Document, comparison: &Comparison) {
     let _ = writeln!(out, "    bar [{}]", counts.join(", "));
     out.push_str("```\n\n");
     doc.text(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::Change;
+    use serde_json::json;
+
+    fn verification(changed: bool) -> Verification {
+        let change = Change {
+            case: "<img src=x>.csv:2".into(),
+            output: "premium".into(),
+            now: json!(100.0),
+            after: json!(150.0),
+            change: Some(50.0),
+        };
+        Verification {
+            service: "pricing/quote".into(),
+            cases_sha256: "ab".repeat(32),
+            cases_files: vec!["cases.csv".into()],
+            cases: 3,
+            comparison: Some(Comparison {
+                now: "prod pricing/quote 1.0.0".into(),
+                after: "uat pricing/quote 1.1.0".into(),
+                cases: 3,
+                changed: usize::from(changed),
+                largest: if changed { vec![change] } else { vec![] },
+                spread: [0, 0, 0, 0, 0, usize::from(changed)],
+                ..Comparison::default()
+            }),
+            not_run: None,
+            new_service: false,
+            rolled_back: None,
+        }
+    }
+
+    fn rendered(command: RunKind, v: &Verification) -> String {
+        let mut doc = Document::default();
+        section(&mut doc, command, v);
+        doc.render_within(usize::MAX, None)
+    }
+
+    #[test]
+    fn a_plan_shows_the_change_with_its_chart_and_escapes_what_the_cases_say() {
+        let plan = rendered(RunKind::Plan, &verification(true));
+        assert!(
+            plan.contains("#### 🔀 Behaviour change of pricing/quote"),
+            "{plan}"
+        );
+        assert!(plan.contains("    bar [0, 0, 0, 0, 0, 1]\n"), "{plan}");
+        assert!(!plan.contains("<img"), "{plan}");
+        let apply = rendered(RunKind::Apply, &verification(true));
+        assert!(
+            apply.contains("#### ❌ Verification of pricing/quote"),
+            "{apply}"
+        );
+        let same = rendered(RunKind::Plan, &verification(false));
+        assert!(same.contains("#### ✅ Behaviour change"), "{same}");
+        assert!(
+            !same.contains("mermaid"),
+            "no chart without a change: {same}"
+        );
+        assert_eq!(
+            line(&verification(true)),
+            "verify pricing/quote: 3 cases, 1 changed, 0 failed (uat pricing/quote 1.1.0 against prod \
+             pricing/quote 1.0.0); largest: <img src=x>.csv:2 premium 100.0 -> 150.0"
+        );
+    }
 }

@@ -13,7 +13,11 @@ const FAILED_SHOWN: usize = 10;
 /// rows that do not fit are left out and counted.
 pub fn comparison_section(heading: &str, comparison: &Comparison, budget: usize) -> String {
     let parts = parts(comparison);
-    let out = format!("### {}\n\n{}", heading_line(heading, comparison), parts.counts);
+    let out = format!(
+        "### {}\n\n{}",
+        heading_line(heading, comparison),
+        parts.counts
+    );
     let mut rows = Vec::new();
     if let Some(header) = parts.header {
         rows.push(header);
@@ -80,6 +84,17 @@ pub(crate) fn parts(comparison: &Comparison) -> Parts {
             )
         })
         .collect();
+    let items = items(comparison);
+    Parts {
+        counts,
+        header,
+        changes,
+        items,
+    }
+}
+
+/// The failed cases (the first [`FAILED_SHOWN`]) and the warnings, as list items.
+fn items(comparison: &Comparison) -> Vec<String> {
     let mut items = Vec::new();
     for failure in comparison.failed.iter().take(FAILED_SHOWN) {
         items.push(format!(
@@ -98,12 +113,7 @@ pub(crate) fn parts(comparison: &Comparison) -> Parts {
     for warning in &comparison.warnings {
         items.push(format!("- ⚠️ {}", escape::text(warning)));
     }
-    Parts {
-        counts,
-        header,
-        changes,
-        items,
-    }
+    items
 }
 
 /// `head` and as many `rows` as fit in `budget`, then a line counting the others.

@@ -92,6 +92,9 @@ fn promotion_text(
         let _ = writeln!(out, "  {}", service_line(paint, service));
     }
     versions(out, &promotion.service_versions);
+    if let Some(verification) = &promotion.verification {
+        let _ = writeln!(out, "  {}", safe(&super::behaviour::line(verification)));
+    }
     for error in &promotion.errors {
         let _ = writeln!(out, "  {} {}", paint.red("error:"), safe(error));
     }

@@ -16,6 +16,8 @@ pub use compare::{Answer, Baseline, Change, Comparison, Failure, SPREAD};
 /// One side of a comparison: an environment, the service (or version) in it, and its label.
 pub struct Side {
     pub label: String,
+    /// `folder/service` in the side's environment.
+    pub service: String,
     pub client: spark::Client,
     pub target: ExecuteTarget,
 }
@@ -54,6 +56,7 @@ impl Side {
             .ok_or_else(|| anyhow::anyhow!("verify.service `{service}` is not folder/service"))?;
         Ok(Side {
             label: format!("{environment} {service}"),
+            service: service.to_owned(),
             client,
             target: ExecuteTarget::Uri {
                 folder: folder.to_owned(),
@@ -67,6 +70,7 @@ impl Side {
     pub fn version_id(environment: &str, service: &str, id: &str, client: spark::Client) -> Side {
         Side {
             label: format!("{environment} {service}"),
+            service: service.to_owned(),
             client,
             target: ExecuteTarget::VersionId(id.to_owned()),
         }

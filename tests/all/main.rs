@@ -3,6 +3,7 @@ mod support;
 mod verify;
 mod verify_apply;
 mod verify_manifest;
+mod verify_order;
 
 mod action;
 mod backup;

@@ -131,3 +131,35 @@ async fn verify_without_cases_or_with_a_missing_file_is_invalid_input() {
         unknown.stderr
     );
 }
+
+#[tokio::test]
+async fn verify_version_id_runs_the_cases_against_that_version() {
+    let lab = Lab::start(QUICK).await;
+    lab.write("cases.csv", "age,cover\n30,100000\n62,200000\n");
+    lab.manifest(&promotion("cases.csv", ""));
+    let versions = lab.versions_of("acme-uat", "pricing/quote").await;
+    let old = versions[0]
+        .strip_prefix("1.0.0=")
+        .expect("uat's 1.0.0 first");
+    let latest = lab
+        .cli(&["verify", "--env", "uat", "--against", "prod", "--json"])
+        .await;
+    assert_eq!(latest.code, 1, "uat's latest (1.1.0) differs: {latest:?}");
+    let out = lab
+        .cli(&[
+            "verify",
+            "--env",
+            "uat",
+            "--version-id",
+            old,
+            "--against",
+            "prod",
+            "--json",
+        ])
+        .await;
+    assert_eq!(out.code, 0, "uat's 1.0.0 answers as prod's: {out:?}");
+    assert_eq!(
+        out.json()[0]["comparison"]["after"],
+        "uat pricing/quote 1.0.0"
+    );
+}

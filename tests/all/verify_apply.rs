@@ -50,7 +50,11 @@ async fn plan_shows_the_behaviour_change_of_the_version_it_would_promote() {
     assert_eq!(comparison["now"], "prod pricing/quote 1.0.0");
     assert_eq!(comparison["after"], "uat pricing/quote 1.1.0");
     assert_eq!(comparison["changed"], 4);
-    assert_eq!(first(&json)["status"], "planned", "a behaviour change is no failure");
+    assert_eq!(
+        first(&json)["status"],
+        "planned",
+        "a behaviour change is no failure"
+    );
     // Nothing was imported, nothing exported for a backup.
     assert!(lab.jobs_of("import").await.is_empty());
 }
@@ -90,7 +94,10 @@ async fn apply_proves_the_import_by_its_destination_version_id() {
             .as_str()
             .unwrap();
         let comparison = &promotion["verification"]["comparison"];
-        assert_eq!((comparison["cases"].as_u64(), comparison["changed"].as_u64()), (Some(4), Some(0)));
+        assert_eq!(
+            (comparison["cases"].as_u64(), comparison["changed"].as_u64()),
+            (Some(4), Some(0))
+        );
         assert!(
             lab.versions_of("acme-prod", "pricing/quote")
                 .await
@@ -98,9 +105,15 @@ async fn apply_proves_the_import_by_its_destination_version_id() {
                 .any(|v| v.ends_with(&format!("={imported}"))),
             "the imported version is in prod"
         );
-        assert_eq!(comparison["now"], "uat pricing/quote 1.1.0", "{comparison:#}");
+        assert_eq!(
+            comparison["now"], "uat pricing/quote 1.1.0",
+            "{comparison:#}"
+        );
         assert!(
-            comparison["after"].as_str().unwrap().starts_with("prod pricing/quote "),
+            comparison["after"]
+                .as_str()
+                .unwrap()
+                .starts_with("prod pricing/quote "),
             "{comparison:#}"
         );
         assert_eq!(comparison["calls"], 2, "one v4 call per side");
@@ -129,11 +142,21 @@ async fn a_wrong_answer_after_the_import_rolls_back_once_and_says_so() {
             .iter()
             .map(|e| e.as_str().unwrap())
             .collect();
-        assert!(errors[0].starts_with("verification failed: 4 of 4 cases differ"), "{errors:?}");
-        assert!(errors[1].starts_with("rolled back: backup .spark-promote/backups/"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("verification failed: 4 of 4 cases differ"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("rolled back: backup .spark-promote/backups/"),
+            "{errors:?}"
+        );
         let rolled_back = &promotion["verification"]["rolled_back"];
         assert_eq!(rolled_back["status"], "completed", "{rolled_back:#}");
-        assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before, "prod is as it was");
+        assert_eq!(
+            lab.versions_of("acme-prod", "pricing/quote").await,
+            before,
+            "prod is as it was"
+        );
         // Two imports: the promotion and its rollback, once.
         assert_eq!(lab.jobs_of("import").await.len(), 2);
         // The journal says the rollback undid this promotion's import.
@@ -141,18 +164,30 @@ async fn a_wrong_answer_after_the_import_rolls_back_once_and_says_so() {
             &std::fs::read_to_string(lab.path(".spark-promote/records.json")).unwrap(),
         )
         .unwrap();
-        let entry = journal["entries"].as_array().unwrap().last().unwrap().clone();
+        let entry = journal["entries"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(entry["rollback"], true, "{journal:#}");
         assert_eq!(entry["undoes"], promotion["correlation_id"], "{journal:#}");
         // A re-run does not import the rolled-back content again, so it is never rolled back twice.
         let again = lab.cli(&["apply", "--json"]).await;
         assert_eq!(again.code, 1, "{again:?}");
-        let error = first(&again.json())["errors"][0].as_str().unwrap().to_string();
+        let error = first(&again.json())["errors"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(
             error.contains("failed its verification and was rolled back by the import recorded in"),
             "{error}"
         );
-        assert_eq!(lab.jobs_of("import").await.len(), 2, "nothing imported again");
+        assert_eq!(
+            lab.jobs_of("import").await.len(),
+            2,
+            "nothing imported again"
+        );
         assert_eq!(lab.versions_of("acme-prod", "pricing/quote").await, before);
     })
     .await;
@@ -167,8 +202,17 @@ async fn a_wrong_answer_with_on_failure_fail_fails_and_leaves_the_import() {
     answer_wrongly(&lab, &number).await;
     let out = lab.cli(&["apply", "--format", "markdown"]).await;
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("#### ❌ Verification of pricing/quote"), "{}", out.stdout);
-    assert!(out.stdout.contains("| cases.csv:2 | <code>premium</code> |"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("#### ❌ Verification of pricing/quote"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("| cases.csv:2 | <code>premium</code> |"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(lab.jobs_of("import").await.len(), 1, "no rollback");
     assert!(
         lab.versions_of("acme-prod", "pricing/quote").await.len() == 2,
@@ -177,7 +221,11 @@ async fn a_wrong_answer_with_on_failure_fail_fails_and_leaves_the_import() {
     // A re-run finds the import done and verifies it again: still failed, never green.
     let again = lab.cli(&["apply", "--json"]).await;
     assert_eq!(again.code, 1, "{again:?}");
-    assert_eq!(lab.jobs_of("import").await.len(), 1, "nothing imported again");
+    assert_eq!(
+        lab.jobs_of("import").await.len(),
+        1,
+        "nothing imported again"
+    );
 }
 
 /// The version number the plan says prod gets next.
@@ -187,4 +235,28 @@ async fn planned_number(lab: &Lab) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no next version: {plan:#}"))
         .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_imported_package_is_verified_against_the_expected_outputs() {
+    let lab = Lab::start(QUICK).await;
+    lab.export_package("quote.zip", &["--service", "pricing/quote"])
+        .await;
+    // uat's latest (1.1.0): cover / 1000 * (1 + age / 80).
+    lab.write(
+        "cases.csv",
+        "age,cover,expected.premium\n40,100000,150\n80,100000,200\n",
+    );
+    lab.manifest(
+        "promotions:\n  - name: quote\n    from: { package: quote.zip }\n    to: prod\n    services_existing: add_version\n    verify:\n      service: pricing/quote\n      cases: [cases.csv]\n",
+    );
+    let out = lab.cli(&["apply", "--json"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let result = out.json();
+    let comparison = &first(&result)["verification"]["comparison"];
+    assert_eq!(comparison["now"], "expected", "{comparison:#}");
+    assert_eq!(
+        (comparison["cases"].as_u64(), comparison["changed"].as_u64()),
+        (Some(2), Some(0))
+    );
 }

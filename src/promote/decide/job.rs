@@ -57,7 +57,10 @@ pub(crate) async fn ours(
                  one-hour job list (last: {change}): nothing imported; run again after the hour",
                 promotion.to
             ),
-            Some(_) if let Some(rollback) = verification_rollback(records, promotion, correlation_id) => {
+            Some(_)
+                if let Some(rollback) =
+                    verification_rollback(records, promotion, correlation_id) =>
+            {
                 anyhow::bail!(
                     "import job {} of this content into {} failed its verification and was rolled back by \
                      {}: nothing imported again (promote a corrected version, or correct the cases)",

@@ -13,3 +13,4 @@ mod monorepo;
 pub mod runner;
 mod secrets;
 mod status;
+mod verification;
