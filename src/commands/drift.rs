@@ -30,11 +30,5 @@ pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
         report.text()
     };
     writeln!(std::io::stdout().lock(), "{text}").context("failed to write the report")?;
-    Ok(if report.failed() {
-        Outcome::Failed
-    } else if report.drifted() {
-        Outcome::Drift
-    } else {
-        Outcome::Success
-    })
+    Ok(report.outcome())
 }
