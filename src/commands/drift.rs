@@ -38,11 +38,5 @@ pub async fn drift(request: DriftRequest) -> anyhow::Result<Outcome> {
     };
     writeln!(std::io::stdout().lock(), "{}", text.trim_end())
         .context("failed to write the report")?;
-    Ok(if report.failed() {
-        Outcome::Failed
-    } else if report.drifted() {
-        Outcome::Drift
-    } else {
-        Outcome::Success
-    })
+    Ok(report.outcome())
 }

@@ -63,17 +63,3 @@ pub async fn rollback(request: RollbackRequest) -> anyhow::Result<Outcome> {
     super::run::print(&result, request.format)?;
     Ok(result.outcome(&cancel))
 }
-
-/// [`restore`] as the engine calls it after a verification fails with `on_failure: rollback`.
-pub struct Restore;
-
-impl promote::verification::Restorer for Restore {
-    fn restore<'a>(
-        &'a self,
-        manifest: &'a crate::manifest::Manifest,
-        backup: &'a std::path::Path,
-        environment: &'a str,
-    ) -> futures_util::future::BoxFuture<'a, anyhow::Result<crate::manifest::Promotion>> {
-        Box::pin(async move { Ok(restore(manifest, backup, Some(environment)).await?) })
-    }
-}

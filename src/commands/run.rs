@@ -50,7 +50,6 @@ pub(super) fn options(wait_timeout: Duration) -> anyhow::Result<RunOptions> {
         wait_timeout,
         cancel: Cancel::on_signals().context("failed to listen for signals")?,
         progress: crate::progress_display::for_stderr(),
-        restorer: Some(Arc::new(super::rollback::Restore)),
         ..RunOptions::default()
     })
 }

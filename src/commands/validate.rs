@@ -1,8 +1,6 @@
 //! `validate`: the manifest, its secrets and its packages, offline.
 
 use crate::exit::Outcome;
-use crate::manifest::{Promotion, Source};
-use crate::promote::source::package;
 
 /// A `validate` from the command line.
 pub struct ValidateRequest {
@@ -22,15 +20,6 @@ pub async fn validate(request: ValidateRequest) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The packages of the selected promotions that fail their checks, one message each.
-pub async fn package_problems(selected: &[&Promotion]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for promotion in selected {
-        if let Source::Package { path, display } = &promotion.source
-            && let Err(err) = package::committed(path, display).await
-        {
-            problems.push(format!("promotion {}: {err}", promotion.name));
-        }
-    }
-    problems
-}
+/// The packages of the selected promotions that fail their checks, one message each (the rule is the
+/// engine's: `promote::source::package::problems`).
+pub use crate::promote::source::package::problems as package_problems;

@@ -2,31 +2,34 @@
 //! the sticky pull-request comment and the promotion records (deployments). Uses `promote`'s result and
 //! record types and `report`; nothing below them.
 //!
-//! The `action` command wires it as: [`Runner::from_env`] (masks the token), [`Runner::deployments`] (reads
-//! the records; for apply, the recorder of the run), run the command, then
-//! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`], and, when
-//! [`Runner::comment_client`] gives a client, [`Runner::comment`].
+//! The action's commands are [`flow`]'s functions (`commands/action.rs` picks one): each goes through one
+//! [`Runner`] ([`Runner::from_env`] masks the token; [`Runner::client`] is the one GitHub client), then
+//! [`Runner::summary_markdown`] → [`Runner::write_summary`], [`Runner::write_outputs`] (the `status` output
+//! is a [`StepStatus`]), and the comment ([`Runner::comment`]).
 pub mod api;
 pub mod comment;
 pub mod context;
 pub mod deployments;
 pub mod files;
+pub mod flow;
 pub mod inputs;
 pub mod issue;
+pub mod log;
 pub mod marker;
 pub mod pages;
+pub mod status;
 pub mod workflow_commands;
 
 use std::io::Write;
 use std::path::Path;
-
-use secrecy::{ExposeSecret, SecretString};
 
 pub use api::{ApiError, Client, RetryPolicy};
 pub use comment::{CommentOutcome, CommentTarget, IfMissing, Marker, PullRequest};
 pub use context::{Context, Event, Repository};
 pub use deployments::Deployments;
 pub use inputs::{ActionCommand, CommentMode, Inputs};
+pub use log::Log;
+pub use status::StepStatus;
 pub use workflow_commands::{Annotation, Neutralized, WorkflowCommands, neutralize};
 
 use crate::promote::result::RunResult;
@@ -36,57 +39,47 @@ use crate::report::{self, RenderOptions};
 /// in tests.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The action's view of the runner: its inputs, its context, and where workflow commands go.
+/// The action's view of the runner: its configuration (inputs, context) and, apart from it, where workflow
+/// commands go (so that a warning can be written while an input is borrowed). Every GitHub call of the
+/// action goes through it ([`Runner::client`]).
 pub struct Runner {
     pub inputs: Inputs,
     pub context: Context,
-    out: Box<dyn Write + Send>,
+    pub log: Log,
 }
 
 impl Runner {
     /// Reads the inputs and the context through `env`; workflow commands go to `out` (stdout in the
     /// action). The GitHub token, if any, is masked at once.
     pub fn from_env(env: Env, out: Box<dyn Write + Send>) -> anyhow::Result<Runner> {
-        let inputs = Inputs::from_env(env)?;
-        let context = Context::from_env(env)?;
         let mut runner = Runner {
-            inputs,
-            context,
-            out,
+            inputs: Inputs::from_env(env)?,
+            context: Context::from_env(env)?,
+            log: Log::new(out),
         };
-        if let Some(token) = runner.inputs.github_token.clone() {
-            runner.mask(&token)?;
+        if let Some(token) = &runner.inputs.github_token {
+            runner.log.mask(token)?;
         }
         Ok(runner)
     }
 
-    /// Writes workflow commands (annotations, groups, masks) to the runner.
-    pub fn commands(&mut self) -> WorkflowCommands<'_> {
-        WorkflowCommands::new(&mut *self.out)
-    }
-
-    /// Prints plain log text where the workflow commands go (the caller neutralizes untrusted text).
-    pub fn print(&mut self, text: &str) -> anyhow::Result<()> {
-        self.out
-            .write_all(text.as_bytes())
-            .and_then(|_| self.out.flush())
-            .map_err(|err| anyhow::anyhow!("failed to write to the log: {err}"))
-    }
-
-    /// Masks `secret` in all later logs of the job.
-    pub fn mask(&mut self, secret: &SecretString) -> anyhow::Result<()> {
-        crate::redact::remember(secret.expose_secret());
-        self.commands()
-            .add_mask(secret.expose_secret())
-            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
-    }
-
     /// Refuses the step as invalid input: an `::error` annotation with `message`, then [`write_refusal`].
     pub fn refuse(&mut self, heading: &str, message: &str) -> anyhow::Result<()> {
-        self.commands()
-            .error(&neutralize(message), &Annotation::default())
-            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))?;
+        self.log.error(message, &Annotation::default())?;
         write_refusal(&self.context, heading, message)
+    }
+
+    /// The client of GitHub's API, when there is a token: the one place the action builds one.
+    pub fn client(&self) -> anyhow::Result<Option<Client>> {
+        match &self.inputs.github_token {
+            Some(token) => Client::new(&self.context.api_url, token).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the `status` output (nothing outside GitHub Actions).
+    pub fn write_status(&self, status: StepStatus) -> anyhow::Result<()> {
+        status.write(self.context.output.as_deref())
     }
 
     /// The run's page, when running in GitHub Actions.
@@ -132,18 +125,16 @@ impl Runner {
 
     /// A client for the comment, when there is a token and the `comment` input is not `never`.
     pub fn comment_client(&self) -> anyhow::Result<Option<Client>> {
-        match &self.inputs.github_token {
-            Some(token) if self.inputs.comment != CommentMode::Never => {
-                Client::new(&self.context.api_url, token).map(Some)
-            }
-            _ => Ok(None),
+        if self.inputs.comment == CommentMode::Never {
+            return Ok(None);
         }
+        self.client()
     }
 
     /// Where this run records its promotions as GitHub deployments: none without a token, a repository
     /// and a commit (outside GitHub Actions), or with the `deployment-environment` input set empty.
     pub fn deployments(&self) -> anyhow::Result<Option<Deployments>> {
-        let (Some(token), Some(repository), Some(sha), Some(environment)) = (
+        let (Some(_), Some(repository), Some(sha), Some(environment)) = (
             &self.inputs.github_token,
             &self.context.repository,
             &self.context.sha,
@@ -151,8 +142,11 @@ impl Runner {
         ) else {
             return Ok(None);
         };
+        let Some(client) = self.client()? else {
+            return Ok(None);
+        };
         Ok(Some(Deployments::new(
-            Client::new(&self.context.api_url, token)?,
+            client,
             repository.clone(),
             sha.clone(),
             environment.clone(),
@@ -211,7 +205,7 @@ impl Runner {
         let client = match self.comment_client() {
             Ok(Some(client)) => client,
             Ok(None) => return Ok(()),
-            Err(err) => return self.warn(&format!("no pull-request comment: {err:#}")),
+            Err(err) => return self.log.warn(&format!("no pull-request comment: {err:#}")),
         };
         let update = comment::Update::Stale {
             message: message.to_string(),
@@ -221,7 +215,7 @@ impl Runner {
                 tracing::info!("pull-request comment: {outcome:?}");
                 Ok(())
             }
-            Err(err) => self.warn(&format!(
+            Err(err) => self.log.warn(&format!(
                 "the pull-request comment was not marked stale: {err:#}"
             )),
         }
@@ -257,16 +251,9 @@ impl Runner {
                 "the workflow needs `pull-requests: write`"
             };
             let message = format!("{message} ({advice})");
-            self.warn(&message)?;
+            self.log.warn(&message)?;
         }
         Ok(outcome)
-    }
-
-    /// A `::warning::` annotation with `message` (neutralized).
-    pub fn warn(&mut self, message: &str) -> anyhow::Result<()> {
-        self.commands()
-            .warning(&neutralize(message), &Annotation::default())
-            .map_err(|err| anyhow::anyhow!("failed to write a workflow command: {err}"))
     }
 }
 
@@ -283,10 +270,7 @@ pub fn write_refusal(context: &Context, heading: &str, message: &str) -> anyhow:
             ),
         )?;
     }
-    match &context.output {
-        Some(path) => files::append_outputs(path, &[("status", "invalid")]),
-        None => Ok(()),
-    }
+    StepStatus::Invalid.write(context.output.as_deref())
 }
 
 /// The step outputs for `result`: `status` (the run's, as in the JSON), `job-ids` (each promotion's export
@@ -301,10 +285,7 @@ pub fn outputs(
 ) -> Vec<(&'static str, String)> {
     let lines = |values: Vec<&str>| values.join("\n");
     vec![
-        (
-            "status",
-            report::status_label(report::overall_status(result)).to_string(),
-        ),
+        ("status", StepStatus::of_run(result).as_str().to_string()),
         (
             "job-ids",
             lines(

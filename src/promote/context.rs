@@ -37,8 +37,6 @@ pub struct RunOptions {
     pub lock: Arc<RunLock>,
     /// A rollback run (its records say so).
     pub rollback: bool,
-    /// How a backup is restored when a verification fails with `on_failure: rollback` (none: it is not).
-    pub restorer: Option<Arc<dyn crate::promote::verification::Restorer>>,
 }
 
 impl Default for RunOptions {
@@ -55,7 +53,6 @@ impl Default for RunOptions {
             records: Arc::new(Vec::new()),
             lock: Arc::new(RunLock::default()),
             rollback: false,
-            restorer: None,
         }
     }
 }

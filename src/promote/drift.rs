@@ -112,6 +112,18 @@ impl DriftReport {
             .any(|p| matches!(p.state, State::SourceNewer | State::DestinationDiffers))
     }
 
+    /// The command's outcome: failed when a comparison failed, else drift when a promotion drifted, else
+    /// success (the CLI's exit code and the action's `status`).
+    pub fn outcome(&self) -> crate::exit::Outcome {
+        if self.failed() {
+            crate::exit::Outcome::Failed
+        } else if self.drifted() {
+            crate::exit::Outcome::Drift
+        } else {
+            crate::exit::Outcome::Success
+        }
+    }
+
     /// The text summary: one line per promotion, then one per difference.
     pub fn text(&self) -> String {
         let mut lines = Vec::new();

@@ -10,11 +10,9 @@
 //!
 //! The decision is made before, once (`decide`); this is a stage after the import, not a second decision.
 use std::path::Path;
-use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
 
-use crate::manifest::{Manifest, OnFailure, Promotion, Source, Verify};
+use crate::manifest::{OnFailure, Promotion, Source, Verify};
 use crate::promote::context::Context;
 use crate::promote::record::Placed;
 use crate::promote::result::{
@@ -22,17 +20,6 @@ use crate::promote::result::{
 };
 use crate::promote::version::SemVer;
 use crate::verify::{self, CaseSet, Side};
-
-/// How a backup becomes the promotion that restores it: the rollback engine's (today
-/// `commands::rollback::restore`), handed to the run so that the engine does not import the commands.
-pub trait Restorer: Send + Sync {
-    fn restore<'a>(
-        &'a self,
-        manifest: &'a Manifest,
-        backup: &'a Path,
-        environment: &'a str,
-    ) -> BoxFuture<'a, anyhow::Result<Promotion>>;
-}
 
 /// What the result says until the cases run.
 const NOT_RUN: &str = "not run: the import did not complete";
@@ -304,14 +291,8 @@ async fn roll_back(ctx: &Context, promotion: &Promotion, result: &mut PromotionR
         );
         return;
     };
-    let Some(restorer) = ctx.options.restorer.clone() else {
-        result.errors.push(format!(
-            "on_failure: rollback, but this run cannot restore backups: restore {backup} with \
-             spark-promote rollback"
-        ));
-        return;
-    };
-    let restored = restore(ctx, &restorer, &backup, &promotion.to).await;
+    let restored =
+        crate::promote::backup::restore(&ctx.manifest, Path::new(&backup), Some(&promotion.to)).await;
     let undo = match restored {
         Ok(undo) => undo,
         Err(err) => {
@@ -345,15 +326,4 @@ async fn roll_back(ctx: &Context, promotion: &Promotion, result: &mut PromotionR
             errors: undone.errors,
         });
     }
-}
-
-async fn restore(
-    ctx: &Context,
-    restorer: &Arc<dyn Restorer>,
-    backup: &str,
-    environment: &str,
-) -> anyhow::Result<Promotion> {
-    restorer
-        .restore(&ctx.manifest, Path::new(backup), environment)
-        .await
 }

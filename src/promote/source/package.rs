@@ -44,6 +44,19 @@ pub async fn committed(
     Ok((package, index))
 }
 
+/// The committed packages of `promotions` that fail their checks ([`committed`]), one message each.
+pub async fn problems(promotions: &[&crate::manifest::Promotion]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for promotion in promotions {
+        if let crate::manifest::Source::Package { path, display } = &promotion.source
+            && let Err(err) = committed(path, display).await
+        {
+            problems.push(format!("promotion {}: {err}", promotion.name));
+        }
+    }
+    problems
+}
+
 /// A package and its index belong together when the index records the package's sha256 among its file
 /// hashes (an index whose hashes are not sha256 cannot be checked, and is taken as it is).
 fn matches_index(package: &Package, index: &ExportIndex) -> Result<(), InvalidInput> {
