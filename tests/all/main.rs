@@ -8,6 +8,7 @@ mod backup;
 mod cli;
 mod combination;
 mod container;
+mod credentials;
 mod drift;
 mod examples;
 mod github;
