@@ -92,6 +92,25 @@ impl Lab {
         }
     }
 
+    /// A sandbox seeded from YAML (instead of the demo's tenants), with jobs of `job_duration`.
+    pub async fn start_seed(job_duration: Duration, yaml: &str) -> Lab {
+        let sandbox = sandbox::start_with_seed(
+            sandbox::Config {
+                listen: ([127, 0, 0, 1], 0).into(),
+                job_duration,
+                ..sandbox::Config::default()
+            },
+            sandbox::Seed::from_yaml(yaml).expect("a valid test seed"),
+        )
+        .await
+        .expect("sandbox starts");
+        Lab {
+            sandbox,
+            dir: tempfile::tempdir().unwrap(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.sandbox.addr())
     }
