@@ -317,14 +317,7 @@ pub fn service(
         }
         Mode::Bump(bump) => bumped(&mut verdict, shipped, &versions, held, known, bump),
         Mode::OnTop(bump) => {
-            let top = newest(held).map(|v| v.id.as_str());
-            let newest_shipped =
-                (0..shipped.len()).max_by_key(|i| semver(shipped[*i].number.as_deref()));
-            let on_top = newest_shipped.is_some_and(|i| match &versions[i].1 {
-                Presence::Present { placed, .. } => top == Some(placed.version_id.as_str()),
-                Presence::Missing => false,
-            });
-            if !known || !missing.is_empty() || !on_top {
+            if !known || !missing.is_empty() || !newest_on_top(shipped, &versions, held) {
                 verdict.action = Action::Update;
                 verdict.import = (0..shipped.len()).collect();
                 verdict.next = next_numbers(verdict.current.as_deref(), bump, shipped.len());
@@ -333,6 +326,20 @@ pub fn service(
     }
     verdict.versions = versions;
     verdict
+}
+
+/// Whether the newest shipped version (by the source's numbering) is present as the service's newest.
+fn newest_on_top(
+    shipped: &[ShippedVersion],
+    versions: &[(ShippedVersion, Presence)],
+    held: &[ServiceVersion],
+) -> bool {
+    let top = newest(held).map(|v| v.id.as_str());
+    let newest_shipped = (0..shipped.len()).max_by_key(|i| semver(shipped[*i].number.as_deref()));
+    newest_shipped.is_some_and(|i| match &versions[i].1 {
+        Presence::Present { placed, .. } => top == Some(placed.version_id.as_str()),
+        Presence::Missing => false,
+    })
 }
 
 /// `add_version` with a bump: what goes on top, and what is missing below.

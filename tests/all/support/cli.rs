@@ -85,11 +85,7 @@ impl Lab {
         })
         .await
         .expect("sandbox starts");
-        Lab {
-            sandbox,
-            dir: tempfile::tempdir().unwrap(),
-            http: reqwest::Client::new(),
-        }
+        Lab::around(sandbox)
     }
 
     /// A sandbox seeded from YAML (instead of the demo's tenants), with jobs of `job_duration`.
@@ -104,6 +100,11 @@ impl Lab {
         )
         .await
         .expect("sandbox starts");
+        Lab::around(sandbox)
+    }
+
+    /// A running sandbox and a new work directory.
+    fn around(sandbox: Running) -> Lab {
         Lab {
             sandbox,
             dir: tempfile::tempdir().unwrap(),
