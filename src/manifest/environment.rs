@@ -18,6 +18,28 @@ pub struct Environment {
     pub tenant: String,
     /// How requests are authorised.
     pub auth: Auth,
+    /// Where its credentials come from, for a message that they were refused (variable names, never a
+    /// value): `SPARK_PROD_TOKEN (the bearer token of environment prod in spark-promote.yaml)`.
+    pub credentials: String,
+}
+
+/// [`Environment::credentials`]: the variables of its auth (`auth` says which kind), and where they are named.
+pub(crate) fn credentials_text(
+    auth: &Auth,
+    variables: &[&str],
+    environment: &str,
+    file: &str,
+) -> String {
+    let what = match auth {
+        Auth::Bearer(_) => "the bearer token",
+        Auth::ApiKey(_) => "the API key",
+        Auth::OAuth2 { .. } if variables.len() > 1 => "the client id and secret",
+        Auth::OAuth2 { .. } => "the client secret",
+    };
+    format!(
+        "{} ({what} of environment {environment} in {file})",
+        variables.join(" and ")
+    )
 }
 
 /// Credentials for an environment. `Debug` shows no credential, not even the client id (which the manifest may
@@ -190,10 +212,16 @@ pub fn environment_from_sdk_vars(
             )));
         }
     };
+    let variables: &[&str] = match &auth {
+        Auth::Bearer(_) => &["CSPARK_BEARER_TOKEN"],
+        Auth::ApiKey(_) => &["CSPARK_API_KEY"],
+        Auth::OAuth2 { .. } => &["CSPARK_CLIENT_ID", "CSPARK_CLIENT_SECRET"],
+    };
     Ok(Environment {
         name: "cspark".into(),
         url,
         tenant: parts.tenant,
+        credentials: format!("{} (the Spark SDK's variables)", variables.join(" and ")),
         auth,
     })
 }

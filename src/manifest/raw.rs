@@ -63,6 +63,21 @@ pub(crate) struct RawAuth {
     pub oauth2: Option<RawOAuth2>,
 }
 
+impl RawAuth {
+    /// The `${VAR}` names its fields reference, in field order.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
+        let oauth2 = self
+            .oauth2
+            .iter()
+            .flat_map(|oauth2| [&oauth2.client_id, &oauth2.client_secret]);
+        self.bearer
+            .iter()
+            .chain(&self.api_key)
+            .chain(oauth2)
+            .filter_map(|value| super::secrets::reference(&value.value))
+    }
+}
+
 /// OAuth2 client credentials, exchanged for a token at `token_url`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

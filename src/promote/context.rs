@@ -151,7 +151,14 @@ pub fn client_for(
             token_url: token_url.clone(),
         },
     };
-    spark::Client::new(environment.url.clone(), auth, options.clone()).with_context(|| {
+    let options = spark::ClientOptions {
+        credentials: Some(spark::CredentialsLabel {
+            environment: environment.name.clone(),
+            check: environment.credentials.clone(),
+        }),
+        ..options.clone()
+    };
+    spark::Client::new(environment.url.clone(), auth, options).with_context(|| {
         format!(
             "failed to set up the client for environment {}",
             environment.name

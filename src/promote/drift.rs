@@ -1,7 +1,8 @@
 //! Drift: per promotion, what its source (or its lock) holds against what its destination holds, by
 //! version id (Spark keeps a version's id on import, see `applied`), and, where the import keeps version
 //! numbers (`replace`, `abort`, `copy`), at its number: the same rule as "already applied?", so that drift
-//! says "in sync" exactly when apply would import nothing.
+//! says "in sync" exactly when apply would import nothing (the one rule: `decide::rules::presence`, without
+//! records: drift reads what the destination holds now).
 //!
 //! For each destination service, the *anchor* is the newest source version (by the source's numbering)
 //! whose id is at the destination: what was last promoted. Then:
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 use crate::manifest::{Manifest, Promotion, Source};
 use crate::promote::context::Context;
+use crate::promote::decide::rules::{self, Mode, Presence, ShippedVersion};
 use crate::promote::result::PromotionResult;
 use crate::promote::uri::service_uri;
 use crate::promote::version::SemVer;
@@ -27,7 +29,7 @@ use crate::spark::ServiceVersion;
 
 /// One destination service's inputs: the versions to ship, every version the source has, and the
 /// destination's versions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServiceView {
     /// `folder/service` in the source.
     pub source: String,
@@ -39,9 +41,10 @@ pub struct ServiceView {
     pub source_all: Vec<ServiceVersion>,
     /// Every version the destination service holds (none when it does not exist).
     pub destination_all: Vec<ServiceVersion>,
-    /// The import keeps version numbers (`replace`, `abort`, `add_version` with `copy`): a source version
-    /// is at the destination only with its id at its number, as "already applied?" decides it.
-    pub keeps_numbers: bool,
+    /// How the promotion imports into this service: where it keeps version numbers (`replace`, `abort`,
+    /// `add_version` with `copy`), a source version is at the destination only with its id at its number,
+    /// as the decision's rule (`decide::rules::presence`) says.
+    pub mode: Mode,
 }
 
 /// How one destination service differs.
@@ -187,15 +190,20 @@ fn semver(version: &ServiceVersion) -> Option<SemVer> {
 
 /// Compares one destination service (pure).
 pub fn compare(view: &ServiceView) -> ServiceDrift {
+    // The decision's rule, without records: drift reads what the destination holds now.
     let at_destination = |source: &ServiceVersion| {
-        view.destination_all.iter().any(|held| {
-            held.id == source.id
-                && (!view.keeps_numbers
-                    || match (&held.version, &source.version) {
-                        (Some(held), Some(source)) => held == source,
-                        _ => true,
-                    })
-        })
+        let shipped = ShippedVersion {
+            id: Some(source.id.clone()),
+            number: source.version.clone(),
+        };
+        let presence = rules::presence(
+            &shipped,
+            &view.destination_all,
+            view.mode,
+            &view.destination,
+            &[],
+        );
+        matches!(presence, Presence::Present { .. })
     };
     let known = |id: &str| {
         view.source_all
@@ -349,11 +357,7 @@ async fn views(
         };
         let destination_all = read(destination_client, &destination, &promotion.to).await?;
         views.push(ServiceView {
-            keeps_numbers: crate::promote::decide::rules::Mode::of(
-                promotion.services_existing,
-                promotion.update_of(&source),
-            )
-            .keeps_numbers(),
+            mode: Mode::of(promotion.services_existing, promotion.update_of(&source)),
             source,
             destination,
             shipped,
@@ -402,7 +406,7 @@ mod tests {
             shipped: shipped.to_vec(),
             source_all: source_all.to_vec(),
             destination_all: destination_all.to_vec(),
-            keeps_numbers: false,
+            mode: Mode::Bump(crate::promote::version::Bump::Minor),
         }
     }
 
@@ -418,7 +422,7 @@ mod tests {
             compare(&kept).is_empty(),
             "numbers do not matter for add_version"
         );
-        kept.keeps_numbers = true;
+        kept.mode = Mode::Replace;
         let drift = compare(&kept);
         assert_eq!(drift.missing, [v("u11", "1.1.0")]);
         assert_eq!(state_of(&[drift]), State::DestinationDiffers);

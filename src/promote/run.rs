@@ -2,8 +2,10 @@
 use std::sync::Arc;
 
 use super::{apply, order, plan};
+use anyhow::Context as _;
+
 use crate::exit::{InvalidInput, Outcome};
-use crate::manifest::{Manifest, Promotion};
+use crate::manifest::{Manifest, Promotion, Source};
 use crate::promote::context::{Context, RunOptions};
 use crate::promote::jobs::turns;
 use crate::promote::result::{PromotionStatus, RunKind, RunResult};
@@ -33,6 +35,7 @@ pub async fn run_promotions(
 ) -> anyhow::Result<RunResult> {
     let ctx = Context::new(manifest.clone(), options)?;
     let ctx = &ctx;
+    check_credentials(ctx, &promotions).await?;
     let names: Vec<String> = promotions.iter().map(|p| p.name.clone()).collect();
     let tenant = |promotion: &Promotion| {
         manifest
@@ -63,6 +66,41 @@ pub async fn run_promotions(
         manifest: manifest.path.display().to_string(),
         promotions: results,
     })
+}
+
+/// Every environment the promotions talk to takes its credentials, before the first job of the run: a bad
+/// production key is found before the UAT export runs. One cheap call per environment
+/// (`spark::Client::check_credentials`); a refusal of the credentials ends the run, naming the environment
+/// and its variables.
+async fn check_credentials(ctx: &Context, promotions: &[Promotion]) -> anyhow::Result<()> {
+    let mut environments: Vec<&str> = Vec::new();
+    for promotion in promotions {
+        let source = match &promotion.source {
+            Source::Environment { environment, .. } => Some(environment.as_str()),
+            Source::Package { .. } => None,
+        };
+        for name in source.into_iter().chain([promotion.to.as_str()]) {
+            if !environments.contains(&name) {
+                environments.push(name);
+            }
+        }
+    }
+    let checks = environments.iter().map(|name| async move {
+        let client = ctx.client(name)?;
+        ctx.options
+            .cancel
+            .unless("checking credentials", async {
+                client.check_credentials().await.map_err(anyhow::Error::new)
+            })
+            .await
+            .context("checked before any job (nothing was started)")
+    });
+    let checked = futures_util::future::join_all(checks).await;
+    // Cancelled meanwhile: each promotion says so, as in any other phase.
+    if ctx.options.cancel.signal().is_some() {
+        return Ok(());
+    }
+    checked.into_iter().collect()
 }
 
 impl RunResult {

@@ -171,6 +171,7 @@ impl OAuth {
             url: shown.clone(),
             status,
             message,
+            credentials: None,
         };
         retry::run(&options.retry, || async {
             let request_id = uuid::Uuid::new_v4().to_string();

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::{Auth, Authenticator, Credentials};
-use super::error::display_url;
+use super::error::{CredentialsLabel, display_url};
 use super::import::PackageUpload;
 use super::retry::{self, Attempt, RetryPolicy};
 use super::{Error, Operation, REQUEST_ID, TENANT_NAME};
@@ -35,6 +35,9 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// The tenant's package limit: a download stops there (200 MB by default).
     pub max_package_bytes: u64,
+    /// Whose credentials this client sends, named when they are refused (none: the message says only
+    /// to check them).
+    pub credentials: Option<CredentialsLabel>,
 }
 
 impl Default for ClientOptions {
@@ -46,6 +49,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!("spark-promote/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_package_bytes: super::PACKAGE_LIMIT,
+            credentials: None,
         }
     }
 }
@@ -209,7 +213,24 @@ impl Client {
         } else {
             self.inner.options.retry.once()
         };
-        retry::run(&policy, || self.attempt(call)).await
+        retry::run(&policy, || self.attempt(call))
+            .await
+            .map_err(|error| error.labelled(self.inner.options.credentials.as_ref()))
+    }
+
+    /// Whether the tenant takes this client's credentials, with one cheap call that any key may make
+    /// (the tenant's import job list; under client credentials, the token request first). A 403 is an
+    /// answer to authenticated credentials that lack a permission: they are accepted here. Only a refusal
+    /// of the credentials themselves is an error; any other failure is left to the calls that need them.
+    pub async fn check_credentials(&self) -> Result<(), Error> {
+        match self.import_jobs().await {
+            Err(error) if error.is_credentials_refused() => Err(error),
+            Err(error) => {
+                tracing::debug!("credentials check of {}: {error}", self.base_url());
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+        }
     }
 
     /// One attempt; a 401 under client credentials drops the token and sends the call once more.

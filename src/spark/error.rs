@@ -70,17 +70,27 @@ impl fmt::Display for Operation {
     }
 }
 
+/// Whose credentials a client sends, for its messages: the environment and where its secrets come from
+/// (`SPARK_PROD_TOKEN (the bearer token of environment prod in spark-promote.yaml)`). Names only, never a
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsLabel {
+    pub environment: String,
+    /// What to check, e.g. the variables and where the manifest names them.
+    pub check: String,
+}
+
 /// A failure of the ImpEx client.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server answered with a non-success status.
-    #[error("{}", http_display(*op, *status, code.as_deref(), message, request_id))]
+    #[error("{}", http_display(*op, *status, code.as_deref(), message, request_id, credentials.as_deref()))]
     Http {
         op: Operation,
         status: StatusCode,
         method: Method,
         /// The URL called, without query, credentials or signed tokens.
-        url: String,
+        url: Box<str>,
         /// The `x-request-id` this client sent with the failing attempt (none for a download).
         request_id: Option<String>,
         /// The raw response body, truncated to a few KB.
@@ -89,6 +99,8 @@ pub enum Error {
         code: Option<Box<str>>,
         /// The error text found in the body, or the start of the body.
         message: Box<str>,
+        /// Whose credentials were sent (named in a 401's message).
+        credentials: Option<Box<CredentialsLabel>>,
     },
     /// The request could not be sent or its answer could not be read.
     #[error("{}{}", transport_display(*op, method, url, *ambiguous, detail), request_id_suffix(request_id))]
@@ -114,12 +126,14 @@ pub enum Error {
         detail: String,
     },
     /// The token endpoint refused the client credentials or could not be reached.
-    #[error("{}", auth_display(url, *status, message))]
+    #[error("{}", auth_display(url, *status, message, credentials.as_deref()))]
     Auth {
         /// The token endpoint.
         url: String,
         status: Option<StatusCode>,
         message: String,
+        /// Whose client credentials were sent (named in a refusal's message).
+        credentials: Option<Box<CredentialsLabel>>,
     },
     /// A local file could not be read or written.
     #[error("{context}: {source}")]
@@ -189,6 +203,26 @@ impl Error {
         }
     }
 
+    /// The error with whose credentials were sent, for a refusal of them to name (a 401, a token refused).
+    pub(crate) fn labelled(mut self, label: Option<&CredentialsLabel>) -> Self {
+        if let (Self::Http { credentials, .. } | Self::Auth { credentials, .. }, Some(label)) =
+            (&mut self, label)
+        {
+            *credentials = Some(Box::new(label.clone()));
+        }
+        self
+    }
+
+    /// True when the server refused the credentials themselves (401, or the token endpoint's refusal),
+    /// not a permission (403) or anything else.
+    pub fn is_credentials_refused(&self) -> bool {
+        match self {
+            Self::Http { status, .. } => *status == StatusCode::UNAUTHORIZED,
+            Self::Auth { status, .. } => status.is_some_and(|status| status.is_client_error()),
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Self::Io {
             context: context.into(),
@@ -228,11 +262,12 @@ impl Error {
             op,
             status,
             method: method.clone(),
-            url: url.to_owned(),
+            url: url.into(),
             request_id: request_id.map(str::to_owned),
             body: truncate(&text, BODY_LIMIT).into(),
             code: code.map(String::into_boxed_str),
             message: message.into(),
+            credentials: None,
         }
     }
 }
@@ -359,7 +394,16 @@ fn http_display(
     code: Option<&str>,
     message: &str,
     request_id: &Option<String>,
+    credentials: Option<&CredentialsLabel>,
 ) -> String {
+    if let (401, Some(label)) = (status.as_u16(), credentials) {
+        return format!(
+            "{}: credentials refused ({op}, 401): {message}; check {}{}",
+            label.environment,
+            label.check,
+            request_id_suffix(request_id)
+        );
+    }
     let verb = if status.is_server_error() && !code.is_some_and(is_definite) {
         "failed"
     } else {
@@ -402,7 +446,23 @@ fn transport_display(
     }
 }
 
-fn auth_display(url: &str, status: Option<StatusCode>, message: &str) -> String {
+fn auth_display(
+    url: &str,
+    status: Option<StatusCode>,
+    message: &str,
+    credentials: Option<&CredentialsLabel>,
+) -> String {
+    match (status, credentials) {
+        (Some(status), Some(label)) if status.is_client_error() => {
+            return format!(
+                "{}: credentials refused (token request to {url}, {}): {message}; check {}",
+                label.environment,
+                status.as_u16(),
+                label.check
+            );
+        }
+        _ => {}
+    }
     match status {
         Some(status) => format!(
             "token request to {url} refused ({}): {message}; check the client id and secret",

@@ -24,7 +24,7 @@ mod wire;
 pub use auth::Auth;
 pub use client::{Client, ClientOptions};
 pub use download::Download;
-pub use error::{Error, Operation};
+pub use error::{CredentialsLabel, Error, Operation};
 pub use execute::{
     ExecuteOptions, ExecuteTarget, Execution, Inputs, RecordResult, SYNC_BATCH_PERMISSION,
 };

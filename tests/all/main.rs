@@ -10,6 +10,7 @@ mod backup;
 mod cli;
 mod combination;
 mod container;
+mod credentials;
 mod demo;
 mod drift;
 mod examples;

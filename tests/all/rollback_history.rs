@@ -207,3 +207,88 @@ async fn the_action_rolls_back_keeping_history_with_rollback_mode_and_refuses_an
     assert_eq!(after[..2], replaced[..]);
     assert!(after[2].starts_with("1.1.1="), "{after:?}");
 }
+
+/// uat's and prod's pricing/quote 1.0.0 compute otherwise (premium 200 and 100 from the defaults).
+const SAME_NUMBERS: &str = r#"
+tenants:
+  - name: acme-uat
+    bearer_tokens: [tok-acme-uat]
+    clients: [{ id: ci-uat, secret: ci-uat-secret }]
+    folders:
+      - name: pricing
+        services:
+          - name: quote
+            versions: ["1.0.0"]
+            models: { "1.0.0": { inputs: { cover: 100000 }, outputs: { premium: "cover / 500" } } }
+  - name: acme-prod
+    bearer_tokens: [tok-acme-prod]
+    api_keys: [key-acme-prod]
+    folders:
+      - name: pricing
+        services:
+          - name: quote
+            versions: ["1.0.0"]
+            models: { "1.0.0": { inputs: { cover: 100000 }, outputs: { premium: "cover / 1000" } } }
+"#;
+
+async fn apply(lab: &Lab) -> Value {
+    let output = lab.cli(&["apply", "--json"]).await;
+    assert_eq!(output.code, 0, "{output:?}");
+    output.json()
+}
+
+async fn exact_rollback(lab: &Lab, backup: &str) {
+    let output = lab
+        .cli(&["rollback", "--env", "prod", "--backup", backup, "--json"])
+        .await;
+    assert_eq!(output.code, 0, "{output:?}");
+    assert_eq!(
+        promotion(&output.json())["status"],
+        "completed",
+        "{output:?}"
+    );
+}
+
+/// The limit README's "What the decision cannot see" states, as it is: a `replace` over the same version
+/// numbers keeps the destination's ids, so an exact rollback of it leaves the same ids at the same numbers
+/// (only the content differs). Seen after Spark's hour when the rollback is in the journal the next run
+/// reads; not seen within the hour, nor after it when the rollback was recorded elsewhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replace_over_the_same_numbers_undone_by_an_exact_rollback_is_seen_only_through_its_record()
+ {
+    let lab = Lab::start_seed(QUICK, SAME_NUMBERS).await;
+    lab.manifest(REPLACE_ALL_OF_QUOTE);
+    let before = lab.versions_of("acme-prod", "pricing/quote").await;
+    assert_eq!(premium(&lab, None).await, json!(100.0));
+    let applied = apply(&lab).await;
+    let backup = promotion(&applied)["backup"].as_str().unwrap().to_string();
+    assert_eq!(premium(&lab, None).await, json!(200.0));
+    assert_eq!(
+        lab.versions_of("acme-prod", "pricing/quote").await,
+        before,
+        "same id, same number"
+    );
+
+    // Within the hour, even a recorded rollback: the completed import job's ids are all still there.
+    exact_rollback(&lab, &backup).await;
+    assert_eq!(premium(&lab, None).await, json!(100.0));
+    assert_eq!(promotion(&apply(&lab).await)["status"], "skipped");
+    assert_eq!(premium(&lab, None).await, json!(100.0), "not seen");
+
+    // After it, the journal's rollback ends the promotion's record: imported again.
+    lab.advance_clock(2 * 3600).await;
+    let again = apply(&lab).await;
+    assert_eq!(promotion(&again)["status"], "completed", "{again:#}");
+    assert_eq!(premium(&lab, None).await, json!(200.0));
+
+    // A rollback recorded elsewhere (another checkout's journal), after the hour: not seen.
+    let backup = promotion(&again)["backup"].as_str().unwrap().to_string();
+    let journal = lab.path(".spark-promote/records.json");
+    let kept = std::fs::read(&journal).unwrap();
+    exact_rollback(&lab, &backup).await;
+    std::fs::write(&journal, kept).unwrap();
+    lab.advance_clock(2 * 3600).await;
+    assert_eq!(premium(&lab, None).await, json!(100.0));
+    assert_eq!(promotion(&apply(&lab).await)["status"], "skipped");
+    assert_eq!(premium(&lab, None).await, json!(100.0), "not seen");
+}

@@ -17,16 +17,21 @@ impl Checker<'_> {
             let allowed = self.context.hosts.check(&parts.base).map(|()| parts);
             self.check(raw.url.referenced, allowed)
         });
+        let variables: Vec<String> = raw.auth.value.variables().map(str::to_owned).collect();
         let auth = self.auth(raw.auth, url.as_ref());
         let TenantUrl {
             base: url, tenant, ..
         } = url?;
         let auth = auth?;
+        let variables: Vec<&str> = variables.iter().map(String::as_str).collect();
+        let credentials =
+            environment::credentials_text(&auth, &variables, &name.value, self.context.file);
         name_ok.then_some(Environment {
             name: name.value,
             url,
             tenant,
             auth,
+            credentials,
         })
     }
 

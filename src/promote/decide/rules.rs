@@ -15,9 +15,11 @@
 //!   newest (calls by service URI get it); otherwise the missing versions above the newest present one are
 //!   added on top, or the newest again when something was put above it. An older version missing below is
 //!   said, not re-added: it would land on top;
-//! - a backup put back with `add_version` (a rollback that keeps the API call history): the whole backup
-//!   goes on top again, unless a record of that rollback placed every version and the newest is the
-//!   service's newest (a version id at the destination proves nothing here: a `replace` keeps ids).
+//! - a backup put back (a rollback): a version id at the destination proves nothing of its content (a
+//!   `replace` over the same numbers keeps the ids), so a version is present only by a record of that
+//!   rollback; then as `replace` (exactly, `Mode::Restore`), or with `add_version` (keeping the API call
+//!   history, `Mode::OnTop`) the whole backup goes on top again, unless the newest of it is the service's
+//!   newest.
 use crate::manifest::{ServicesExisting, UpdateVersionType};
 use crate::promote::record::Placed;
 use crate::promote::version::{Bump, SemVer};
@@ -32,6 +34,9 @@ pub enum Mode {
     Copy,
     /// `add_version` numbering by a bump.
     Bump(Bump),
+    /// `replace` with a backup (an exact rollback): a version id there says nothing of its content (a
+    /// `replace` over the same numbers keeps the ids), so only the rollback's own record shows it done.
+    Restore,
     /// `add_version` of a backup, numbering by a bump: a rollback that keeps the API call history puts the
     /// whole backup back on top (new version numbers, the old content).
     OnTop(Bump),
@@ -55,19 +60,20 @@ impl Mode {
         !matches!(self, Mode::Bump(_) | Mode::OnTop(_))
     }
 
-    /// The mode of a backup put back (a rollback): `add_version` with a bump puts it on top.
+    /// The mode of a backup put back (a rollback): exactly with `replace`, on top with `add_version`.
     pub fn restoring(self) -> Mode {
         match self {
+            Mode::Replace => Mode::Restore,
             Mode::Bump(bump) => Mode::OnTop(bump),
             mode => mode,
         }
     }
 
     /// Whether the destination's own version ids show a shipped version present. Not for a backup put back
-    /// on top: a `replace` keeps a version's id and changes its content, so only a record of the rollback
-    /// itself (where it put each version) shows it done.
+    /// (a rollback): a `replace` keeps a version's id and changes its content, so only a record of the
+    /// rollback itself (where it put each version) shows it done.
     pub fn trusts_ids(self) -> bool {
-        !matches!(self, Mode::OnTop(_))
+        !matches!(self, Mode::Restore | Mode::OnTop(_))
     }
 }
 
@@ -272,7 +278,7 @@ pub fn service(
         missing_below: Vec::new(),
     };
     match mode {
-        Mode::Replace => {
+        Mode::Replace | Mode::Restore => {
             let nothing_else = held.iter().all(|v| placed_ids.contains(&v.id.as_str()));
             if !known || !missing.is_empty() || !nothing_else {
                 verdict.action = Action::Replace;
@@ -311,14 +317,7 @@ pub fn service(
         }
         Mode::Bump(bump) => bumped(&mut verdict, shipped, &versions, held, known, bump),
         Mode::OnTop(bump) => {
-            let top = newest(held).map(|v| v.id.as_str());
-            let newest_shipped =
-                (0..shipped.len()).max_by_key(|i| semver(shipped[*i].number.as_deref()));
-            let on_top = newest_shipped.is_some_and(|i| match &versions[i].1 {
-                Presence::Present { placed, .. } => top == Some(placed.version_id.as_str()),
-                Presence::Missing => false,
-            });
-            if !known || !missing.is_empty() || !on_top {
+            if !known || !missing.is_empty() || !newest_on_top(shipped, &versions, held) {
                 verdict.action = Action::Update;
                 verdict.import = (0..shipped.len()).collect();
                 verdict.next = next_numbers(verdict.current.as_deref(), bump, shipped.len());
@@ -327,6 +326,20 @@ pub fn service(
     }
     verdict.versions = versions;
     verdict
+}
+
+/// Whether the newest shipped version (by the source's numbering) is present as the service's newest.
+fn newest_on_top(
+    shipped: &[ShippedVersion],
+    versions: &[(ShippedVersion, Presence)],
+    held: &[ServiceVersion],
+) -> bool {
+    let top = newest(held).map(|v| v.id.as_str());
+    let newest_shipped = (0..shipped.len()).max_by_key(|i| semver(shipped[*i].number.as_deref()));
+    newest_shipped.is_some_and(|i| match &versions[i].1 {
+        Presence::Present { placed, .. } => top == Some(placed.version_id.as_str()),
+        Presence::Missing => false,
+    })
 }
 
 /// `add_version` with a bump: what goes on top, and what is missing below.

@@ -97,6 +97,26 @@ impl Lab {
         )
         .await
         .expect("sandbox starts");
+        Lab::around(sandbox)
+    }
+
+    /// A sandbox seeded from YAML (instead of the demo's tenants), with jobs of `job_duration`.
+    pub async fn start_seed(job_duration: Duration, yaml: &str) -> Lab {
+        let sandbox = sandbox::start_with_seed(
+            sandbox::Config {
+                listen: ([127, 0, 0, 1], 0).into(),
+                job_duration,
+                ..sandbox::Config::default()
+            },
+            sandbox::Seed::from_yaml(yaml).expect("a valid test seed"),
+        )
+        .await
+        .expect("sandbox starts");
+        Lab::around(sandbox)
+    }
+
+    /// A running sandbox and a new work directory.
+    fn around(sandbox: Running) -> Lab {
         Lab {
             sandbox,
             dir: tempfile::tempdir().unwrap(),

@@ -257,3 +257,27 @@ fn a_backup_put_back_on_top_goes_whole_unless_its_own_record_shows_it_on_top() {
     assert_eq!(again.import, [0, 1]);
     assert!(!on_top.trusts_ids() && Mode::Bump(Bump::Patch).trusts_ids());
 }
+
+#[test]
+fn an_exact_restore_is_shown_done_only_by_its_own_record() {
+    let restore = Mode::Replace.restoring();
+    assert_eq!(restore, Mode::Restore);
+    let backup = [shipped("p1", "1.0.0")];
+    // A replace over the same number kept the id (with other content): the restore still runs.
+    let same_ids = held(&[("p1", "1.0.0")]);
+    assert_eq!(
+        service(&backup, &same_ids, restore, D, &[]).action,
+        Action::Replace
+    );
+    assert_eq!(
+        service(&backup, &same_ids, Mode::Replace, D, &[]).action,
+        Action::Unchanged
+    );
+    // The rollback's record placed it there: done.
+    let placements = [placed("p1", "p1", "1.0.0")];
+    let claims: [(usize, &[Placed]); 1] = [(0, &placements)];
+    assert_eq!(
+        service(&backup, &same_ids, restore, D, &claims).action,
+        Action::Unchanged
+    );
+}
