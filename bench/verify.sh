@@ -36,6 +36,7 @@ promotions:
   - name: quote
     from: { environment: uat, services: [pricing/quote] }
     to: prod
+    services_existing: add_version
     verify: { cases: [cases.csv] }
 YAML
 export UAT_TOKEN=tok-acme-uat PROD_TOKEN=tok-acme-prod

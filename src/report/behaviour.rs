@@ -218,4 +218,23 @@ mod tests {
              pricing/quote 1.0.0); largest: <img src=x>.csv:2 premium 100.0 -> 150.0"
         );
     }
+
+    #[test]
+    fn a_small_budget_cuts_the_largest_changes_and_keeps_the_counts() {
+        let mut v = verification(true);
+        let comparison = v.comparison.as_mut().unwrap();
+        comparison.largest = (0..10)
+            .map(|i| Change {
+                case: format!("cases.csv:{i}"),
+                ..comparison.largest[0].clone()
+            })
+            .collect();
+        let mut doc = Document::default();
+        section(&mut doc, RunKind::Plan, &v);
+        let full = doc.render_within(usize::MAX, None);
+        let cut = doc.render_within(full.len() - 200, None);
+        assert!(cut.len() <= full.len() - 200, "{cut}");
+        assert!(cut.contains("changes omitted"), "{cut}");
+        assert!(cut.contains("**3 cases, 1 changed**"), "{cut}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Verification: a promotion's cases (`verify:` in the manifest) run against a service version in an
 //! environment, compared with another environment's answers or with the expected outputs, within the
 //! tolerance. Used by `spark-promote verify`, and by the engine's verification stage
-//! (`promote::verification`: plan's behaviour diff, apply's proof after the import), which calls [`between`]
+//! (src/promote/verification.rs: plan's behaviour diff, apply's proof after the import), which calls [`between`]
 //! and [`against_expected`]. It takes the client of each side ([`Side`]): it never imports `promote`, which
 //! imports it.
 pub mod cases;

@@ -62,3 +62,12 @@ fn the_layer_check_sees_an_import_where_there_is_one() {
     // promote/ builds the client: the check must find it there, or it could never fail.
     assert!(!mentions("promote", &["crate::spark"]).is_empty());
 }
+
+#[test]
+fn verify_does_not_import_the_engine_that_calls_it() {
+    // promote's verification stage calls verify: verify is given its clients, never takes them from promote.
+    assert_eq!(
+        mentions("verify", &["crate::promote", "promote::"]),
+        Vec::<String>::new()
+    );
+}
