@@ -114,18 +114,11 @@ impl Checker<'_> {
 
     /// `from.package`: a relative path, and none of an export's fields.
     fn package_source(&mut self, package: Spanned<String>, raw: RawSource) -> Option<Source> {
-        let RawSource {
-            services,
-            folders,
-            version_ids,
-            version_filter,
-            ..
-        } = raw;
         let extras = [
-            services.map(|s| ("services", s.referenced)),
-            folders.map(|s| ("folders", s.referenced)),
-            version_ids.map(|s| ("version_ids", s.referenced)),
-            version_filter.map(|s| ("version_filter", s.referenced)),
+            raw.services.map(|s| ("services", s.referenced)),
+            raw.folders.map(|s| ("folders", s.referenced)),
+            raw.version_ids.map(|s| ("version_ids", s.referenced)),
+            raw.version_filter.map(|s| ("version_filter", s.referenced)),
         ];
         let mut ok = true;
         for (field, location) in extras.into_iter().flatten() {
