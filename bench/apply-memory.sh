@@ -10,10 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
-if [[ -z "${SPARK_PROMOTE:-}" ]]; then
-  cargo build --release --quiet --bin spark-promote
-  SPARK_PROMOTE=target/release/spark-promote
-fi
+release_binary
 [[ -x /usr/bin/time ]] || { echo "GNU time is missing: apt-get install time" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -57,17 +54,7 @@ export SPARK_PROD_TOKEN=tok-acme-prod
 printf '| package | file bytes | peak RSS (KiB) | wall time | status |\n|---|---|---|---|---|\n'
 for mb in 20 200; do
   write_package "$work/p$mb.zip" "pricing/memory-$mb" $((mb * 1000 * 1000))
-  cat >"$work/m$mb.yaml" <<YAML
-version: 1
-environments:
-  prod:
-    url: http://127.0.0.1:$port/acme-prod
-    auth: { bearer: "\${SPARK_PROD_TOKEN}" }
-promotions:
-  - name: memory-$mb
-    from: { package: p$mb.zip }
-    to: prod
-YAML
+  prod_manifest "$work/m$mb.yaml" "$port" "memory-$mb" "p$mb.zip"
   /usr/bin/time -v -o "$work/time$mb.txt" "$SPARK_PROMOTE" -q apply --json -m "$work/m$mb.yaml" >"$work/result$mb.json"
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time$mb.txt")
   wall=$(awk -F'): ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time$mb.txt")

@@ -49,3 +49,27 @@ accounts:
     max_retries: 30
 YAML
 }
+
+# release_binary: keeps SPARK_PROMOTE when set, else builds the release binary and points SPARK_PROMOTE at it.
+release_binary() {
+  if [[ -z "${SPARK_PROMOTE:-}" ]]; then
+    cargo build --release --quiet --bin spark-promote
+    SPARK_PROMOTE=target/release/spark-promote
+  fi
+}
+
+# prod_manifest FILE PORT NAME PACKAGE: a manifest with one promotion NAME that applies the committed PACKAGE
+# into the demo tenant acme-prod of the sandbox on PORT (its token read from SPARK_PROD_TOKEN).
+prod_manifest() {
+  cat >"$1" <<YAML
+version: 1
+environments:
+  prod:
+    url: http://127.0.0.1:$2/acme-prod
+    auth: { bearer: "\${SPARK_PROD_TOKEN}" }
+promotions:
+  - name: $3
+    from: { package: $4 }
+    to: prod
+YAML
+}

@@ -285,8 +285,80 @@ struct SandboxArgs {
     state_dir: Option<PathBuf>,
     /// Answer shapes: rich (the defaults, with extras such as correlation ids in job listings) or spec
     /// (exactly those of Coherent's published OpenAPI file).
-    #[arg(long, default_value = "rich", value_parser = ["rich", "spec"])]
-    compat: String,
+    #[arg(long, value_enum, default_value_t = CompatArg::Rich)]
+    compat: CompatArg,
+}
+
+/// `--compat`: the sandbox's answer shapes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CompatArg {
+    Rich,
+    Spec,
+}
+
+impl SandboxArgs {
+    /// Serves the sandbox until the process is stopped. A seed file that cannot be read or parsed is the
+    /// caller's to fix (exit 2).
+    async fn serve(self) -> anyhow::Result<Outcome> {
+        let seed = match &self.seed {
+            Some(path) => crate::sandbox::Seed::load(path).map_err(InvalidInput)?,
+            None => crate::sandbox::Seed::demo(),
+        };
+        let config = crate::sandbox::Config {
+            listen: self.listen,
+            job_duration: self.job_duration,
+            max_upload_bytes: self.max_upload_mb * 1024 * 1024,
+            state_dir: self.state_dir,
+            compat: match self.compat {
+                CompatArg::Spec => crate::sandbox::Compat::Spec,
+                CompatArg::Rich => crate::sandbox::Compat::Rich,
+            },
+            ..crate::sandbox::Config::default()
+        };
+        crate::sandbox::serve(config, seed).await?;
+        Ok(Outcome::Success)
+    }
+}
+
+impl RollbackArgs {
+    fn into_request(self) -> crate::commands::rollback::RollbackRequest {
+        crate::commands::rollback::RollbackRequest {
+            manifest: self.manifest,
+            environment: self.environment,
+            backup: self.backup,
+            allowed_hosts: self.allowed_hosts,
+            format: FormatArg::chosen(self.format, self.json),
+            dry_run: self.dry_run,
+            wait_timeout: self.wait_timeout,
+            mode: if self.keep_history {
+                crate::promote::backup::RollbackMode::KeepHistory
+            } else {
+                crate::promote::backup::RollbackMode::Exact
+            },
+        }
+    }
+}
+
+impl ExportArgs {
+    fn into_command(self) -> crate::commands::export::ExportCommand {
+        use crate::commands::job::EnvironmentChoice;
+        crate::commands::export::ExportCommand {
+            environment: EnvironmentChoice {
+                name: self.environment,
+                manifest: self.manifest,
+                allowed_hosts: self.allowed_hosts,
+            },
+            services: self.services,
+            folders: self.folders,
+            version_ids: self.version_ids,
+            version_filter: match self.version_filter {
+                VersionFilterArg::Latest => crate::manifest::VersionFilter::Latest,
+                VersionFilterArg::All => crate::manifest::VersionFilter::All,
+            },
+            output: self.output,
+            wait_timeout: self.wait_timeout,
+        }
+    }
 }
 
 impl Cli {
@@ -328,42 +400,8 @@ impl Cli {
                 )
                 .await
             }
-            Command::Rollback(args) => {
-                commands::rollback::rollback(commands::rollback::RollbackRequest {
-                    manifest: args.manifest,
-                    environment: args.environment,
-                    backup: args.backup,
-                    allowed_hosts: args.allowed_hosts,
-                    format: FormatArg::chosen(args.format, args.json),
-                    dry_run: args.dry_run,
-                    wait_timeout: args.wait_timeout,
-                    mode: if args.keep_history {
-                        crate::promote::backup::RollbackMode::KeepHistory
-                    } else {
-                        crate::promote::backup::RollbackMode::Exact
-                    },
-                })
-                .await
-            }
-            Command::Export(args) => {
-                export::export(export::ExportCommand {
-                    environment: job::EnvironmentChoice {
-                        name: args.environment,
-                        manifest: args.manifest,
-                        allowed_hosts: args.allowed_hosts,
-                    },
-                    services: args.services,
-                    folders: args.folders,
-                    version_ids: args.version_ids,
-                    version_filter: match args.version_filter {
-                        VersionFilterArg::Latest => crate::manifest::VersionFilter::Latest,
-                        VersionFilterArg::All => crate::manifest::VersionFilter::All,
-                    },
-                    output: args.output,
-                    wait_timeout: args.wait_timeout,
-                })
-                .await
-            }
+            Command::Rollback(args) => commands::rollback::rollback(args.into_request()).await,
+            Command::Export(args) => export::export(args.into_command()).await,
             Command::Verify(args) => {
                 commands::verify::verify(commands::verify::VerifyRequest {
                     selection: args.manifest.into(),
@@ -394,26 +432,7 @@ impl Cli {
             Command::Cancel(args) => {
                 job::status_or_cancel(args.into_request(job::JobAction::Cancel)).await
             }
-            Command::Sandbox(args) => {
-                // A seed file that cannot be read or parsed is the caller's to fix (exit 2).
-                let seed = match &args.seed {
-                    Some(path) => crate::sandbox::Seed::load(path).map_err(InvalidInput)?,
-                    None => crate::sandbox::Seed::demo(),
-                };
-                let config = crate::sandbox::Config {
-                    listen: args.listen,
-                    job_duration: args.job_duration,
-                    max_upload_bytes: args.max_upload_mb * 1024 * 1024,
-                    state_dir: args.state_dir,
-                    compat: match args.compat.as_str() {
-                        "spec" => crate::sandbox::Compat::Spec,
-                        _ => crate::sandbox::Compat::Rich,
-                    },
-                    ..crate::sandbox::Config::default()
-                };
-                crate::sandbox::serve(config, seed).await?;
-                Ok(Outcome::Success)
-            }
+            Command::Sandbox(args) => args.serve().await,
             Command::Demo(args) => {
                 commands::demo::demo(FormatArg::chosen(args.format, args.json)).await
             }

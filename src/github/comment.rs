@@ -56,9 +56,14 @@ pub async fn resolve_target(client: &Client, context: &Context) -> Result<Commen
                 "tag {name} has no pull request"
             )));
         }
-        Event::Other(name) if name.is_empty() => {
+        Event::Outside => {
             return Ok(CommentTarget::None(
                 "not running in a GitHub workflow".to_string(),
+            ));
+        }
+        Event::DeletedRef => {
+            return Ok(CommentTarget::None(
+                "a push that deleted a ref has no pull request".to_string(),
             ));
         }
         Event::Other(name) => {

@@ -55,7 +55,11 @@ pub enum Event {
     },
     /// A push of a tag.
     Tag { name: String, sha: String },
-    /// Anything else (schedule, workflow_dispatch, a deleted branch, no payload), by event name.
+    /// A push that deleted its branch or tag (nothing was pushed).
+    DeletedRef,
+    /// Not in a workflow (no `GITHUB_EVENT_NAME`).
+    Outside,
+    /// Any other event (schedule, workflow_dispatch, ...; or one without a payload), by its name.
     Other(String),
 }
 
@@ -88,7 +92,7 @@ impl Event {
                     anyhow::bail!("the push event payload has no ref or after");
                 };
                 if payload.deleted || sha.chars().all(|c| c == '0') {
-                    Event::Other("push of a deleted ref".to_string())
+                    Event::DeletedRef
                 } else if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
                     Event::Tag {
                         name: tag.to_string(),
@@ -193,7 +197,8 @@ impl Context {
                     .with_context(|| format!("failed to read the event payload {path}"))?;
                 Event::parse(name, &payload)?
             }
-            (name, _) => Event::Other(name.clone().unwrap_or_default()),
+            (Some(name), None) => Event::Other(name.clone()),
+            (None, _) => Event::Outside,
         };
         let repository = read(env, "GITHUB_REPOSITORY")
             .map(|value| Repository::parse(&value))
@@ -319,10 +324,7 @@ mod tests {
             }
         );
         let deleted = r#"{"ref": "refs/heads/x", "after": "0000000000000000000000000000000000000000", "deleted": true}"#;
-        assert!(matches!(
-            Event::parse("push", deleted).unwrap(),
-            Event::Other(_)
-        ));
+        assert_eq!(Event::parse("push", deleted).unwrap(), Event::DeletedRef);
     }
 
     #[test]
@@ -383,7 +385,7 @@ mod tests {
     fn context_outside_actions_has_defaults_and_no_run_url() {
         let context = Context::from_env(&|_| None).unwrap();
         assert_eq!(context.api_url, "https://api.github.com");
-        assert_eq!(context.event, Event::Other(String::new()));
+        assert_eq!(context.event, Event::Outside);
         assert_eq!(context.run_url(), None);
     }
 

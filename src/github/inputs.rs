@@ -123,27 +123,8 @@ impl Inputs {
             )?,
             None => default_command(read(env, "GITHUB_EVENT_NAME").as_deref()),
         };
-        let comment = match input("comment") {
-            Some(value) => parse_choice(
-                "comment",
-                &value,
-                &[
-                    ("auto", CommentMode::Auto),
-                    ("always", CommentMode::Always),
-                    ("never", CommentMode::Never),
-                ],
-            )?,
-            None => CommentMode::Auto,
-        };
-        let wait_timeout = input("wait-timeout")
-            .map(|value| {
-                humantime::parse_duration(&value).map_err(|err| {
-                    InvalidInput::msg(format!(
-                        "input 'wait-timeout': '{value}' is not a duration like 30m or 1h30m: {err}"
-                    ))
-                })
-            })
-            .transpose()?;
+        let comment = comment_mode(input("comment"))?;
+        let wait_timeout = input("wait-timeout").map(wait_timeout).transpose()?;
         let backup = input("backup").map(PathBuf::from);
         if command == ActionCommand::Rollback && backup.is_none() {
             return Err(InvalidInput::msg(
@@ -184,6 +165,31 @@ impl Inputs {
             rollback_mode,
         })
     }
+}
+
+/// The `comment` input (default `auto`).
+fn comment_mode(value: Option<String>) -> anyhow::Result<CommentMode> {
+    match value {
+        Some(value) => parse_choice(
+            "comment",
+            &value,
+            &[
+                ("auto", CommentMode::Auto),
+                ("always", CommentMode::Always),
+                ("never", CommentMode::Never),
+            ],
+        ),
+        None => Ok(CommentMode::Auto),
+    }
+}
+
+/// The `wait-timeout` input: a duration like `30m`.
+fn wait_timeout(value: String) -> Result<Duration, InvalidInput> {
+    humantime::parse_duration(&value).map_err(|err| {
+        InvalidInput::msg(format!(
+            "input 'wait-timeout': '{value}' is not a duration like 30m or 1h30m: {err}"
+        ))
+    })
 }
 
 /// A variable's value, trimmed; empty counts as unset.

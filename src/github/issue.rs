@@ -70,81 +70,87 @@ pub async fn sync(
     of: &IssueOf<'_>,
     drift: Option<&str>,
 ) -> Result<IssueOutcome, ApiError> {
-    let IssueOf {
-        repository,
-        manifest,
-        marker,
-        labels,
-    } = *of;
-    let result: Result<IssueOutcome, ApiError> = async {
-        let repo = format!("/repos/{repository}");
-        let label = labels.first().map(String::as_str).unwrap_or("spark-promote");
-        let open = open_issues(&repo, label);
-        let found = client
-            .find_in_pages(&open, |issue: &Issue| {
-                issue.pull_request.is_none()
-                    && issue
-                        .body
-                        .as_deref()
-                        .is_some_and(|body| marker.starts(body))
-            })
-            .await?;
-        match (drift, found) {
-            (Some(report), None) => {
-                let created: Issue = client
-                    .json(
-                        Method::POST,
-                        &format!("{repo}/issues"),
-                        Some(&json!({"title": title(manifest), "body": body(marker, manifest, report), "labels": labels})),
-                        Retry::RateLimitOnly,
-                    )
-                    .await?;
-                Ok(IssueOutcome::Opened(created.number))
-            }
-            (Some(report), Some(issue)) => {
-                let wanted = body(marker, manifest, report);
-                if issue.body.as_deref().map(str::trim_end) == Some(wanted.trim_end()) {
-                    return Ok(IssueOutcome::Unchanged(issue.number));
-                }
-                let _: Issue = client
-                    .json(
-                        Method::PATCH,
-                        &format!("{repo}/issues/{}", issue.number),
-                        Some(&json!({"body": wanted})),
-                        Retry::Idempotent,
-                    )
-                    .await?;
-                Ok(IssueOutcome::Updated(issue.number))
-            }
-            (None, Some(issue)) => {
-                let _: serde_json::Value = client
-                    .json(
-                        Method::POST,
-                        &format!("{repo}/issues/{}/comments", issue.number),
-                        Some(&json!({"body": "spark-promote: every promotion is in sync again; closing."})),
-                        Retry::RateLimitOnly,
-                    )
-                    .await?;
-                let _: Issue = client
-                    .json(
-                        Method::PATCH,
-                        &format!("{repo}/issues/{}", issue.number),
-                        Some(&json!({"state": "closed", "state_reason": "completed"})),
-                        Retry::Idempotent,
-                    )
-                    .await?;
-                Ok(IssueOutcome::Closed(issue.number))
-            }
-            (None, None) => Ok(IssueOutcome::None),
-        }
-    }
-    .await;
-    match result {
+    match keep(client, of, drift).await {
         Err(err) if err.is_refused() => Ok(IssueOutcome::Forbidden(format!(
             "cannot keep the drift issue: {err} (the workflow needs `issues: write`)"
         ))),
         other => other,
     }
+}
+
+/// [`sync`] before a refusal becomes [`IssueOutcome::Forbidden`].
+async fn keep(
+    client: &Client,
+    of: &IssueOf<'_>,
+    drift: Option<&str>,
+) -> Result<IssueOutcome, ApiError> {
+    let repo = format!("/repos/{}", of.repository);
+    let label = of
+        .labels
+        .first()
+        .map(String::as_str)
+        .unwrap_or("spark-promote");
+    let found = client
+        .find_in_pages(&open_issues(&repo, label), |issue: &Issue| {
+            issue.pull_request.is_none()
+                && issue
+                    .body
+                    .as_deref()
+                    .is_some_and(|body| of.marker.starts(body))
+        })
+        .await?;
+    match (drift, found) {
+        (Some(report), None) => {
+            let body = body(of.marker, of.manifest, report);
+            let created: Issue = client
+                .json(
+                    Method::POST,
+                    &format!("{repo}/issues"),
+                    Some(&json!({"title": title(of.manifest), "body": body, "labels": of.labels})),
+                    Retry::RateLimitOnly,
+                )
+                .await?;
+            Ok(IssueOutcome::Opened(created.number))
+        }
+        (Some(report), Some(issue)) => {
+            let wanted = body(of.marker, of.manifest, report);
+            if issue.body.as_deref().map(str::trim_end) == Some(wanted.trim_end()) {
+                return Ok(IssueOutcome::Unchanged(issue.number));
+            }
+            let _: Issue = client
+                .json(
+                    Method::PATCH,
+                    &format!("{repo}/issues/{}", issue.number),
+                    Some(&json!({"body": wanted})),
+                    Retry::Idempotent,
+                )
+                .await?;
+            Ok(IssueOutcome::Updated(issue.number))
+        }
+        (None, Some(issue)) => close(client, &repo, issue.number).await,
+        (None, None) => Ok(IssueOutcome::None),
+    }
+}
+
+/// Closes the issue `number` of `repo` with a comment: every promotion is in sync again.
+async fn close(client: &Client, repo: &str, number: u64) -> Result<IssueOutcome, ApiError> {
+    let _: serde_json::Value = client
+        .json(
+            Method::POST,
+            &format!("{repo}/issues/{number}/comments"),
+            Some(&json!({"body": "spark-promote: every promotion is in sync again; closing."})),
+            Retry::RateLimitOnly,
+        )
+        .await?;
+    let _: Issue = client
+        .json(
+            Method::PATCH,
+            &format!("{repo}/issues/{number}"),
+            Some(&json!({"state": "closed", "state_reason": "completed"})),
+            Retry::Idempotent,
+        )
+        .await?;
+    Ok(IssueOutcome::Closed(number))
 }
 
 #[cfg(test)]

@@ -23,6 +23,16 @@ fn parse(promotions: &str) -> Result<Manifest, ManifestError> {
     )
 }
 
+/// Asserts that `message` contains each of `expected`.
+fn contains_all(message: &str, expected: &[&str]) {
+    for expected in expected {
+        assert!(
+            message.contains(expected),
+            "missing {expected:?} in:\n{message}"
+        );
+    }
+}
+
 fn error(promotions: &str) -> String {
     parse(promotions).expect_err("rejected").to_string()
 }
@@ -96,19 +106,17 @@ fn bad_verify_entries_are_errors_at_their_line_and_column() {
       on_failure: rollback
 "#,
     );
-    for expected in [
-        "spark-promote.yaml:11:7: `verify.service` is required",
-        "spark-promote.yaml:11:15: cases path `/abs/cases.csv` must be relative",
-        "spark-promote.yaml:11:31: cases `cases/quote.xlsx` must end in .json or .csv",
-        "spark-promote.yaml:12:26: `premium` appears twice in `verify.outputs`",
-        "spark-promote.yaml:13:30: `tolerance.absolute` must be a number of 0 or more, got -1",
-        "spark-promote.yaml:11:7: `on_failure: rollback` needs a backup",
-    ] {
-        assert!(
-            message.contains(expected),
-            "missing {expected:?} in:\n{message}"
-        );
-    }
+    contains_all(
+        &message,
+        &[
+            "spark-promote.yaml:11:7: `verify.service` is required",
+            "spark-promote.yaml:11:15: cases path `/abs/cases.csv` must be relative",
+            "spark-promote.yaml:11:31: cases `cases/quote.xlsx` must end in .json or .csv",
+            "spark-promote.yaml:12:26: `premium` appears twice in `verify.outputs`",
+            "spark-promote.yaml:13:30: `tolerance.absolute` must be a number of 0 or more, got -1",
+            "spark-promote.yaml:11:7: `on_failure: rollback` needs a backup",
+        ],
+    );
     let unknown = error(
         r#"  - name: quote
     from: { environment: uat, folders: [pricing] }
@@ -134,17 +142,15 @@ fn after_must_name_other_promotions_without_a_cycle_and_xcalls_must_be_service_u
     after: [a]
 "#,
     );
-    for expected in [
-        "spark-promote.yaml:9:16: `after`: unknown promotion `nope`, expected one of: a, b",
-        "spark-promote.yaml:9:22: promotion `a` cannot come after itself",
-        "spark-promote.yaml:10:14: ",
-        "spark-promote.yaml:10:27: xcall `f/s[1.0`: expected folder/service[version]",
-    ] {
-        assert!(
-            message.contains(expected),
-            "missing {expected:?} in:\n{message}"
-        );
-    }
+    contains_all(
+        &message,
+        &[
+            "spark-promote.yaml:9:16: `after`: unknown promotion `nope`, expected one of: a, b",
+            "spark-promote.yaml:9:22: promotion `a` cannot come after itself",
+            "spark-promote.yaml:10:14: ",
+            "spark-promote.yaml:10:27: xcall `f/s[1.0`: expected folder/service[version]",
+        ],
+    );
     let cycle = error(
         r#"  - name: a
     from: { environment: uat, folders: [f] }

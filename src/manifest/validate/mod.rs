@@ -105,52 +105,8 @@ pub(crate) fn validate(
             .push(Diagnostic::whole_file(context.file, message));
     }
     let in_scope = context.scope.environments(&uses);
-    let mut environments = BTreeMap::new();
-    let mut urls = BTreeMap::new();
-    for (name, raw_environment) in raw.environments.0 {
-        checker.resolving = in_scope
-            .as_ref()
-            .is_none_or(|names| names.contains(&name.value));
-        urls.insert(name.value.clone(), raw_environment.url.value.clone());
-        let environment = checker.environment(name, raw_environment);
-        if let Some(environment) = environment.filter(|_| checker.resolving) {
-            environments.insert(environment.name.clone(), environment);
-        }
-    }
-    checker.resolving = true;
-    let mut promotions = Vec::new();
-    let mut first_seen: BTreeMap<String, Location> = BTreeMap::new();
-    for raw_promotion in raw.promotions {
-        let name = &raw_promotion.value.name;
-        if let Some(first) = first_seen.get(&name.value) {
-            checker.error(
-                name.referenced,
-                format!(
-                    "duplicate promotion name `{}` (first used at line {})",
-                    name.value,
-                    first.line()
-                ),
-            );
-        } else {
-            first_seen.insert(name.value.clone(), name.referenced);
-        }
-        if let Some(promotion) = checker.promotion(raw_promotion, &known) {
-            promotions.push(promotion);
-        }
-    }
-    let order: Vec<(String, Vec<String>)> = promotions
-        .iter()
-        .map(|p: &Promotion| (p.name.clone(), p.after.clone()))
-        .collect();
-    if let Some(cycle) = after_cycle(&order) {
-        let message = format!("`after` makes a cycle: {}", cycle.join(" → "));
-        match first_seen.get(&cycle[0]).copied() {
-            Some(at) => checker.error(at, message),
-            None => checker
-                .diagnostics
-                .push(Diagnostic::whole_file(context.file, message)),
-        }
-    }
+    let (environments, urls) = checker.environments(raw.environments, in_scope.as_ref());
+    let promotions = checker.promotions(raw.promotions, &known);
     checker.finish(Manifest {
         path,
         environments,
@@ -207,6 +163,64 @@ impl Checker<'_> {
     /// `Some(value)` when `check` accepts it, else a diagnostic at the value.
     fn check<T>(&mut self, at: Location, checked: Result<T, String>) -> Option<T> {
         checked.map_err(|message| self.error(at, message)).ok()
+    }
+
+    /// Every environment checked; those in scope (`None`: all) kept, with every environment's URL.
+    fn environments(
+        &mut self,
+        raw: super::raw::Named<RawEnvironment>,
+        in_scope: Option<&std::collections::BTreeSet<String>>,
+    ) -> (BTreeMap<String, Environment>, BTreeMap<String, String>) {
+        let mut environments = BTreeMap::new();
+        let mut urls = BTreeMap::new();
+        for (name, raw_environment) in raw.0 {
+            self.resolving = in_scope.is_none_or(|names| names.contains(&name.value));
+            urls.insert(name.value.clone(), raw_environment.url.value.clone());
+            let environment = self.environment(name, raw_environment);
+            if let Some(environment) = environment.filter(|_| self.resolving) {
+                environments.insert(environment.name.clone(), environment);
+            }
+        }
+        self.resolving = true;
+        (environments, urls)
+    }
+
+    /// Every promotion checked (names unique), then their `after:` order (no cycle).
+    fn promotions(&mut self, raw: Vec<Spanned<RawPromotion>>, known: &[String]) -> Vec<Promotion> {
+        let mut promotions = Vec::new();
+        let mut first_seen: BTreeMap<String, Location> = BTreeMap::new();
+        for raw_promotion in raw {
+            let name = &raw_promotion.value.name;
+            if let Some(first) = first_seen.get(&name.value) {
+                self.error(
+                    name.referenced,
+                    format!(
+                        "duplicate promotion name `{}` (first used at line {})",
+                        name.value,
+                        first.line()
+                    ),
+                );
+            } else {
+                first_seen.insert(name.value.clone(), name.referenced);
+            }
+            if let Some(promotion) = self.promotion(raw_promotion, known) {
+                promotions.push(promotion);
+            }
+        }
+        let order: Vec<(String, Vec<String>)> = promotions
+            .iter()
+            .map(|p: &Promotion| (p.name.clone(), p.after.clone()))
+            .collect();
+        if let Some(cycle) = after_cycle(&order) {
+            let message = format!("`after` makes a cycle: {}", cycle.join(" → "));
+            match first_seen.get(&cycle[0]).copied() {
+                Some(at) => self.error(at, message),
+                None => self
+                    .diagnostics
+                    .push(Diagnostic::whole_file(self.context.file, message)),
+            }
+        }
+        promotions
     }
 
     fn finish(mut self, mut manifest: Manifest) -> Result<Manifest, ManifestError> {

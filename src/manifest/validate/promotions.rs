@@ -32,15 +32,7 @@ impl Checker<'_> {
             after,
             xcalls,
         };
-        let behaviour = check_behaviour(
-            &name.value,
-            &from.value,
-            backs_up,
-            raw_behaviour,
-            self.context.base_dir,
-            &self.promotion_names,
-        );
-        let behaviour = self.problems(behaviour);
+        let behaviour = self.behaviour(&name.value, &from.value, backs_up, raw_behaviour);
         let source = self.source(from, known);
         let to_ok = self
             .check(to.referenced, known_environment(&to.value, known))
@@ -67,6 +59,25 @@ impl Checker<'_> {
         })
     }
 
+    /// A promotion's `verify:`, `after:` and `xcalls:` (see `manifest::verify`).
+    fn behaviour(
+        &mut self,
+        name: &str,
+        from: &RawSource,
+        backs_up: bool,
+        raw: RawBehaviour,
+    ) -> Option<super::super::verify::Behaviour> {
+        let checked = check_behaviour(
+            name,
+            from,
+            backs_up,
+            raw,
+            self.context.base_dir,
+            &self.promotion_names,
+        );
+        self.problems(checked)
+    }
+
     /// `Some(value)` when a check that may find several problems found none, else a diagnostic each.
     fn problems<T>(&mut self, checked: Result<T, Vec<Problem>>) -> Option<T> {
         checked
@@ -80,15 +91,8 @@ impl Checker<'_> {
 
     fn source(&mut self, raw: Spanned<RawSource>, known: &[String]) -> Option<Source> {
         let at = raw.referenced;
-        let RawSource {
-            environment,
-            services,
-            folders,
-            version_ids,
-            version_filter,
-            package,
-        } = raw.value;
-        match (environment, package) {
+        let mut raw = raw.value;
+        match (raw.environment.take(), raw.package.take()) {
             (Some(_), Some(package)) => {
                 self.error(
                     package.referenced,
@@ -103,52 +107,71 @@ impl Checker<'_> {
                 );
                 None
             }
-            (None, Some(package)) => {
-                let extras = [
-                    services.map(|s| ("services", s.referenced)),
-                    folders.map(|s| ("folders", s.referenced)),
-                    version_ids.map(|s| ("version_ids", s.referenced)),
-                    version_filter.map(|s| ("version_filter", s.referenced)),
-                ];
-                let mut ok = true;
-                for (field, location) in extras.into_iter().flatten() {
-                    ok = false;
-                    self.error(
-                        location,
-                        format!("`{field}` applies only to `from.environment`, not to a package"),
-                    );
-                }
-                let path = self.check(package.referenced, self.package_path(&package.value));
-                Some(Source::Package {
-                    path: path.filter(|_| ok)?,
-                    display: package.value,
-                })
-            }
-            (Some(environment), None) => {
-                let environment_ok = self.check(
-                    environment.referenced,
-                    known_environment(&environment.value, known),
-                );
-                let services = self.list(services, check_export_service);
-                let folders = self.list(folders, check_folder);
-                let version_ids = self.list(version_ids, check_version_id);
-                if services.is_empty() && folders.is_empty() && version_ids.is_empty() {
-                    self.error(
-                        at,
-                        "an export needs at least one of `services`, `folders`, `version_ids` (none given)",
-                    );
-                    return None;
-                }
-                environment_ok?;
-                Some(Source::Environment {
-                    environment: environment.value,
-                    services: services.into_iter().collect::<Option<_>>()?,
-                    folders: folders.into_iter().collect::<Option<_>>()?,
-                    version_ids: version_ids.into_iter().collect::<Option<_>>()?,
-                    version_filter: version_filter.map(|f| f.value).unwrap_or_default(),
-                })
-            }
+            (None, Some(package)) => self.package_source(package, raw),
+            (Some(environment), None) => self.environment_source(at, environment, raw, known),
         }
+    }
+
+    /// `from.package`: a relative path, and none of an export's fields.
+    fn package_source(&mut self, package: Spanned<String>, raw: RawSource) -> Option<Source> {
+        let extras = [
+            raw.services.map(|s| ("services", s.referenced)),
+            raw.folders.map(|s| ("folders", s.referenced)),
+            raw.version_ids.map(|s| ("version_ids", s.referenced)),
+            raw.version_filter.map(|s| ("version_filter", s.referenced)),
+        ];
+        let mut ok = true;
+        for (field, location) in extras.into_iter().flatten() {
+            ok = false;
+            self.error(
+                location,
+                format!("`{field}` applies only to `from.environment`, not to a package"),
+            );
+        }
+        let path = self.check(package.referenced, self.package_path(&package.value));
+        Some(Source::Package {
+            path: path.filter(|_| ok)?,
+            display: package.value,
+        })
+    }
+
+    /// `from.environment`: a known environment and at least one non-empty selection.
+    fn environment_source(
+        &mut self,
+        at: Location,
+        environment: Spanned<String>,
+        raw: RawSource,
+        known: &[String],
+    ) -> Option<Source> {
+        let RawSource {
+            services,
+            folders,
+            version_ids,
+            version_filter,
+            ..
+        } = raw;
+        let environment_ok = self.check(
+            environment.referenced,
+            known_environment(&environment.value, known),
+        );
+        let services = self.list(services, check_export_service);
+        let folders = self.list(folders, check_folder);
+        let version_ids = self.list(version_ids, check_version_id);
+        if services.is_empty() && folders.is_empty() && version_ids.is_empty() {
+            self.error(
+                at,
+                "an export needs at least one of `services`, `folders`, `version_ids` (none given)",
+            );
+            return None;
+        }
+        environment_ok?;
+        Some(Source::Environment {
+            environment: environment.value,
+            services: services.into_iter().collect::<Option<_>>()?,
+            folders: folders.into_iter().collect::<Option<_>>()?,
+            version_ids: version_ids.into_iter().collect::<Option<_>>()?,
+            version_filter: version_filter.map(|f| f.value).unwrap_or_default(),
+        })
     }
 
     /// Checks each entry of an optional list; `None` entries are the invalid ones.

@@ -144,11 +144,17 @@ fn inspect_blocking(
     check_zip_signatures(&mut file, size).map_err(invalid)?;
     let sha256 = match sha256 {
         Some(sha256) => sha256,
-        None => {
-            file.seek(SeekFrom::Start(0))
-                .map_err(|err| invalid(err.to_string()))?;
-            sha256_of(&mut file).map_err(|err| invalid(format!("cannot read it: {err}")))?
-        }
+        None => match hashed::known(path, &meta) {
+            Some(sha256) => sha256,
+            None => {
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|err| invalid(err.to_string()))?;
+                let sha256 = sha256_of(&mut file)
+                    .map_err(|err| invalid(format!("cannot read it: {err}")))?;
+                hashed::remember(path, &meta, &sha256);
+                sha256
+            }
+        },
     };
     Ok(Package {
         path: path.to_path_buf(),
@@ -156,6 +162,51 @@ fn inspect_blocking(
         size,
         sha256,
     })
+}
+
+/// The sha256 of each package file this process has read whole, so that a run reads a committed package
+/// once, not once per check (the selection's check, the engine's, the lock's): a 200 MB package costs one
+/// pass, not two or three. An entry holds only while the file keeps its size and modification time.
+mod hashed {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+    use std::time::SystemTime;
+
+    type Entry = (u64, SystemTime, String);
+    static KNOWN: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+
+    fn key(path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
+
+    /// The sha256 read before from the file at `path`, if it has not changed since.
+    pub(super) fn known(path: &Path, meta: &std::fs::Metadata) -> Option<String> {
+        let modified = meta.modified().ok()?;
+        let key = key(path)?;
+        let known = KNOWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match known.as_ref()?.get(&key) {
+            Some((len, at, sha256)) if *len == meta.len() && *at == modified => {
+                Some(sha256.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Remembers the sha256 just read from the file at `path`.
+    pub(super) fn remember(path: &Path, meta: &std::fs::Metadata, sha256: &str) {
+        let (Ok(modified), Some(key)) = (meta.modified(), key(path)) else {
+            return;
+        };
+        let mut known = KNOWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        known
+            .get_or_insert_with(HashMap::new)
+            .insert(key, (meta.len(), modified, sha256.to_string()));
+    }
 }
 
 /// A ZIP starts with a local file header and ends with an end-of-central-directory record (within the last

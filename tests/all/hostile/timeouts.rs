@@ -8,9 +8,27 @@ use crate::support::cli::{Lab, SECRETS};
 
 const NO_JOBS: &str = r#"{"in_progress":[],"recent":[]}"#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_wait_timeout_bounds_a_hanging_status_call_and_its_retries() {
-    let server = Hostile::start(&[
+/// `export` of pricing/quote from `server` with `extra` arguments, which fails (exit 1).
+async fn failed_export(server: &Hostile, extra: &[&str]) -> super::server::Measured {
+    let dir = workdir(server);
+    let mut args = vec![
+        "export",
+        "--env",
+        "prod",
+        "--service",
+        "pricing/quote",
+        "-o",
+        "pkg.zip",
+    ];
+    args.extend_from_slice(extra);
+    let run = measure(binary(dir.path(), &args), Duration::from_secs(50)).await;
+    assert_eq!(run.output.code, 1, "{}", run.output.stderr);
+    run
+}
+
+/// A tenant with no jobs that starts the export `j1` and answers its status with `status`.
+async fn export_server(status: Act) -> Hostile {
+    Hostile::start(&[
         (
             "GET /acme-prod/api/v4/export/status",
             Act::Json(200, NO_JOBS.into()),
@@ -26,23 +44,15 @@ async fn the_wait_timeout_bounds_a_hanging_status_call_and_its_retries() {
                 r#"{"id":"j1","object":"export","status":"created"}"#.into(),
             ),
         ),
-        ("GET /acme-prod/api/v4/export/j1/status", Act::Hang),
+        ("GET /acme-prod/api/v4/export/j1/status", status),
     ])
-    .await;
-    let dir = workdir(&server);
-    let args = [
-        "export",
-        "--env",
-        "prod",
-        "--service",
-        "pricing/quote",
-        "-o",
-        "pkg.zip",
-        "--wait-timeout",
-        "2s",
-    ];
-    let run = measure(binary(dir.path(), &args), Duration::from_secs(50)).await;
-    assert_eq!(run.output.code, 1, "{}", run.output.stderr);
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wait_timeout_bounds_a_hanging_status_call_and_its_retries() {
+    let server = export_server(Act::Hang).await;
+    let run = failed_export(&server, &["--wait-timeout", "2s"]).await;
     // One call alone may take a minute (the client's own timeout): the wait ended at its deadline.
     assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
     assert!(
@@ -55,40 +65,8 @@ async fn the_wait_timeout_bounds_a_hanging_status_call_and_its_retries() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_export_whose_status_cannot_be_read_says_how_to_cancel_it() {
-    let server = Hostile::start(&[
-        (
-            "GET /acme-prod/api/v4/export/status",
-            Act::Json(200, NO_JOBS.into()),
-        ),
-        (
-            "GET /acme-prod/api/v4/import/status",
-            Act::Json(200, NO_JOBS.into()),
-        ),
-        (
-            "POST /acme-prod/api/v4/export",
-            Act::Json(
-                200,
-                r#"{"id":"j1","object":"export","status":"created"}"#.into(),
-            ),
-        ),
-        (
-            "GET /acme-prod/api/v4/export/j1/status",
-            Act::Json(400, r#"{"error":"broken"}"#.into()),
-        ),
-    ])
-    .await;
-    let dir = workdir(&server);
-    let args = [
-        "export",
-        "--env",
-        "prod",
-        "--service",
-        "pricing/quote",
-        "-o",
-        "pkg.zip",
-    ];
-    let run = measure(binary(dir.path(), &args), Duration::from_secs(50)).await;
-    assert_eq!(run.output.code, 1, "{}", run.output.stderr);
+    let server = export_server(Act::Json(400, r#"{"error":"broken"}"#.into())).await;
+    let run = failed_export(&server, &[]).await;
     assert!(
         run.output
             .stderr

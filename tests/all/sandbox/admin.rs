@@ -109,12 +109,7 @@ async fn state_dir_keeps_the_content_across_restarts() {
     };
     let running = start(config.clone(), Seed::demo()).await;
     let api = Api::new(&running);
-    let (package, _) = api
-        .package_of(
-            "acme-uat",
-            json!({"inputs": {"services": ["pricing/rating"]}}),
-        )
-        .await;
+    let package = api.package_of_service("acme-uat", "pricing/rating").await;
     api.import_and_wait("acme-prod", "tok-acme-prod", package, None)
         .await;
     let before = catalog(&running).await;
@@ -128,11 +123,6 @@ async fn state_dir_keeps_the_content_across_restarts() {
         1
     );
     let api = Api::new(&restarted);
-    let (again, _) = api
-        .package_of(
-            "acme-prod",
-            json!({"inputs": {"services": ["pricing/rating"]}}),
-        )
-        .await;
+    let again = api.package_of_service("acme-prod", "pricing/rating").await;
     assert!(!again.is_empty());
 }

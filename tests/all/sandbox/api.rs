@@ -140,6 +140,16 @@ impl Api {
             .await
     }
 
+    /// Exports one service (`folder/service`) of `tenant` with its seeded token and downloads the package.
+    pub async fn package_of_service(&self, tenant: &str, service: &str) -> Vec<u8> {
+        self.package_of(
+            tenant,
+            serde_json::json!({"inputs": {"services": [service]}}),
+        )
+        .await
+        .0
+    }
+
     /// Starts an export and returns the created job.
     pub async fn export_job(&self, tenant: &str, token: &str, body: Value) -> Value {
         self.export(tenant, token, body).await.json().await.unwrap()

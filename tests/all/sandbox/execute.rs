@@ -23,6 +23,11 @@ async fn post(api: &Api, tenant: (&str, &str), path: &str, body: Value) -> (Stat
     (response.status(), response.json().await.unwrap())
 }
 
+/// `POST /{tenant}/api/v4/execute` with `body`.
+async fn execute(api: &Api, tenant: (&str, &str), body: Value) -> (StatusCode, Value) {
+    post(api, tenant, "/api/v4/execute", body).await
+}
+
 fn v3_body(inputs: Value, meta: Value) -> Value {
     json!({ "request_data": { "inputs": inputs }, "request_meta": meta })
 }
@@ -134,7 +139,7 @@ async fn v4_answers_every_record_of_a_batch_in_order_with_its_own_errors_and_one
         "output": "premium",
         "call_purpose": "Sync Batch Execution",
     });
-    let (status, answer) = post(&api, UAT, "/api/v4/execute", body).await;
+    let (status, answer) = execute(&api, UAT, body).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["version"], "1.0.0");
     assert_eq!(
@@ -147,10 +152,9 @@ async fn v4_answers_every_record_of_a_batch_in_order_with_its_own_errors_and_one
     assert_eq!(errors[1][0]["source_path"], "inputs.age");
     assert_eq!(answer["process_time"].as_array().unwrap().len(), 3);
     assert!(answer["call_id"].is_string());
-    let (status, missing) = post(
+    let (status, missing) = execute(
         &api,
         UAT,
-        "/api/v4/execute",
         json!({ "inputs": [{}], "version_id": uuid::Uuid::new_v4() }),
     )
     .await;
@@ -161,41 +165,33 @@ async fn v4_answers_every_record_of_a_batch_in_order_with_its_own_errors_and_one
 async fn the_same_content_computes_the_same_in_another_tenant_and_another_version_differently() {
     let running = start_demo().await;
     let api = Api::new(&running);
-    let (package, _) = api
-        .package_of(
-            "acme-uat",
-            json!({"inputs": {"services": ["pricing/rating"]}}),
-        )
-        .await;
+    let package = api.package_of_service("acme-uat", "pricing/rating").await;
     let job = api
         .import_and_wait("acme-prod", PROD.1, package, None)
         .await;
     assert_eq!(job["status"], "completed", "{job}");
     let body = json!({ "inputs": [{ "a": 1, "b": 2 }, { "a": 10 }], "service": "pricing/rating" });
-    let (_, uat) = post(&api, UAT, "/api/v4/execute", body.clone()).await;
-    let (_, prod) = post(&api, PROD, "/api/v4/execute", body).await;
+    let (_, uat) = execute(&api, UAT, body.clone()).await;
+    let (_, prod) = execute(&api, PROD, body).await;
     assert_eq!(uat["outputs"], prod["outputs"], "{uat}\n{prod}");
     assert_eq!(uat["sandbox_model"], "derived");
     let records = json!([{ "age": 30, "cover": 100000 }]);
-    let (_, new) = post(
+    let (_, new) = execute(
         &api,
         UAT,
-        "/api/v4/execute",
         json!({ "inputs": records, "service": "pricing/quote[1.1.0]" }),
     )
     .await;
-    let (_, old) = post(
+    let (_, old) = execute(
         &api,
         PROD,
-        "/api/v4/execute",
         json!({ "inputs": records, "service": "pricing/quote" }),
     )
     .await;
     assert_ne!(new["outputs"], old["outputs"]);
-    let (_, same) = post(
+    let (_, same) = execute(
         &api,
         UAT,
-        "/api/v4/execute",
         json!({ "inputs": records, "service": "pricing/quote[1.0.0]" }),
     )
     .await;
@@ -209,10 +205,9 @@ async fn the_same_content_computes_the_same_in_another_tenant_and_another_versio
 async fn spec_mode_answers_only_the_documented_fields_with_null_for_no_errors() {
     let running = sb::start_demo_in(Compat::Spec).await;
     let api = Api::new(&running);
-    let (_, v4) = post(
+    let (_, v4) = execute(
         &api,
         UAT,
-        "/api/v4/execute",
         json!({ "inputs": [{ "age": 1, "cover": 1 }], "service": "pricing/quote" }),
     )
     .await;
@@ -260,12 +255,12 @@ async fn a_version_marked_wrong_answers_wrongly_until_cleared_and_other_versions
     let running = start_demo().await;
     let api = Api::new(&running);
     let body = json!({ "inputs": [{ "age": 40, "cover": 100000 }], "service": "pricing/quote" });
-    let (_, right) = post(&api, PROD, "/api/v4/execute", body.clone()).await;
+    let (_, right) = execute(&api, PROD, body.clone()).await;
     let marked = api.http.post(api.url("/_sandbox/execute/wrong"))
         .json(&json!({ "tenant": "acme-prod", "folder": "pricing", "service": "quote", "version": "1.0.0" }))
         .send().await.unwrap();
     assert_eq!(marked.status(), StatusCode::OK);
-    let (_, wrong) = post(&api, PROD, "/api/v4/execute", body.clone()).await;
+    let (_, wrong) = execute(&api, PROD, body.clone()).await;
     assert_eq!(
         wrong["outputs"],
         json!([{ "premium": 141.0, "band": "standard (wrong)" }])
@@ -274,10 +269,9 @@ async fn a_version_marked_wrong_answers_wrongly_until_cleared_and_other_versions
         right["outputs"],
         json!([{ "premium": 140.0, "band": "standard" }])
     );
-    let (_, uat) = post(
+    let (_, uat) = execute(
         &api,
         UAT,
-        "/api/v4/execute",
         json!({ "inputs": [{ "age": 40, "cover": 100000 }], "service": "pricing/quote[1.0.0]" }),
     )
     .await;
@@ -302,7 +296,7 @@ async fn a_version_marked_wrong_answers_wrongly_until_cleared_and_other_versions
         .send()
         .await
         .unwrap();
-    let (_, again) = post(&api, PROD, "/api/v4/execute", body).await;
+    let (_, again) = execute(&api, PROD, body).await;
     assert_eq!(again["outputs"], right["outputs"]);
 }
 
