@@ -54,10 +54,11 @@ async fn run(
             ExportIndex::name_for(&promotion.source)
         ));
     }
+    let shipped = verification::shipped(promotion, &listing.services);
     let status = report(promotion, result, decision);
     if status != PromotionStatus::Skipped {
         xcalls::check(ctx, promotion, result).await?;
-        verification::in_plan(ctx, promotion, result).await?;
+        verification::in_plan(ctx, promotion, result, shipped).await?;
     }
     Ok(if result.errors.is_empty() {
         status

@@ -18,6 +18,8 @@ use crate::promote::record::Placed;
 use crate::promote::result::{
     PromotionResult, PromotionStatus, RolledBack, ServiceStatus, Verification,
 };
+use crate::promote::source::Listed;
+use crate::promote::uri::service_uri;
 use crate::promote::version::SemVer;
 use crate::verify::{self, CaseSet, Side};
 
@@ -53,6 +55,7 @@ pub(crate) async fn in_plan(
     ctx: &Context,
     promotion: &Promotion,
     result: &mut PromotionResult,
+    shipped: Option<String>,
 ) -> anyhow::Result<()> {
     let cases = match load(promotion, result) {
         Ok(Some(cases)) => cases,
@@ -85,7 +88,7 @@ pub(crate) async fn in_plan(
         .cancel
         .unless(
             "running the verification cases",
-            behaviour(ctx, promotion, checks, &cases, environment, exists),
+            behaviour(ctx, promotion, checks, &cases, environment, shipped, exists),
         )
         .await;
     verification.new_service = !exists;
@@ -105,7 +108,19 @@ pub(crate) async fn in_plan(
     Ok(())
 }
 
-/// The version a plan would promote (the source's latest) against the destination's latest, or alone
+/// The newest version of the verified service that the promotion ships (from the export listing or the
+/// package's index), when known: the version a plan runs the cases against (else the source's latest).
+pub(crate) fn shipped(promotion: &Promotion, listed: &[Listed]) -> Option<String> {
+    let service = &promotion.verify.as_ref()?.service;
+    listed
+        .iter()
+        .filter(|l| service_uri(&l.uri) == *service)
+        .flat_map(|l| &l.versions)
+        .max_by_key(|v| SemVer::parse(v))
+        .cloned()
+}
+
+/// The version a plan would promote (what it ships, else the source's latest) against the destination's latest, or alone
 /// when the service is new to the destination.
 async fn behaviour(
     ctx: &Context,
@@ -113,13 +128,11 @@ async fn behaviour(
     checks: &Verify,
     cases: &CaseSet,
     environment: &str,
+    shipped: Option<String>,
     exists: bool,
 ) -> anyhow::Result<verify::Comparison> {
-    let after = Side::latest(
-        environment,
-        &checks.service,
-        ctx.client(environment)?.clone(),
-    )?;
+    let client = ctx.client(environment)?.clone();
+    let after = Side::at(environment, &checks.service, shipped, client)?;
     if !exists {
         return verify::alone(cases, &after, checks).await;
     }

@@ -260,3 +260,17 @@ async fn an_imported_package_is_verified_against_the_expected_outputs() {
         (Some(2), Some(0))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_runs_the_cases_against_the_version_it_ships_not_the_latest() {
+    let lab = Lab::start(QUICK).await;
+    lab.write("cases.csv", CASES);
+    lab.manifest(&quote("").replace(
+        "services: [pricing/quote]",
+        "services: [\"pricing/quote[1.0]\"]",
+    ));
+    let json = lab.cli(&["plan", "--json"]).await.json();
+    let comparison = &first(&json)["verification"]["comparison"];
+    assert_eq!(comparison["after"], "uat pricing/quote 1.0.0", "{json:#}");
+    assert_eq!(comparison["changed"], 0, "uat's 1.0.0 computes as prod's");
+}
