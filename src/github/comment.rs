@@ -49,28 +49,11 @@ pub async fn resolve_target(client: &Client, context: &Context) -> Result<Commen
             number,
         })
     };
+    if let Some(reason) = context.event.without_pull_request() {
+        return Ok(CommentTarget::None(reason));
+    }
     let sha = match &context.event {
         Event::PullRequest { number, .. } => return Ok(pull_request(*number)),
-        Event::Tag { name, .. } => {
-            return Ok(CommentTarget::None(format!(
-                "tag {name} has no pull request"
-            )));
-        }
-        Event::Outside => {
-            return Ok(CommentTarget::None(
-                "not running in a GitHub workflow".to_string(),
-            ));
-        }
-        Event::DeletedRef => {
-            return Ok(CommentTarget::None(
-                "a push that deleted a ref has no pull request".to_string(),
-            ));
-        }
-        Event::Other(name) => {
-            return Ok(CommentTarget::None(format!(
-                "a {name} event has no pull request"
-            )));
-        }
         push => match push.default_branch_push() {
             Some(sha) => sha,
             None => {

@@ -110,6 +110,18 @@ impl Event {
         })
     }
 
+    /// Why this event has no pull request to comment on, when it plainly has none (a tag, a deleted ref,
+    /// another event, no workflow); `None` for a pull request or a push (which may have a merged one).
+    pub fn without_pull_request(&self) -> Option<String> {
+        Some(match self {
+            Event::PullRequest { .. } | Event::Push { .. } => return None,
+            Event::Tag { name, .. } => format!("tag {name} has no pull request"),
+            Event::DeletedRef => "a push that deleted a ref has no pull request".to_string(),
+            Event::Outside => "not running in a GitHub workflow".to_string(),
+            Event::Other(name) => format!("a {name} event has no pull request"),
+        })
+    }
+
     /// For a push to the default branch, the commit pushed.
     pub fn default_branch_push(&self) -> Option<&str> {
         match self {

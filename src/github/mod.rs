@@ -303,8 +303,7 @@ pub fn outputs(
                 result
                     .promotions
                     .iter()
-                    .map(|p| p.correlation_id.as_str())
-                    .filter(|id| !id.is_empty())
+                    .filter_map(|p| p.correlation())
                     .collect(),
             ),
         ),

@@ -65,6 +65,8 @@ pub struct PromotionResult {
     pub job_id: Option<String>,
     /// The export job's id, when the package came from an environment.
     pub export_job_id: Option<String>,
+    /// Empty until it is known (a promotion that failed before): read it through
+    /// [`PromotionResult::correlation`]. Kept a string so that the JSON result says `""` as it always has.
     pub correlation_id: String,
     /// Why nothing was imported, when the promotion was already applied (`skipped`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,6 +210,11 @@ pub struct VersionResult {
 }
 
 impl PromotionResult {
+    /// The correlation id, once known.
+    pub fn correlation(&self) -> Option<&str> {
+        Some(self.correlation_id.as_str()).filter(|id| !id.is_empty())
+    }
+
     /// Whether this promotion fails the run: it failed, or it is a plan that predicts a failure (the
     /// status output, the summary's heading and the exit code all follow this one rule).
     pub fn fails_the_run(&self) -> bool {

@@ -211,12 +211,8 @@ fn section(doc: &mut Document, result: &RunResult, promotion: &PromotionResult) 
             let _ = writeln!(facts, "- **Job id**: {job}");
         }
     }
-    if !promotion.correlation_id.is_empty() {
-        let _ = writeln!(
-            facts,
-            "- **Correlation id**: {}",
-            code(&promotion.correlation_id)
-        );
+    if let Some(id) = promotion.correlation() {
+        let _ = writeln!(facts, "- **Correlation id**: {}", code(id));
     }
     if let Some(backup) = &promotion.backup {
         let _ = writeln!(

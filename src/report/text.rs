@@ -76,11 +76,8 @@ fn promotion_text(
     if let Some(job) = &promotion.job_id {
         facts.push(format!("import job {}", safe(job)));
     }
-    if !promotion.correlation_id.is_empty() {
-        facts.push(format!(
-            "correlation id {}",
-            safe(&promotion.correlation_id)
-        ));
+    if let Some(id) = promotion.correlation() {
+        facts.push(format!("correlation id {}", safe(id)));
     }
     facts.push(format!("{:.1} s", promotion.duration_ms as f64 / 1000.0));
     let _ = writeln!(out, "  {}", facts.join(", "));

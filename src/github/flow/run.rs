@@ -196,9 +196,9 @@ fn log_groups(runner: &mut Runner, result: &RunResult) -> anyhow::Result<()> {
 
 /// The lines of a promotion's log group: its outcome, each service's, its errors and warnings.
 fn group_lines(promotion: &promote::result::PromotionResult) -> Vec<String> {
-    let correlation = match promotion.correlation_id.as_str() {
-        "" => String::new(),
-        id => format!(", correlation id {id}"),
+    let correlation = match promotion.correlation() {
+        Some(id) => format!(", correlation id {id}"),
+        None => String::new(),
     };
     let mut lines = vec![format!(
         "{} → {}: {} (job {}{correlation})",
