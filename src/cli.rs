@@ -46,7 +46,8 @@ enum Command {
     Lock(LockArgs),
     /// Run the embedded emulator of the Spark ImpEx API.
     Sandbox(SandboxArgs),
-    /// Run an in-process sandbox and the example promotion end to end, then print the summary.
+    /// Run an in-process sandbox and the example promotion end to end: plan, apply, apply again, each result
+    /// printed as plan and apply print theirs.
     Demo(DemoArgs),
     /// Print the manifest's JSON Schema.
     Schema,

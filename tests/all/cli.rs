@@ -28,6 +28,7 @@ fn help_of_every_command_is_reviewed() {
         vec!["status", "--help"],
         vec!["cancel", "--help"],
         vec!["sandbox", "--help"],
+        vec!["demo", "--help"],
     ] {
         let (code, stdout, _) = run(&command, dir.path());
         assert_eq!(code, 0);

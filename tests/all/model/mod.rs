@@ -166,10 +166,10 @@ impl<const SPEC: bool> ReferenceStateMachine for History<SPEC> {
             (4, team().prop_map(Step::Apply).boxed()),
             (2, team().prop_map(Step::Rollback).boxed()),
             (1, team().prop_map(Step::RollbackIntoUat).boxed()),
-            (1, team().prop_map(Step::Lock).boxed()),
+            (2, team().prop_map(Step::Lock).boxed()),
             (1, team().prop_map(Step::Unlock).boxed()),
             (2, team().prop_map(Step::ApplyLocked).boxed()),
-            (1, team().prop_map(Step::StaleLock).boxed()),
+            (2, team().prop_map(Step::StaleLock).boxed()),
             (
                 2,
                 (team(), stage)
@@ -256,7 +256,7 @@ fn steps() -> usize {
 /// The number of histories per sandbox shape, and the seed: fixed in CI, from the environment for a soak.
 fn config() -> Config {
     Config {
-        cases: number("SPARK_PROMOTE_MODEL_CASES", 8) as u32,
+        cases: number("SPARK_PROMOTE_MODEL_CASES", 12) as u32,
         rng_seed: RngSeed::Fixed(number("SPARK_PROMOTE_MODEL_SEED", 20261202)),
         failure_persistence: None,
         max_shrink_iters: 64,
