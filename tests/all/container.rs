@@ -177,6 +177,7 @@ fn action_yml_declares_the_designed_inputs_and_outputs() {
         "locked",
         "manifest",
         "promotions",
+        "rollback-mode",
         "wait-timeout",
     ];
     assert_eq!(keys("inputs"), inputs);
