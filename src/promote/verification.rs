@@ -11,7 +11,6 @@
 //! The decision is made before, once (`decide`); this is a stage after the import, not a second decision.
 use std::path::Path;
 
-
 use crate::manifest::{OnFailure, Promotion, Source, Verify};
 use crate::promote::context::Context;
 use crate::promote::record::Placed;
@@ -305,7 +304,8 @@ async fn roll_back(ctx: &Context, promotion: &Promotion, result: &mut PromotionR
         return;
     };
     let restored =
-        crate::promote::backup::restore(&ctx.manifest, Path::new(&backup), Some(&promotion.to)).await;
+        crate::promote::backup::restore(&ctx.manifest, Path::new(&backup), Some(&promotion.to))
+            .await;
     let undo = match restored {
         Ok(undo) => undo,
         Err(err) => {
