@@ -44,7 +44,10 @@ pub async fn restore(
 /// The promotion that puts a backup back into `environment` (by default, the environment of the manifest
 /// whose URL the backup was exported from), as `mode` says, services to their own place, no backup of its
 /// own. The package and its index are checked first (invalid input, exit 2); a backup goes back only where
-/// it came from. Run it with `promote::run_promotions` and `RunOptions::rollback` set.
+/// it came from. Run it with `promote::run_promotions` and `RunOptions::rollback` set: the decision then
+/// takes it as a backup put back (present only by the rollback's own record, never by version ids, which a
+/// `replace` over the same numbers keeps), and its records say it is a rollback (so the record it undoes
+/// stops counting).
 pub async fn restore_as(
     manifest: &Manifest,
     backup: &Path,
