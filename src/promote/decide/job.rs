@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 
 use crate::manifest::{Promotion, ServicesExisting};
+use crate::promote::decide::records;
 use crate::promote::decide::state::{Versions, versions};
 use crate::promote::jobs::{self, Kind};
 use crate::promote::record::PromotionRecord;
@@ -51,7 +52,12 @@ pub(crate) async fn ours(
         if !status.succeeded() {
             return Ok(None);
         }
-        match changed_since(client, promotion, &status).await? {
+        let undone_by = Undone {
+            records,
+            correlation_id,
+            job_ended: found.updated.as_deref(),
+        };
+        match changed_since(client, promotion, &status, &undone_by).await? {
             Some(change) if undone == MAX_AGAIN => anyhow::bail!(
                 "this content was imported into {} and undone since {MAX_AGAIN} times within Spark's \
                  one-hour job list (last: {change}): nothing imported; run again after the hour",
@@ -90,6 +96,14 @@ pub(crate) async fn ours(
     Ok(None)
 }
 
+/// What tells that a later import or rollback ended the word of our completed import job: the run's records, the job's correlation id
+/// and the time Spark gives its end.
+struct Undone<'a> {
+    records: &'a [PromotionRecord],
+    correlation_id: &'a str,
+    job_ended: Option<&'a str>,
+}
+
 /// The record of the rollback that undid the import with `correlation_id` after its verification failed.
 fn verification_rollback<'r>(
     records: &'r [PromotionRecord],
@@ -104,11 +118,12 @@ fn verification_rollback<'r>(
 /// How a destination differs from what a completed import job left there: a version id it imported is
 /// gone, or (after a `replace`, which leaves a service with the package's versions only) a version is
 /// there that it did not import. None when it does not differ, or when the job's status gives no
-/// destination ids.
+/// destination ids; or another import or rollback into one of its services was recorded after it.
 async fn changed_since(
     client: &Client,
     promotion: &Promotion,
     status: &JobStatus,
+    undone_by: &Undone<'_>,
 ) -> anyhow::Result<Option<String>> {
     let mut imported: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for version in &status.outputs.service_versions {
@@ -120,6 +135,20 @@ async fn changed_since(
         }
     }
     let replaced = promotion.services_existing == ServicesExisting::Replace;
+    for destination in imported.keys() {
+        if let Some(later) = records::written_since(
+            undone_by.records,
+            &promotion.to,
+            destination,
+            undone_by.correlation_id,
+            undone_by.job_ended,
+        ) {
+            return Ok(Some(format!(
+                "{destination} was written since by {}",
+                later.origin
+            )));
+        }
+    }
     for (destination, ids) in imported {
         let held = match versions(client, &promotion.to, &destination).await? {
             Versions::Held(held) => held,

@@ -59,6 +59,47 @@ pub(crate) async fn placements(
     out
 }
 
+/// The record of a later import or rollback into `destination` that ended the word of the import with
+/// `correlation_id`, whatever ids the destination shows (an exact rollback after a `replace` over the same
+/// numbers puts the same ids back, and so does the import after it): that service's newest record is
+/// another one, recorded after the import's own record, or, where that record
+/// is gone (the journal keeps only the newest of a service) or was never written, after the time Spark gives
+/// the import job's end (`job_ended`; without one, the job's word stands).
+pub(crate) fn written_since<'r>(
+    records: &'r [PromotionRecord],
+    target: &str,
+    destination: &str,
+    correlation_id: &str,
+    job_ended: Option<&str>,
+) -> Option<&'r PromotionRecord> {
+    let newest = &records[newest(records, target, destination)?];
+    if newest.correlation_id == correlation_id {
+        return None;
+    }
+    let ours = records.iter().find(|record| {
+        record.target == target
+            && record.correlation_id == correlation_id
+            && record.destination_services.iter().any(|s| s == destination)
+    });
+    let after = match ours {
+        Some(ours) => newer(newest, ours),
+        None => later_than(newest.at.as_deref()?, job_ended?),
+    };
+    after.then_some(newest)
+}
+
+/// Whether the time `a` (RFC 3339) is later than `b` (RFC 3339, as Spark or a record writes it); false
+/// when either cannot be read.
+fn later_than(a: &str, b: &str) -> bool {
+    match (
+        humantime::parse_rfc3339_weak(a.trim_end_matches('Z')),
+        humantime::parse_rfc3339_weak(b.trim_end_matches('Z')),
+    ) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => false,
+    }
+}
+
 /// The newest record of `target` that names `destination` (records with a time before those without;
 /// among equals, the first listed).
 fn newest(records: &[PromotionRecord], target: &str, destination: &str) -> Option<usize> {
@@ -134,5 +175,51 @@ mod tests {
         assert_eq!(newest(&records, "prod", "f/b"), Some(2));
         assert_eq!(newest(&records, "prod", "f/c"), None);
         assert_eq!(newest(&records, "uat", "f/a"), None);
+    }
+
+    fn with_id(mut record: PromotionRecord, correlation_id: &str) -> PromotionRecord {
+        record.correlation_id = correlation_id.into();
+        record
+    }
+
+    #[test]
+    fn a_rollback_or_import_recorded_after_the_import_ends_its_word_whatever_the_ids() {
+        let import = with_id(record("2026-12-01T10:00:00.000Z", &["f/a"], false), "ours");
+        let rollback = with_id(record("2026-12-01T10:05:00.000Z", &["f/a"], true), "back");
+        let records = [import.clone(), rollback.clone()];
+        let found = written_since(&records, "prod", "f/a", "ours", None);
+        assert_eq!(found.map(|r| r.correlation_id.as_str()), Some("back"));
+        // Our import recorded after the rollback: its word stands.
+        let later = with_id(record("2026-12-01T10:09:00.000Z", &["f/a"], false), "ours");
+        assert!(written_since(&[rollback.clone(), later], "prod", "f/a", "ours", None).is_none());
+        // Another service, another target, the rollback's own job: not undone.
+        assert!(written_since(&records, "prod", "f/b", "ours", None).is_none());
+        assert!(written_since(&records, "uat", "f/a", "ours", None).is_none());
+        assert!(written_since(&records, "prod", "f/a", "back", None).is_none());
+        // Another import after ours (e.g. the import that undid a rollback): ours no longer speaks.
+        let other = with_id(record("2026-12-01T10:09:00.000Z", &["f/a"], false), "other");
+        let records = [import, other];
+        let found = written_since(&records, "prod", "f/a", "ours", None);
+        assert_eq!(found.map(|r| r.correlation_id.as_str()), Some("other"));
+    }
+
+    #[test]
+    fn without_the_imports_record_the_jobs_end_tells_which_came_first() {
+        let records = [with_id(
+            record("2026-12-01T10:05:00.000Z", &["f/a"], true),
+            "back",
+        )];
+        let undone = |ended| written_since(&records, "prod", "f/a", "ours", ended).is_some();
+        assert!(undone(Some("2026-12-01T10:00:00.000Z")));
+        assert!(undone(Some("2026-12-01T10:04:59Z")));
+        assert!(
+            !undone(Some("2026-12-01T10:06:00.000Z")),
+            "imported after the rollback"
+        );
+        assert!(
+            !undone(Some("yesterday")),
+            "unreadable: the job's word stands"
+        );
+        assert!(!undone(None));
     }
 }

@@ -61,6 +61,8 @@ const MAX_STATUS_LOOKUPS: usize = 20;
 pub struct Found {
     pub id: String,
     pub state: JobState,
+    /// When the tenant last changed the job (its end, for an ended one), as Spark lists it.
+    pub updated: Option<String>,
 }
 
 /// Looks for a job of ours (same correlation id) among the tenant's jobs in progress and of the last hour.
@@ -90,6 +92,7 @@ pub async fn find_ours(
             return Ok(Some(Found {
                 id: job.id.clone(),
                 state,
+                updated: job.data.updated_timestamp.clone(),
             }));
         }
     }
